@@ -1,0 +1,201 @@
+/**
+ * Every error sessionkit throws or reports is a {@link SessionError} with a stable `code`.
+ * Branch on `err.code` (or `instanceof`); messages are for people and may change.
+ *
+ * Messages never contain cookie values, tokens, secrets or session ids.
+ *
+ * Available from `'sessionkit/errors'` and `'sessionkit'`.
+ *
+ * @module
+ */
+
+/** The stable codes of every sessionkit error. */
+export type SessionErrorCode =
+  | 'ERR_SESSION_CONFIG'
+  | 'ERR_SESSION_COOKIE_OPTION'
+  | 'ERR_SESSION_COOKIE_INVALID'
+  | 'ERR_SESSION_COOKIE_TOO_LARGE'
+  | 'ERR_SESSION_DESTROYED'
+  | 'ERR_SESSION_KEY_MISSING'
+  | 'ERR_SESSION_VALUE_TYPE'
+  | 'ERR_SESSION_VALUE_INVALID'
+  | 'ERR_SESSION_SAVE'
+  | 'ERR_SESSION_HEADERS_SENT'
+  | 'ERR_SESSION_REGISTRY'
+
+/** Base class of every sessionkit error. */
+export class SessionError extends Error {
+  readonly code: SessionErrorCode
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+
+  /** Brand that survives realms (iframes, vm contexts) where `instanceof` fails. */
+  readonly isSessionError = true as const
+}
+
+/**
+ * Invalid setup: a weak or short key, a duplicate key id, a `__Host-` cookie without
+ * `secure`, a timeout that is not a positive finite number. Thrown when the store, key ring
+ * or codec is created, never per request.
+ */
+export class SessionConfigError extends SessionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SESSION_CONFIG', message, options)
+  }
+}
+
+/**
+ * A cookie name or attribute that cannot be serialized safely: injection characters,
+ * a non-integer Max-Age, an invalid date, a prefix rule broken.
+ */
+export class CookieOptionError extends SessionError {
+  /** The offending option (`name`, `value`, `path`, `domain`, `maxAge`, …). */
+  readonly option: string
+
+  constructor(option: string, message: string) {
+    super('ERR_SESSION_COOKIE_OPTION', message)
+    this.option = option
+  }
+}
+
+/** Why a session cookie presented by the client could not be used. */
+export type InvalidCookieReason =
+  /** Not a token of ours: bad base64url, wrong layout, unknown format version. */
+  | 'malformed'
+  /** Authentication failed: a changed byte, a wrong key, another cookie name or purpose. */
+  | 'tampered'
+  /** The token's authenticated expiry (idle or absolute) has passed. */
+  | 'expired'
+  /** The authenticated issue time lies in the future beyond the clock tolerance. */
+  | 'not-yet-valid'
+  /** The key id in the token is not (or no longer) in the key ring. */
+  | 'unknown-key'
+  /** Longer than `maxLength`; rejected before any decoding or crypto. */
+  | 'too-large'
+
+/**
+ * A session cookie from the client was rejected. This is never thrown out of a load: the
+ * load returns a fresh session, sets this error on `session.loadError` and passes it to the
+ * `onInvalidCookie` hook (gorilla returns the session and the error together).
+ */
+export class InvalidCookieError extends SessionError {
+  readonly reason: InvalidCookieReason
+  /** Name of the cookie that was rejected. */
+  readonly cookieName: string
+
+  constructor(reason: InvalidCookieReason, cookieName: string) {
+    super('ERR_SESSION_COOKIE_INVALID', `Session cookie "${cookieName}" rejected: ${reason}`)
+    this.reason = reason
+    this.cookieName = cookieName
+  }
+}
+
+/** The serialized `name=value` would exceed the configured limit (bytes). */
+export class CookieTooLargeError extends SessionError {
+  readonly size: number
+  readonly limit: number
+  readonly cookieName: string
+
+  constructor(cookieName: string, size: number, limit: number) {
+    super(
+      'ERR_SESSION_COOKIE_TOO_LARGE',
+      `Cookie "${cookieName}" would be ${size} bytes, over the limit of ${limit}`,
+    )
+    this.size = size
+    this.limit = limit
+    this.cookieName = cookieName
+  }
+}
+
+/** The session was destroyed; a destroyed session cannot be read or written again. */
+export class SessionDestroyedError extends SessionError {
+  constructor(sessionName: string) {
+    super('ERR_SESSION_DESTROYED', `Session "${sessionName}" was destroyed`)
+  }
+}
+
+/** A typed getter was called for an absent key without a default. */
+export class SessionKeyMissingError extends SessionError {
+  readonly key: string
+
+  constructor(key: string) {
+    super('ERR_SESSION_KEY_MISSING', `Session key "${key}" is not set`)
+    this.key = key
+  }
+}
+
+/** A typed getter found a value of another type; values are never coerced. */
+export class SessionValueTypeError extends SessionError {
+  readonly key: string
+  readonly expected: string
+  readonly actual: string
+
+  constructor(key: string, expected: string, actual: string) {
+    super('ERR_SESSION_VALUE_TYPE', `Session key "${key}" holds ${actual}, not ${expected}`)
+    this.key = key
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/**
+ * A value given to `set` cannot be stored: only JSON values are allowed (null, booleans,
+ * finite numbers, strings, arrays and plain objects), without cycles or excessive depth.
+ */
+export class SessionValueError extends SessionError {
+  readonly key: string
+  /** Where inside the value the problem is, as a JSON-pointer-like path. */
+  readonly path: string
+
+  constructor(key: string, path: string, problem: string) {
+    super('ERR_SESSION_VALUE_INVALID', `Session key "${key}" at ${path || '/'}: ${problem}`)
+    this.key = key
+    this.path = path
+  }
+}
+
+/** One or more sessions of a request could not be saved; every failure is in `errors`. */
+export class SessionSaveError extends SessionError {
+  readonly errors: readonly { readonly sessionName: string; readonly error: unknown }[]
+
+  constructor(errors: readonly { readonly sessionName: string; readonly error: unknown }[]) {
+    const names = errors.map((e) => `"${e.sessionName}"`).join(', ')
+    const first = errors[0]?.error
+    super(
+      'ERR_SESSION_SAVE',
+      `Could not save session${errors.length === 1 ? '' : 's'} ${names}` +
+        (first instanceof Error ? `: ${first.message}` : ''),
+      { cause: first },
+    )
+    this.errors = errors
+  }
+}
+
+/** A session changed after the response headers were sent, so its cookie cannot be written. */
+export class HeadersSentError extends SessionError {
+  constructor(detail: string) {
+    super('ERR_SESSION_HEADERS_SENT', `Response headers already sent: ${detail}`)
+  }
+}
+
+/** Registry misuse: one session name bound to two different stores in one request. */
+export class SessionRegistryError extends SessionError {
+  constructor(message: string) {
+    super('ERR_SESSION_REGISTRY', message)
+  }
+}
+
+/** Cross-realm guard for sessionkit errors. */
+export function isSessionError(value: unknown): value is SessionError {
+  return (
+    value instanceof SessionError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { isSessionError?: unknown }).isSessionError === true &&
+      typeof (value as { code?: unknown }).code === 'string')
+  )
+}

@@ -1,0 +1,36 @@
+import type { Awaitable } from '../awaitable.ts'
+
+/** An AES-256-GCM key, imported once. `seal` returns ciphertext followed by the 16-byte tag. */
+export interface AeadKey {
+  seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Awaitable<Uint8Array>
+  /** `undefined` when authentication fails; never throws for bad input. */
+  open(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Awaitable<Uint8Array | undefined>
+}
+
+/** An HMAC-SHA256 key, imported once. */
+export interface MacKey {
+  sign(data: Uint8Array): Awaitable<Uint8Array>
+  /** Constant-time; a MAC of the wrong length is a clean `false`. */
+  verify(data: Uint8Array, mac: Uint8Array): Awaitable<boolean>
+}
+
+/**
+ * The primitives the token codec needs. Both implementations must produce identical bytes
+ * for identical inputs; the golden vectors in the tests hold them to it.
+ */
+export interface CryptoBackend {
+  readonly name: 'node' | 'web'
+  /** True when every operation returns a plain value rather than a promise. */
+  readonly synchronous: boolean
+  randomBytes(length: number): Uint8Array
+  /** HKDF-SHA256 (RFC 5869). */
+  hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Awaitable<Uint8Array>
+  aeadKey(raw: Uint8Array): Awaitable<AeadKey>
+  macKey(raw: Uint8Array): Awaitable<MacKey>
+  base64urlEncode(bytes: Uint8Array): string
+  base64urlDecode(text: string): Uint8Array | undefined
+}
+
+export const GCM_IV_LENGTH = 12
+export const GCM_TAG_LENGTH = 16
+export const HMAC_LENGTH = 32

@@ -1,0 +1,202 @@
+// The synchronous fast path on Node (and runtimes with node:crypto, such as Bun and Deno).
+// node:crypto is reached through process.getBuiltinModule, never a static import, so the
+// core stays loadable on runtimes without it; only the structural types below are used.
+
+import { isBase64url } from '../encoding.ts'
+import {
+  GCM_IV_LENGTH,
+  GCM_TAG_LENGTH,
+  HMAC_LENGTH,
+  type AeadKey,
+  type CryptoBackend,
+  type MacKey,
+} from './backend.ts'
+
+interface NodeKeyObject {
+  readonly type: string
+}
+
+interface NodeCipher {
+  setAAD(aad: Uint8Array): unknown
+  update(data: Uint8Array): Uint8Array
+  final(): Uint8Array
+  getAuthTag(): Uint8Array
+}
+
+interface NodeDecipher {
+  setAAD(aad: Uint8Array): unknown
+  setAuthTag(tag: Uint8Array): unknown
+  update(data: Uint8Array): Uint8Array
+  final(): Uint8Array
+}
+
+interface NodeHmac {
+  update(data: Uint8Array): NodeHmac
+  digest(): Uint8Array
+}
+
+interface NodeCryptoModule {
+  randomFillSync(buffer: Uint8Array): Uint8Array
+  createSecretKey(key: Uint8Array): NodeKeyObject
+  createCipheriv(
+    algorithm: 'aes-256-gcm',
+    key: NodeKeyObject,
+    iv: Uint8Array,
+    options: { authTagLength: number },
+  ): NodeCipher
+  createDecipheriv(
+    algorithm: 'aes-256-gcm',
+    key: NodeKeyObject,
+    iv: Uint8Array,
+    options: { authTagLength: number },
+  ): NodeDecipher
+  createHmac(algorithm: 'sha256', key: NodeKeyObject): NodeHmac
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
+  hkdfSync(
+    digest: 'sha256',
+    ikm: Uint8Array,
+    salt: Uint8Array,
+    info: Uint8Array,
+    length: number,
+  ): ArrayBuffer
+}
+
+interface NodeBuffer extends Uint8Array {
+  toString(encoding?: 'base64url'): string
+}
+
+interface NodeBufferConstructor {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer
+  from(text: string, encoding: 'base64url'): NodeBuffer
+}
+
+interface NodeGlobals {
+  process?: { getBuiltinModule?: (id: string) => unknown }
+  Buffer?: NodeBufferConstructor
+}
+
+function isNodeCrypto(value: unknown): value is NodeCryptoModule {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<NodeCryptoModule>).createCipheriv === 'function' &&
+    typeof (value as Partial<NodeCryptoModule>).hkdfSync === 'function' &&
+    typeof (value as Partial<NodeCryptoModule>).createSecretKey === 'function'
+  )
+}
+
+function loadNodeCrypto(): { crypto: NodeCryptoModule; buffer: NodeBufferConstructor } | undefined {
+  const globals = globalThis as NodeGlobals
+  const buffer = globals.Buffer
+  const getBuiltinModule = globals.process?.getBuiltinModule
+  if (buffer === undefined || getBuiltinModule === undefined) return undefined
+  try {
+    const mod = getBuiltinModule('node:crypto')
+    return isNodeCrypto(mod) ? { crypto: mod, buffer } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** True when node:crypto can be reached on this runtime. */
+export function hasNodeCrypto(): boolean {
+  return loadNodeCrypto() !== undefined
+}
+
+/**
+ * The node:crypto backend, or `undefined` when this runtime has no node:crypto.
+ * Every operation is synchronous.
+ */
+export function createNodeCryptoBackend(): CryptoBackend | undefined {
+  const loaded = loadNodeCrypto()
+  if (loaded === undefined) return undefined
+  const { crypto: nodeCrypto, buffer: NodeBuffer } = loaded
+
+  function aeadKey(raw: Uint8Array): AeadKey {
+    const key = nodeCrypto.createSecretKey(raw)
+    const options = { authTagLength: GCM_TAG_LENGTH }
+    return {
+      seal(iv, plaintext, aad) {
+        const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, iv, options)
+        cipher.setAAD(aad)
+        const head = cipher.update(plaintext)
+        const tail = cipher.final()
+        const tag = cipher.getAuthTag()
+        const out = new Uint8Array(head.length + tail.length + tag.length)
+        out.set(head, 0)
+        out.set(tail, head.length)
+        out.set(tag, head.length + tail.length)
+        return out
+      },
+      open(iv, sealed, aad) {
+        // A shorter tag must never reach setAuthTag: Node 20 would accept it (DEP0182).
+        if (iv.length !== GCM_IV_LENGTH || sealed.length < GCM_TAG_LENGTH) return undefined
+        const split = sealed.length - GCM_TAG_LENGTH
+        try {
+          const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, iv, options)
+          decipher.setAuthTag(sealed.subarray(split))
+          decipher.setAAD(aad)
+          const head = decipher.update(sealed.subarray(0, split))
+          const tail = decipher.final()
+          if (tail.length === 0) return head
+          const out = new Uint8Array(head.length + tail.length)
+          out.set(head, 0)
+          out.set(tail, head.length)
+          return out
+        } catch {
+          return undefined
+        }
+      },
+    }
+  }
+
+  function macKey(raw: Uint8Array): MacKey {
+    const key = nodeCrypto.createSecretKey(raw)
+    const sign = (data: Uint8Array): Uint8Array =>
+      nodeCrypto.createHmac('sha256', key).update(data).digest()
+    return {
+      sign,
+      verify(data, mac) {
+        // timingSafeEqual throws on a length mismatch; check first so a short MAC is a clean no.
+        if (mac.length !== HMAC_LENGTH) return false
+        return nodeCrypto.timingSafeEqual(sign(data), mac)
+      },
+    }
+  }
+
+  return {
+    name: 'node',
+    synchronous: true,
+    randomBytes(length) {
+      return nodeCrypto.randomFillSync(new Uint8Array(length))
+    },
+    hkdf(ikm, salt, info, length) {
+      return new Uint8Array(nodeCrypto.hkdfSync('sha256', ikm, salt, info, length))
+    },
+    aeadKey,
+    macKey,
+    base64urlEncode(bytes) {
+      return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+    },
+    base64urlDecode(text) {
+      // Buffer's decoder is lenient (skips bad characters, ignores trailing bits), so the
+      // strictness checks happen here before it runs.
+      const rest = text.length % 4
+      if (rest === 1 || !isBase64url(text)) return undefined
+      const decoded = NodeBuffer.from(text, 'base64url')
+      if (rest !== 0) {
+        const last = text.charCodeAt(text.length - 1)
+        const mask = rest === 2 ? 15 : 3
+        if ((sextetOf(last) & mask) !== 0) return undefined
+      }
+      return decoded
+    },
+  }
+}
+
+function sextetOf(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65
+  if (code >= 97 && code <= 122) return code - 71
+  if (code >= 48 && code <= 57) return code + 4
+  return code === 45 ? 62 : 63
+}

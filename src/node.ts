@@ -1,0 +1,269 @@
+/**
+ * The node:http adapter. `sessions(req, res)` gives the request's {@link SessionRegistry} and
+ * makes sure every changed session is saved and its `Set-Cookie` written before the response
+ * headers go out, even when the handler calls `res.end()` without awaiting anything:
+ *
+ * - with stores that can save synchronously (the cookie store on the node:crypto backend) the
+ *   cookie is written inside the header write itself;
+ * - otherwise the first `writeHead`/`write`/`end`/`flushHeaders` starts the save and the
+ *   response calls are replayed, in order, once it has finished.
+ *
+ * A save that fails before the headers are sent turns the response into a 500 (or whatever
+ * `onError` sends); a session changed after the headers were sent is reported to `onError`.
+ *
+ * Available from `'sessionkit/node'`.
+ *
+ * @module
+ */
+
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { HeadersSentError } from './errors.ts'
+import { isPromise, then, type Awaitable } from './lib/awaitable.ts'
+import { SessionRegistry } from './registry.ts'
+
+export interface NodeSessionsOptions {
+  /**
+   * Called when sessions cannot be saved. Before the headers are sent, it may write its own
+   * response (if it does not, a plain 500 is sent); after, it can only report.
+   * @default logs to `console.error` and sends a plain 500 when still possible
+   */
+  readonly onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void
+  /**
+   * `Cache-Control` added to responses that carry a session cookie and have none of their
+   * own, so shared caches never store a session. `false` to leave it alone.
+   * @default 'no-store'
+   */
+  readonly cacheControl?: string | false
+}
+
+/** The registry of a node:http request; `save()` also writes the cookies to the response. */
+export class NodeSessionRegistry extends SessionRegistry {
+  readonly #res: ServerResponse
+  readonly #apply: (values: readonly string[]) => void
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    apply: (values: readonly string[]) => void,
+  ) {
+    super(req.headers.cookie)
+    this.#res = res
+    this.#apply = apply
+  }
+
+  /** Saves every session now and writes the cookies to the response. */
+  override save(): Awaitable<readonly string[]> {
+    if (this.#res.headersSent && this.hasChanges) {
+      throw new HeadersSentError('a session changed after the response headers were written')
+    }
+    return then(super.save(), (values) => {
+      this.#apply(values)
+      return values
+    })
+  }
+}
+
+const registries = new WeakMap<IncomingMessage, NodeSessionRegistry>()
+
+type Deferred = () => void
+
+/**
+ * The sessions of this request. Calling it again for the same request returns the same
+ * registry.
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   const session = await sessions(req, res).get(store, 'app')
+ *   session.increment('visits')
+ *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
+ * })
+ * ```
+ */
+export function sessions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeSessionsOptions = {},
+): NodeSessionRegistry {
+  const existing = registries.get(req)
+  if (existing !== undefined) return existing
+
+  const onError = options.onError ?? defaultOnError
+  const cacheControl = options.cacheControl ?? 'no-store'
+  let ours: readonly string[] = []
+  let phase: 'open' | 'saving' | 'done' | 'failed' = 'open'
+  const queue: Deferred[] = []
+
+  const original = {
+    writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
+    write: res.write.bind(res) as (...args: unknown[]) => boolean,
+    end: res.end.bind(res) as (...args: unknown[]) => ServerResponse,
+    flushHeaders: res.flushHeaders.bind(res),
+  }
+
+  function apply(values: readonly string[]): void {
+    if (res.headersSent) return
+    const foreign = toList(res.getHeader('set-cookie')).filter((v) => !ours.includes(v))
+    ours = values
+    if (values.length === 0) return
+    res.setHeader('Set-Cookie', [...foreign, ...values])
+    if (cacheControl !== false && !res.hasHeader('cache-control')) {
+      res.setHeader('Cache-Control', cacheControl)
+    }
+  }
+
+  const registry = new NodeSessionRegistry(req, res, apply)
+  registries.set(req, registry)
+
+  function fail(error: unknown): void {
+    phase = 'failed'
+    queue.length = 0
+    try {
+      onError(error, req, res)
+    } finally {
+      if (!res.headersSent) {
+        res.removeHeader('set-cookie')
+        res.statusCode = 500
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+        original.end('Internal Server Error')
+      } else if (!res.writableEnded) {
+        original.end()
+      }
+    }
+  }
+
+  // Starts the save at the first call that would send headers. Returns true when the call
+  // may proceed now; false when it was queued (or the response failed).
+  function beforeHeaders(call: Deferred): boolean {
+    if (phase === 'done' || res.headersSent) return true
+    if (phase === 'failed') return false
+    if (phase === 'saving') {
+      queue.push(call)
+      return false
+    }
+    let result: Awaitable<readonly string[]>
+    try {
+      result = registry.save()
+    } catch (error) {
+      fail(error)
+      return false
+    }
+    if (!isPromise(result)) {
+      phase = 'done'
+      return true
+    }
+    phase = 'saving'
+    queue.push(call)
+    result.then(
+      () => {
+        phase = 'done'
+        for (const deferred of queue.splice(0)) deferred()
+      },
+      (error: unknown) => {
+        fail(error)
+      },
+    )
+    return false
+  }
+
+  res.writeHead = function (...args: unknown[]): ServerResponse {
+    // After a failure only our own error response may write headers.
+    if (phase === 'failed') return res.headersSent ? res : original.writeHead(...args)
+    if (!beforeHeaders(() => original.writeHead(...withOurCookies(args, ours)))) return res
+    return original.writeHead(...withOurCookies(args, ours))
+  }
+
+  res.write = function (...args: unknown[]): boolean {
+    if (phase === 'failed') return false
+    if (!beforeHeaders(() => original.write(...args))) return true
+    return original.write(...args)
+  } as ServerResponse['write']
+
+  res.end = function (...args: unknown[]): ServerResponse {
+    if (phase === 'failed') return res
+    if (!beforeHeaders(() => original.end(...args))) return res
+    return original.end(...args)
+  } as ServerResponse['end']
+
+  res.flushHeaders = function (): void {
+    if (
+      !beforeHeaders(() => {
+        original.flushHeaders()
+      })
+    ) {
+      return
+    }
+    original.flushHeaders()
+  }
+
+  res.once('finish', () => {
+    if (phase === 'done' && registry.hasChanges) {
+      onError(
+        new HeadersSentError('a session changed after the response headers were written'),
+        req,
+        res,
+      )
+    }
+  })
+
+  return registry
+}
+
+/**
+ * Wraps a handler: gives it the sessions and turns a thrown error into `onError` (or a 500)
+ * instead of an unhandled rejection.
+ */
+export function withSessions(
+  handler: (req: IncomingMessage, res: ServerResponse, sessions: NodeSessionRegistry) => unknown,
+  options: NodeSessionsOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const registry = sessions(req, res, options)
+    try {
+      await handler(req, res, registry)
+    } catch (error) {
+      ;(options.onError ?? defaultOnError)(error, req, res)
+      if (!res.headersSent) {
+        res.statusCode = 500
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+        res.end('Internal Server Error')
+      } else if (!res.writableEnded) {
+        res.end()
+      }
+    }
+  }
+}
+
+function defaultOnError(error: unknown): void {
+  console.error('[sessionkit]', error)
+}
+
+function toList(value: number | string | string[] | undefined): string[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [String(value)]
+}
+
+// Headers passed to writeHead replace those set with setHeader, so a handler that writes its
+// own Set-Cookie there would drop ours; merge ours into the argument instead.
+function withOurCookies(args: unknown[], ours: readonly string[]): unknown[] {
+  if (ours.length === 0) return args
+  const index = args.length - 1
+  const headers = args[index]
+  if (index < 1 || typeof headers !== 'object' || headers === null) return args
+  const copy = [...args]
+  if (Array.isArray(headers)) {
+    const list: unknown[] = headers
+    const hasCookie = list.some(
+      (item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'set-cookie',
+    )
+    if (hasCookie) copy[index] = [...list, ...ours.flatMap((v) => ['Set-Cookie', v])]
+    return copy
+  }
+  const record = headers as OutgoingHttpHeaders
+  const key = Object.keys(record).find((name) => name.toLowerCase() === 'set-cookie')
+  if (key === undefined) return args
+  const value = record[key]
+  const existing = Array.isArray(value) ? value : value === undefined ? [] : [String(value)]
+  copy[index] = { ...record, [key]: [...existing, ...ours.filter((v) => !existing.includes(v))] }
+  return copy
+}

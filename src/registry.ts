@@ -1,0 +1,152 @@
+/**
+ * The per-request registry (gorilla `sessions.Registry`): several named sessions, each from
+ * its own store, loaded once per request and saved together with one call that reports every
+ * failure at once. Adapters create one per request; use it directly on runtimes without an
+ * adapter.
+ *
+ * Available from `'sessionkit'`.
+ *
+ * @module
+ */
+
+import { assertCookieName } from './cookie.ts'
+import { SessionRegistryError, SessionSaveError } from './errors.ts'
+import { isPromise, type Awaitable } from './lib/awaitable.ts'
+import type { Session, SessionData } from './session.ts'
+import type { CookieHeader, SessionStore } from './store.ts'
+
+type AnyStore = SessionStore
+type AnySession = Session
+
+interface Entry {
+  readonly store: AnyStore
+  readonly loading: Promise<AnySession>
+  session: AnySession | undefined
+}
+
+type Outcome =
+  | { readonly name: string; readonly header: string | undefined }
+  | { readonly name: string; readonly error: unknown }
+
+/**
+ * @example
+ * ```ts
+ * const sessions = new SessionRegistry(request.headers.get('cookie'))
+ * const auth = await sessions.get(authStore, 'auth')
+ * const prefs = await sessions.get(prefsStore, 'prefs')
+ * for (const value of await sessions.save()) headers.append('Set-Cookie', value)
+ * ```
+ */
+export class SessionRegistry {
+  readonly #cookieHeader: CookieHeader
+  readonly #entries = new Map<string, Entry>()
+  readonly #setCookies = new Map<string, string>()
+
+  constructor(cookieHeader: CookieHeader) {
+    this.#cookieHeader = cookieHeader
+  }
+
+  /**
+   * The session called `name` from `store`, loaded once per request: concurrent and later
+   * calls share the first load. Asking for one name from two stores is an error.
+   */
+  get<Data extends SessionData, Flash extends SessionData>(
+    store: SessionStore<Data, Flash>,
+    name: string,
+  ): Promise<Session<Data, Flash>> {
+    const existing = this.#entries.get(name)
+    if (existing !== undefined) {
+      if (existing.store !== (store as unknown)) {
+        return Promise.reject(
+          new SessionRegistryError(`Session "${name}" is already bound to another store`),
+        )
+      }
+      return existing.loading as unknown as Promise<Session<Data, Flash>>
+    }
+    try {
+      assertCookieName(name)
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
+    const loading = store.get(name, this.#cookieHeader)
+    const entry: Entry = {
+      store: store as unknown as AnyStore,
+      loading: loading as unknown as Promise<AnySession>,
+      session: undefined,
+    }
+    this.#entries.set(name, entry)
+    loading.then(
+      (session) => {
+        entry.session = session as unknown as AnySession
+      },
+      // A failed load reaches the caller through `loading`; nothing is left to save.
+      () => undefined,
+    )
+    return loading
+  }
+
+  /** Names of the sessions loaded so far, in load order. */
+  get names(): readonly string[] {
+    return [...this.#entries.keys()]
+  }
+
+  /** True when some loaded session has a change waiting to be saved. */
+  get hasChanges(): boolean {
+    for (const entry of this.#entries.values()) {
+      if (entry.session?.isDirty === true) return true
+    }
+    return false
+  }
+
+  /**
+   * The `Set-Cookie` values produced so far, one per session name (a later save of the
+   * same session replaces the earlier value).
+   */
+  get setCookies(): readonly string[] {
+    return [...this.#setCookies.values()]
+  }
+
+  /**
+   * Saves every loaded session and returns all `Set-Cookie` values to send. Failures of
+   * several sessions are reported together in one {@link SessionSaveError}; the sessions that
+   * did save keep their values in {@link setCookies}. Synchronous when every store is.
+   */
+  save(): Awaitable<readonly string[]> {
+    const outcomes: Awaitable<Outcome>[] = []
+    for (const [name, entry] of this.#entries) {
+      if (entry.session === undefined) continue
+      outcomes.push(saveOne(name, entry.store, entry.session))
+    }
+    if (outcomes.some(isPromise)) {
+      return Promise.all(outcomes.map((outcome) => Promise.resolve(outcome))).then((all) =>
+        this.#settle(all),
+      )
+    }
+    return this.#settle(outcomes as Outcome[])
+  }
+
+  #settle(outcomes: readonly Outcome[]): readonly string[] {
+    const errors: { sessionName: string; error: unknown }[] = []
+    for (const outcome of outcomes) {
+      if ('error' in outcome) errors.push({ sessionName: outcome.name, error: outcome.error })
+      else if (outcome.header !== undefined) this.#setCookies.set(outcome.name, outcome.header)
+    }
+    if (errors.length > 0) throw new SessionSaveError(errors)
+    return this.setCookies
+  }
+}
+
+function saveOne(name: string, store: AnyStore, session: AnySession): Awaitable<Outcome> {
+  try {
+    const header = store.save(session)
+    if (isPromise(header)) {
+      return header.then(
+        (value) => ({ name, header: value }),
+        (error: unknown) => ({ name, error }),
+      )
+    }
+    return { name, header }
+  } catch (error) {
+    return { name, error }
+  }
+}

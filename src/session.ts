@@ -1,0 +1,460 @@
+/**
+ * `Session<Data, Flash>`: typed values, flash messages, per-session cookie options and
+ * lifecycle state. Sessions come from a store (`store.get`, `store.new`) or a registry;
+ * stores decide how they are persisted.
+ *
+ * Values are JSON values, copied and frozen when set: what you set or get can never change
+ * the stored copy, and an unchanged session writes nothing.
+ *
+ * Available from `'sessionkit'`.
+ *
+ * @module
+ */
+
+import {
+  SessionDestroyedError,
+  SessionKeyMissingError,
+  SessionValueTypeError,
+  type InvalidCookieError,
+} from './errors.ts'
+import { deepFreeze, defineValue, freezeJsonCopy, jsonTypeOf } from './lib/json-value.ts'
+
+/** The shape constraint for session data and flash types. */
+export type SessionData = Record<string, unknown>
+
+/** Keys of `Data` usable as session keys. */
+export type SessionKey<Data> = keyof Data & string
+
+/** Keys whose value type admits a number (for `increment`/`decrement`). */
+export type NumericKey<Data> = {
+  [K in keyof Data]: number extends Data[K] ? K : never
+}[keyof Data] &
+  string
+
+/** `getOk` result: the value plus whether it was present (dghubble `GetOk`). */
+export type Presence<Value> =
+  { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly value: undefined }
+
+/** The default flash key, as in gorilla/sessions. */
+export const DEFAULT_FLASH_KEY = '_flash'
+
+type FlashValue<Flash, Key extends string> = Key extends keyof Flash ? Flash[Key] : never
+
+/** Per-session overrides of how the cookie is written (gorilla `session.Options`). */
+export interface SessionCookieOverrides {
+  /**
+   * Cookie persistence in seconds, with gorilla's meaning: `0` = a browser-session cookie
+   * (no Max-Age), `> 0` = persistent for that long (capped by the session's expiry),
+   * `< 0` = delete the cookie now. Remembered in the session (remember-me).
+   */
+  maxAge?: number
+  path?: string
+  domain?: string
+  secure?: boolean
+  httpOnly?: boolean
+  sameSite?: 'Strict' | 'Lax' | 'None' | false
+  partitioned?: boolean
+}
+
+/** Mutable state shared with stores; not part of the public API. */
+export interface SessionState {
+  readonly name: string
+  id: string | undefined
+  isNew: boolean
+  readonly values: Map<string, unknown>
+  /** Flash values still to be delivered, by key. */
+  readonly flash: Map<string, unknown[]>
+  /** Flash values delivered in this request (removed from what is saved). */
+  readonly flashRead: Map<string, unknown[]>
+  readonly frozen: Set<string>
+  dirty: boolean
+  destroyed: boolean
+  /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`). */
+  touched: boolean
+  createdAt: number
+  /** Remembered per-session cookie Max-Age (`undefined` = the store's default). */
+  maxAge: number | undefined
+  /** Remembered per-session idle timeout in seconds (`updateExpiration`). */
+  idleTimeout: number | undefined
+  /** Cookie attributes for this response only. */
+  cookie: Omit<SessionCookieOverrides, 'maxAge'>
+  loadError: InvalidCookieError | undefined
+}
+
+export interface SessionInit {
+  readonly name: string
+  readonly id?: string | undefined
+  readonly isNew: boolean
+  readonly createdAt: number
+  readonly values?: Iterable<readonly [string, unknown]>
+  readonly flash?: Iterable<readonly [string, unknown[]]>
+  readonly maxAge?: number | undefined
+  readonly idleTimeout?: number | undefined
+  readonly loadError?: InvalidCookieError | undefined
+}
+
+let stateOf: (session: object) => SessionState
+
+/** A session's store-facing state; stores use this, applications do not. */
+export function sessionState<Data extends SessionData, Flash extends SessionData>(
+  session: Session<Data, Flash>,
+): SessionState {
+  return stateOf(session)
+}
+
+/**
+ * A session. `Data` maps keys to value types; `Flash` maps flash keys to flash value types.
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.get(store, 'app')
+ * session.set('userId', 'u_42')
+ * session.addFlash('Welcome back!')
+ * const id = session.getString('userId')
+ * ```
+ */
+export class Session<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+> {
+  readonly #state: SessionState
+
+  static {
+    stateOf = (session) => {
+      if (!(#state in session)) throw new TypeError('Not a sessionkit Session')
+      return session.#state
+    }
+  }
+
+  constructor(init: SessionInit) {
+    this.#state = {
+      name: init.name,
+      id: init.id,
+      isNew: init.isNew,
+      values: new Map(init.values),
+      flash: new Map(init.flash),
+      flashRead: new Map(),
+      frozen: new Set(),
+      dirty: false,
+      destroyed: false,
+      touched: false,
+      createdAt: init.createdAt,
+      maxAge: init.maxAge,
+      idleTimeout: init.idleTimeout,
+      cookie: {},
+      loadError: init.loadError,
+    }
+  }
+
+  /** The session (and cookie) name. */
+  get name(): string {
+    return this.#state.name
+  }
+
+  /** The server-side id, for stores that have one; `undefined` for cookie sessions. */
+  get id(): string | undefined {
+    return this.#state.id
+  }
+
+  /** True until the session has been loaded from or saved to the client. */
+  get isNew(): boolean {
+    return this.#state.isNew
+  }
+
+  /** True when a change is waiting to be saved. */
+  get isDirty(): boolean {
+    return this.#state.dirty
+  }
+
+  get isDestroyed(): boolean {
+    return this.#state.destroyed
+  }
+
+  /** When the session was first created, in milliseconds since the epoch. */
+  get createdAt(): number {
+    return this.#state.createdAt
+  }
+
+  /**
+   * Why the client's cookie was rejected, when it was (tampered, expired, unknown key,
+   * malformed, too large); the session is then fresh. `undefined` otherwise.
+   */
+  get loadError(): InvalidCookieError | undefined {
+    return this.#state.loadError
+  }
+
+  get<K extends SessionKey<Data>>(key: K): Data[K] | undefined {
+    return this.#read(key) as Data[K] | undefined
+  }
+
+  getOk<K extends SessionKey<Data>>(key: K): Presence<Data[K]> {
+    const state = this.#live()
+    if (!state.values.has(key)) return { ok: false, value: undefined }
+    return { ok: true, value: this.#read(key) as Data[K] }
+  }
+
+  has(key: SessionKey<Data>): boolean {
+    return this.#live().values.has(key)
+  }
+
+  /** Stores a frozen copy of `value`. Throws `SessionValueError` for non-JSON values. */
+  set<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
+    const state = this.#live()
+    state.values.set(key, freezeJsonCopy(key, value))
+    state.frozen.add(key)
+    state.dirty = true
+  }
+
+  /**
+   * Same as {@link set}, named after go-sessions' `SetImmutable`: every value is immutable
+   * here, so the stored copy can never change through the object that was passed or read.
+   */
+  setImmutable<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
+    this.set(key, value)
+  }
+
+  /** Removes a key; returns whether it was present. */
+  delete(key: SessionKey<Data>): boolean {
+    const state = this.#live()
+    const existed = state.values.delete(key)
+    state.frozen.delete(key)
+    if (existed) state.dirty = true
+    return existed
+  }
+
+  /** Removes every value (flash messages stay). */
+  clear(): void {
+    const state = this.#live()
+    if (state.values.size > 0) state.dirty = true
+    state.values.clear()
+    state.frozen.clear()
+  }
+
+  keys(): SessionKey<Data>[] {
+    return [...this.#live().values.keys()] as SessionKey<Data>[]
+  }
+
+  entries(): [SessionKey<Data>, Data[SessionKey<Data>]][] {
+    return this.keys().map((key) => [key, this.#read(key) as Data[SessionKey<Data>]])
+  }
+
+  /** A frozen snapshot of every value (go-sessions `GetAll`). */
+  getAll(): Readonly<Partial<Data>> {
+    const out: Record<string, unknown> = {}
+    for (const key of this.keys()) defineValue(out, key, this.#read(key))
+    return Object.freeze(out) as Readonly<Partial<Data>>
+  }
+
+  /** Adds `by` (default 1) to a numeric value (absent counts as 0) and returns the result. */
+  increment(key: NumericKey<Data>, by = 1): number {
+    const current = this.#read(key)
+    if (current !== undefined && typeof current !== 'number') {
+      throw new SessionValueTypeError(key, 'a number', jsonTypeOf(current))
+    }
+    const next = (current ?? 0) + by
+    this.set(key, next as Data[typeof key])
+    return next
+  }
+
+  decrement(key: NumericKey<Data>, by = 1): number {
+    return this.increment(key, -by)
+  }
+
+  /** The string at `key`; the fallback when absent; a typed error for any other type. */
+  getString(key: SessionKey<Data>, fallback?: string): string {
+    return this.#typed(key, fallback, 'a string', (v): v is string => typeof v === 'string')
+  }
+
+  /** A finite number. */
+  getNumber(key: SessionKey<Data>, fallback?: number): number {
+    return this.#typed(key, fallback, 'a number', (v): v is number => typeof v === 'number')
+  }
+
+  /** A safe integer; `1.5` is a type error, not a silent truncation. */
+  getInt(key: SessionKey<Data>, fallback?: number): number {
+    return this.#typed(key, fallback, 'an integer', (v): v is number => Number.isSafeInteger(v))
+  }
+
+  getBoolean(key: SessionKey<Data>, fallback?: boolean): boolean {
+    return this.#typed(key, fallback, 'a boolean', (v): v is boolean => typeof v === 'boolean')
+  }
+
+  // Flash messages. A flash lives until it is read: set in one request, it is readable in
+  // that request and every later one until a read; the save after the read removes it.
+  // Repeated reads in the same request return the same values.
+
+  /** Appends a flash value under `key` (gorilla `AddFlash`). */
+  addFlash(value: FlashValue<Flash, typeof DEFAULT_FLASH_KEY>): void
+  addFlash<K extends SessionKey<Flash>>(value: Flash[K], key: K): void
+  addFlash(value: unknown, key: string = DEFAULT_FLASH_KEY): void {
+    const state = this.#live()
+    const list = state.flash.get(key) ?? []
+    list.push(freezeJsonCopy(key, value))
+    state.flash.set(key, list)
+    state.dirty = true
+  }
+
+  /** Reads and consumes every flash value under `key` (gorilla `Flashes`). */
+  flashes(): FlashValue<Flash, typeof DEFAULT_FLASH_KEY>[]
+  flashes<K extends SessionKey<Flash>>(key: K): Flash[K][]
+  flashes(key: string = DEFAULT_FLASH_KEY): unknown[] {
+    return this.#consumeFlash(key)
+  }
+
+  /** Replaces the flash under `key` with one value (go-sessions `SetFlash`). */
+  setFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
+    const state = this.#live()
+    state.flash.set(key, [freezeJsonCopy(key, value)])
+    state.dirty = true
+  }
+
+  /** Reads and consumes the flash under `key`; the latest value when several were added. */
+  getFlash<K extends SessionKey<Flash>>(key: K): Flash[K] | undefined {
+    return this.#consumeFlash(key).at(-1) as Flash[K] | undefined
+  }
+
+  /** Reads the flash under `key` without consuming it. */
+  peekFlash<K extends SessionKey<Flash>>(key: K): Flash[K] | undefined {
+    const state = this.#live()
+    const pending = state.flash.get(key) ?? state.flashRead.get(key)
+    return pending?.at(-1) as Flash[K] | undefined
+  }
+
+  /** Whether a flash exists under `key`, or under any key when none is given. */
+  hasFlash(key?: SessionKey<Flash>): boolean {
+    const state = this.#live()
+    if (key === undefined) return state.flash.size > 0 || state.flashRead.size > 0
+    return state.flash.has(key) || state.flashRead.has(key)
+  }
+
+  /** Reads and consumes every flash, by key (go-sessions `GetFlashes`). */
+  getFlashes(): Partial<{ [K in SessionKey<Flash>]: Flash[K][] }> {
+    const state = this.#live()
+    const out: Record<string, unknown> = {}
+    for (const key of new Set([...state.flashRead.keys(), ...state.flash.keys()])) {
+      defineValue(out, key, this.#consumeFlash(key))
+    }
+    return out as Partial<{ [K in SessionKey<Flash>]: Flash[K][] }>
+  }
+
+  /** Removes every flash without reading it. */
+  clearFlashes(): void {
+    const state = this.#live()
+    if (state.flash.size > 0) state.dirty = true
+    state.flash.clear()
+    state.flashRead.clear()
+  }
+
+  // Lifecycle
+
+  /**
+   * Sets cookie attributes for this session. `maxAge` is remembered by the session
+   * (remember-me); the other attributes apply to this response.
+   */
+  setCookieOptions(options: SessionCookieOverrides): void {
+    const state = this.#live()
+    const { maxAge, ...rest } = options
+    if (maxAge !== undefined) {
+      if (!Number.isSafeInteger(maxAge)) {
+        throw new SessionValueTypeError(
+          'maxAge',
+          'an integer number of seconds',
+          jsonTypeOf(maxAge),
+        )
+      }
+      state.maxAge = maxAge
+    }
+    state.cookie = { ...state.cookie, ...rest }
+    state.dirty = true
+  }
+
+  /**
+   * Remember-me: `true` makes the cookie persistent for `seconds` (default: the store's
+   * absolute lifetime); `false` makes it a browser-session cookie.
+   */
+  rememberMe(remember: boolean, seconds?: number): void {
+    this.setCookieOptions({ maxAge: remember ? (seconds ?? Number.MAX_SAFE_INTEGER) : 0 })
+  }
+
+  /** Restarts the idle window now (go-sessions `ShiftExpiration`). */
+  shiftExpiration(): void {
+    const state = this.#live()
+    state.touched = true
+  }
+
+  /**
+   * Sets this session's idle window to `seconds` from now, remembered for later requests
+   * (go-sessions `UpdateExpiration`). The absolute lifetime still applies.
+   */
+  updateExpiration(seconds: number): void {
+    const state = this.#live()
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+      throw new SessionValueTypeError(
+        'expiration',
+        'a positive integer of seconds',
+        String(seconds),
+      )
+    }
+    state.idleTimeout = seconds
+    state.touched = true
+    state.dirty = true
+  }
+
+  /**
+   * Destroys the session: its data is dropped and the save deletes the cookie (and the
+   * server record). Terminal: every later read or write throws `SessionDestroyedError`.
+   */
+  destroy(): void {
+    const state = this.#state
+    state.destroyed = true
+    state.values.clear()
+    state.flash.clear()
+    state.flashRead.clear()
+    state.frozen.clear()
+    state.dirty = true
+  }
+
+  /** Sessions never serialize their data by accident (logs, JSON responses). */
+  toJSON(): { name: string; isNew: boolean } {
+    return { name: this.#state.name, isNew: this.#state.isNew }
+  }
+
+  #live(): SessionState {
+    if (this.#state.destroyed) throw new SessionDestroyedError(this.#state.name)
+    return this.#state
+  }
+
+  #read(key: string): unknown {
+    const state = this.#live()
+    const value = state.values.get(key)
+    if (!state.frozen.has(key) && state.values.has(key)) {
+      deepFreeze(value)
+      state.frozen.add(key)
+    }
+    return value
+  }
+
+  #typed<T>(key: string, fallback: T | undefined, expected: string, is: (v: unknown) => v is T): T {
+    const state = this.#live()
+    if (!state.values.has(key)) {
+      if (fallback !== undefined) return fallback
+      throw new SessionKeyMissingError(key)
+    }
+    const value = this.#read(key)
+    if (!is(value)) throw new SessionValueTypeError(key, expected, jsonTypeOf(value))
+    return value
+  }
+
+  #consumeFlash(key: string): unknown[] {
+    const state = this.#live()
+    const pending = state.flash.get(key)
+    const read = state.flashRead.get(key) ?? []
+    if (pending !== undefined) {
+      state.flash.delete(key)
+      read.push(...pending)
+      state.flashRead.set(key, read)
+      state.dirty = true
+    }
+    return [...read]
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The store contract (gorilla/dghubble `Store`): load a named session from the request's
+ * cookies, create a new one, save it (giving the `Set-Cookie` value to send, if any) and
+ * destroy it. Promise-first; `save` may return synchronously so adapters can write a cookie
+ * without a microtask hop where the store allows it.
+ *
+ * Available from `'sessionkit'`.
+ *
+ * @module
+ */
+
+import type { Awaitable } from './lib/awaitable.ts'
+import type { Session, SessionData } from './session.ts'
+
+/** The request's `Cookie` header: a string, several header lines, or nothing. */
+export type CookieHeader = string | readonly string[] | null | undefined
+
+export interface SessionStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+> {
+  /**
+   * Loads the session called `name` from the request's cookies. A missing or invalid cookie
+   * gives a new session (with `loadError` set when it was invalid): bad client input never
+   * throws. Infrastructure failures (a store outage) do throw.
+   */
+  get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>>
+  /** A new, empty session called `name` (gorilla `New`). */
+  'new'(name: string): Session<Data, Flash>
+  /**
+   * Persists the session and returns the `Set-Cookie` value to send, or `undefined` when the
+   * client's cookie is already right (an unchanged session writes nothing).
+   */
+  save(session: Session<Data, Flash>): Awaitable<string | undefined>
+  /** Destroys the session and returns the `Set-Cookie` value that deletes the cookie. */
+  destroy(session: Session<Data, Flash>): Awaitable<string | undefined>
+}

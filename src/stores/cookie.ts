@@ -1,0 +1,321 @@
+/**
+ * The cookie store: the whole session lives in a sealed (AES-256-GCM, the default) or signed
+ * (HMAC-SHA256, readable by the client) cookie. Idle and absolute timeouts are enforced from
+ * the authenticated times inside the token, so an edited or replayed cookie cannot outlive
+ * them; sliding renewal re-seals only once `renewAfter` has passed.
+ *
+ * Available from `'sessionkit'`.
+ *
+ * @module
+ */
+
+import { createTokenCodec, type TokenFormat } from '../codec.ts'
+import {
+  resolveCookieOptions,
+  serializeDeleteCookie,
+  serializeSetCookie,
+  cookieByteLength,
+  getCookieValues,
+  type CookieOptions,
+  type ResolvedCookieOptions,
+} from '../cookie.ts'
+import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
+import type { KeyRing } from '../keyring.ts'
+import { then, type Awaitable } from '../lib/awaitable.ts'
+import type { CryptoChoice } from '../lib/crypto/select.ts'
+import { utf8Decode } from '../lib/encoding.ts'
+import { defineValue } from '../lib/json-value.ts'
+import { Session, sessionState, type SessionData, type SessionState } from '../session.ts'
+import type { CookieHeader, SessionStore } from '../store.ts'
+
+export interface CookieStoreOptions {
+  readonly keys: KeyRing
+  /** `'sealed'` encrypts the session; `'signed'` only authenticates it. @default 'sealed' */
+  readonly format?: TokenFormat
+  /**
+   * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
+   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   */
+  readonly cookie?: CookieOptions
+  /**
+   * Default cookie persistence in seconds (gorilla `MaxAge`): `0` = browser-session cookie,
+   * `> 0` = persistent (capped by the session's expiry). Sessions override it per session
+   * (`session.rememberMe`, `session.setCookieOptions`). @default 0
+   */
+  readonly maxAge?: number
+  /** Seconds from creation after which the session ends, however active. @default 2592000 (30 days) */
+  readonly absoluteTimeout?: number
+  /** Seconds without a request after which the session ends. @default 604800 (7 days) */
+  readonly idleTimeout?: number
+  /**
+   * Seconds after which a request re-seals an unchanged session to slide its idle window.
+   * Smaller is more precise, larger writes fewer cookies. @default idleTimeout / 10
+   */
+  readonly renewAfter?: number
+  /** Byte limit of the whole `name=value`, checked on save and (as length) before opening. @default 4096 */
+  readonly maxLength?: number
+  /** Purpose the tokens are bound to (see `createTokenCodec`). @default 'session' */
+  readonly purpose?: string
+  /** @default 'auto' */
+  readonly crypto?: CryptoChoice
+  /** Seconds of accepted clock skew. @default 60 */
+  readonly clockTolerance?: number
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number
+  /** Told about every rejected cookie, with the reason; the request goes on with a fresh session. */
+  readonly onInvalidCookie?: (error: InvalidCookieError) => void
+}
+
+export interface CookieStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+> extends SessionStore<Data, Flash> {
+  readonly format: TokenFormat
+  readonly backend: 'node' | 'web'
+}
+
+// What the store knows about a session beyond the session's own state.
+interface CookieMeta {
+  /** A cookie of this name came with the request (valid or not) or was sent since. */
+  present: boolean
+  issuedAt: number | undefined
+  rotated: boolean
+}
+
+interface Payload {
+  readonly v: Record<string, unknown>
+  readonly f?: Record<string, unknown[]>
+  readonly c: number
+  readonly m?: number
+  readonly i?: number
+}
+
+const MAX_CANDIDATES = 4
+const DAY = 86_400
+
+/**
+ * Creates a cookie store.
+ *
+ * @example
+ * ```ts
+ * const store = createCookieStore<{ userId: string }>({
+ *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
+ *   idleTimeout: 3600,
+ * })
+ * ```
+ * @throws {SessionConfigError} for a bad timeout, limit or key ring.
+ */
+export function createCookieStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+>(options: CookieStoreOptions): CookieStore<Data, Flash> {
+  const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout ?? 30 * DAY)
+  const idleTimeout = seconds('idleTimeout', options.idleTimeout ?? 7 * DAY)
+  const renewAfter = options.renewAfter ?? Math.floor(idleTimeout / 10)
+  if (!Number.isSafeInteger(renewAfter) || renewAfter < 0 || renewAfter > idleTimeout) {
+    throw new SessionConfigError('renewAfter must be an integer between 0 and idleTimeout')
+  }
+  const defaultMaxAge = options.maxAge ?? 0
+  if (!Number.isSafeInteger(defaultMaxAge)) {
+    throw new SessionConfigError('maxAge must be an integer number of seconds')
+  }
+  const maxLength = options.maxLength ?? 4096
+  if (!Number.isSafeInteger(maxLength) || maxLength < 128) {
+    throw new SessionConfigError('maxLength must be an integer of at least 128')
+  }
+  const now = options.now ?? Date.now
+  // Checked at setup so a bad option fails at startup, not on the first request.
+  resolveCookieOptions('session', options.cookie)
+  const codec = createTokenCodec({
+    keys: options.keys,
+    format: options.format ?? 'sealed',
+    ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
+    ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
+    ...(options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance }),
+    maxTokenLength: maxLength,
+    now,
+  })
+  const metas = new WeakMap<object, CookieMeta>()
+  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+
+  function metaOf(session: Session<Data, Flash>): CookieMeta {
+    let meta = metas.get(session)
+    if (meta === undefined) {
+      meta = { present: false, issuedAt: undefined, rotated: false }
+      metas.set(session, meta)
+    }
+    return meta
+  }
+
+  // Checked once per name, so a `__Host-` name with a Domain fails on first use.
+  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
+    let base = cookieOptionsByName.get(state.name)
+    if (base === undefined) {
+      base = resolveCookieOptions(state.name, options.cookie)
+      cookieOptionsByName.set(state.name, base)
+    }
+    if (Object.keys(state.cookie).length === 0) return base
+    return resolveCookieOptions(state.name, state.cookie, base)
+  }
+
+  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
+    const session = new Session<Data, Flash>({
+      name,
+      isNew: true,
+      createdAt: now(),
+      loadError,
+    })
+    metas.set(session, { present, issuedAt: undefined, rotated: false })
+    return session
+  }
+
+  function reject(name: string, reason: InvalidCookieError['reason']) {
+    const error = new InvalidCookieError(reason, name)
+    options.onInvalidCookie?.(error)
+    return fresh(name, true, error)
+  }
+
+  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
+    if (candidates.length === 0) return fresh(name, false)
+    // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
+    // stray cookie planted beside ours cannot log the user out.
+    let firstReason: InvalidCookieError['reason'] | undefined
+    for (const candidate of candidates) {
+      const opened = await codec.open(name, candidate)
+      if (!opened.ok) {
+        firstReason ??= opened.reason
+        continue
+      }
+      const payload = parsePayload(opened.payload)
+      if (payload === undefined) {
+        firstReason ??= 'malformed'
+        continue
+      }
+      if (payload.c + absoluteTimeout * 1000 <= now()) {
+        firstReason ??= 'expired'
+        continue
+      }
+      const session = new Session<Data, Flash>({
+        name,
+        isNew: false,
+        createdAt: payload.c,
+        values: Object.entries(payload.v),
+        flash: Object.entries(payload.f ?? {}),
+        maxAge: payload.m,
+        idleTimeout: payload.i,
+      })
+      metas.set(session, { present: true, issuedAt: opened.issuedAt, rotated: opened.rotated })
+      return session
+    }
+    return reject(name, firstReason ?? 'malformed')
+  }
+
+  function deletion(state: SessionState, meta: CookieMeta): string | undefined {
+    state.dirty = false
+    state.touched = false
+    if (!meta.present) return undefined
+    meta.present = false
+    meta.issuedAt = undefined
+    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+  }
+
+  function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
+    const state = sessionState(session)
+    const meta = metaOf(session)
+    const maxAge = state.maxAge ?? defaultMaxAge
+    if (state.destroyed || maxAge < 0) return deletion(state, meta)
+    if (state.values.size === 0 && state.flash.size === 0) return deletion(state, meta)
+    const current = now()
+    const renewDue = meta.issuedAt !== undefined && current - meta.issuedAt >= renewAfter * 1000
+    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
+    const expiresAt = Math.min(
+      state.createdAt + absoluteTimeout * 1000,
+      current + (state.idleTimeout ?? idleTimeout) * 1000,
+    )
+    if (expiresAt <= current) return deletion(state, meta)
+    const cookie = cookieOptionsFor(state)
+    return then(
+      codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
+      (token) => {
+        const size = cookieByteLength(state.name, token)
+        if (size > maxLength) throw new CookieTooLargeError(state.name, size, maxLength)
+        let lifetime: { maxAge: number; expires: Date } | undefined
+        if (maxAge > 0) {
+          const seconds = Math.min(maxAge, Math.ceil((expiresAt - current) / 1000))
+          lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
+        }
+        const header = serializeSetCookie(state.name, token, { ...cookie, ...lifetime }, current)
+        state.dirty = false
+        state.touched = false
+        state.isNew = false
+        meta.present = true
+        meta.issuedAt = current
+        meta.rotated = false
+        return header
+      },
+    )
+  }
+
+  return Object.freeze({
+    format: codec.format,
+    backend: codec.backend,
+    get,
+    new: (name: string) => fresh(name, false),
+    save,
+    destroy(session: Session<Data, Flash>) {
+      session.destroy()
+      return save(session)
+    },
+  })
+}
+
+function seconds(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new SessionConfigError(`${name} must be a positive integer number of seconds`)
+  }
+  return value
+}
+
+function serializePayload(state: SessionState): string {
+  const values: Record<string, unknown> = {}
+  for (const [key, value] of state.values) defineValue(values, key, value)
+  const payload: Record<string, unknown> = { v: values, c: state.createdAt }
+  if (state.flash.size > 0) {
+    const flash: Record<string, unknown> = {}
+    for (const [key, list] of state.flash) defineValue(flash, key, list)
+    payload['f'] = flash
+  }
+  if (state.maxAge !== undefined) payload['m'] = state.maxAge
+  if (state.idleTimeout !== undefined) payload['i'] = state.idleTimeout
+  return JSON.stringify(payload)
+}
+
+// The payload was authenticated, but its shape is still checked: a token made by another
+// version or another program under the same key must not crash the request.
+function parsePayload(bytes: Uint8Array): Payload | undefined {
+  const text = utf8Decode(bytes)
+  if (text === undefined) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(parsed) || !isRecord(parsed['v'])) return undefined
+  const created = parsed['c']
+  if (typeof created !== 'number' || !Number.isSafeInteger(created) || created < 0) return undefined
+  const flash = parsed['f']
+  if (flash !== undefined && (!isRecord(flash) || !Object.values(flash).every(Array.isArray))) {
+    return undefined
+  }
+  const maxAge = parsed['m']
+  if (maxAge !== undefined && !Number.isSafeInteger(maxAge)) return undefined
+  const idle = parsed['i']
+  if (idle !== undefined && (!Number.isSafeInteger(idle) || (idle as number) <= 0)) return undefined
+  return parsed as unknown as Payload
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
