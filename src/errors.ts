@@ -22,6 +22,11 @@ export type SessionErrorCode =
   | 'ERR_SESSION_SAVE'
   | 'ERR_SESSION_HEADERS_SENT'
   | 'ERR_SESSION_REGISTRY'
+  | 'ERR_SECURECOOKIE_DECODE'
+  | 'ERR_SECURECOOKIE_USAGE'
+  | 'ERR_SECURECOOKIE_INTERNAL'
+  | 'ERR_GOB_DECODE'
+  | 'ERR_GOB_ENCODE'
 
 /** Base class of every sessionkit error. */
 export class SessionError extends Error {
@@ -186,6 +191,54 @@ export class HeadersSentError extends SessionError {
 export class SessionRegistryError extends SessionError {
   constructor(message: string) {
     super('ERR_SESSION_REGISTRY', message)
+  }
+}
+
+/** The three kinds of gorilla/securecookie errors (`IsDecode`, `IsUsage`, `IsInternal`). */
+export type SecureCookieErrorKind = 'decode' | 'usage' | 'internal'
+
+const SECURECOOKIE_CODES = {
+  decode: 'ERR_SECURECOOKIE_DECODE',
+  usage: 'ERR_SECURECOOKIE_USAGE',
+  internal: 'ERR_SECURECOOKIE_INTERNAL',
+} as const
+
+/**
+ * A gorilla/securecookie-compatible codec error. `code` tells the kind the way Go's
+ * `IsDecode`/`IsUsage`/`IsInternal` do; `goMessage` is the exact text gorilla would log
+ * (for example `securecookie: the value is not valid`).
+ */
+export class SecureCookieError extends SessionError {
+  readonly kind: SecureCookieErrorKind
+  readonly goMessage: string
+
+  constructor(kind: SecureCookieErrorKind, goMessage: string, options?: { cause?: unknown }) {
+    super(SECURECOOKIE_CODES[kind], goMessage, options)
+    this.kind = kind
+    this.goMessage = goMessage
+  }
+
+  isDecode(): boolean {
+    return this.kind === 'decode'
+  }
+
+  isUsage(): boolean {
+    return this.kind === 'usage'
+  }
+
+  isInternal(): boolean {
+    return this.kind === 'internal'
+  }
+}
+
+/** A gob stream could not be decoded (hostile or corrupt input) or a value not encoded. */
+export class GobError extends SessionError {
+  constructor(
+    code: 'ERR_GOB_DECODE' | 'ERR_GOB_ENCODE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
   }
 }
 

@@ -147,18 +147,25 @@ export function createCookieStore<
     return meta
   }
 
-  // Checked once per name, so a `__Host-` name with a Domain fails on first use.
-  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
-    let base = cookieOptionsByName.get(state.name)
+  // Prefix rules depend on the name, so they are checked (once) when a name is first used:
+  // a `__Host-` name with a Domain fails its first load, not its first save.
+  function baseOptionsFor(name: string): ResolvedCookieOptions {
+    let base = cookieOptionsByName.get(name)
     if (base === undefined) {
-      base = resolveCookieOptions(state.name, options.cookie)
-      cookieOptionsByName.set(state.name, base)
+      base = resolveCookieOptions(name, options.cookie)
+      cookieOptionsByName.set(name, base)
     }
+    return base
+  }
+
+  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
+    const base = baseOptionsFor(state.name)
     if (Object.keys(state.cookie).length === 0) return base
     return resolveCookieOptions(state.name, state.cookie, base)
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
+    baseOptionsFor(name)
     const session = new Session<Data, Flash>({
       name,
       isNew: true,
@@ -176,6 +183,7 @@ export function createCookieStore<
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    baseOptionsFor(name)
     const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
     if (candidates.length === 0) return fresh(name, false)
     // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
