@@ -22,6 +22,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_SAVE'
   | 'ERR_SESSION_HEADERS_SENT'
   | 'ERR_SESSION_REGISTRY'
+  | 'ERR_SESSION_STORE'
+  | 'ERR_SESSION_CONFLICT'
   | 'ERR_SECURECOOKIE_DECODE'
   | 'ERR_SECURECOOKIE_USAGE'
   | 'ERR_SECURECOOKIE_INTERNAL'
@@ -81,6 +83,11 @@ export type InvalidCookieReason =
   | 'unknown-key'
   /** Longer than `maxLength`; rejected before any decoding or crypto. */
   | 'too-large'
+  /**
+   * Server-side stores: an authentic cookie whose session does not exist (expired, destroyed
+   * or never issued here). The id is never adopted; a fresh session gets a new one.
+   */
+  | 'unknown-session'
 
 /**
  * A session cookie from the client was rejected. This is never thrown out of a load: the
@@ -184,6 +191,56 @@ export class SessionSaveError extends SessionError {
 export class HeadersSentError extends SessionError {
   constructor(detail: string) {
     super('ERR_SESSION_HEADERS_SENT', `Response headers already sent: ${detail}`)
+  }
+}
+
+/** What a store was doing when it failed. */
+export type StoreOperation =
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'touch'
+  | 'delete'
+  | 'deleteByUser'
+  | 'listByUser'
+  | 'deleteAll'
+  | 'prune'
+  | 'close'
+
+/**
+ * A session store failed or did not answer in time. Requests fail closed: no fresh session is
+ * issued over the user's cookie and nothing is silently dropped.
+ */
+export class SessionStoreError extends SessionError {
+  readonly operation: StoreOperation
+  /** True when the store did not answer within the configured timeout. */
+  readonly timedOut: boolean
+
+  constructor(operation: StoreOperation, timedOut: boolean, options?: { cause?: unknown }) {
+    const cause = options?.cause
+    super(
+      'ERR_SESSION_STORE',
+      timedOut
+        ? `Session store ${operation} timed out`
+        : `Session store ${operation} failed` +
+            (cause instanceof Error ? `: ${cause.message}` : ''),
+      options,
+    )
+    this.operation = operation
+    this.timedOut = timedOut
+  }
+}
+
+/**
+ * Optimistic versioning: the session changed in the store since this request loaded it, and
+ * the store was configured to report conflicts rather than merge per key.
+ */
+export class SessionConflictError extends SessionError {
+  readonly sessionName: string
+
+  constructor(sessionName: string) {
+    super('ERR_SESSION_CONFLICT', `Session "${sessionName}" was changed by another request`)
+    this.sessionName = sessionName
   }
 }
 

@@ -67,6 +67,10 @@ export interface SessionState {
   /** Flash values delivered in this request (removed from what is saved). */
   readonly flashRead: Map<string, unknown[]>
   readonly frozen: Set<string>
+  /** Value keys set or deleted since the last save (for per-key patches). */
+  readonly changedValues: Set<string>
+  /** Flash keys added, replaced or consumed since the last save. */
+  readonly changedFlash: Set<string>
   dirty: boolean
   destroyed: boolean
   /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`). */
@@ -79,6 +83,25 @@ export interface SessionState {
   /** Cookie attributes for this response only. */
   cookie: Omit<SessionCookieOverrides, 'maxAge'>
   loadError: InvalidCookieError | undefined
+  /** A new id was asked for; the old one is retired after `grace` seconds (0 = now). */
+  regenerate: { readonly grace: number } | undefined
+  /** The user this session belongs to, for per-user listing and log-out-everywhere. */
+  userKey: string | undefined
+  /** Short labels shown in session lists (say a user-agent description). */
+  meta: Readonly<Record<string, string>> | undefined
+  /** `userKey` or `meta` changed since the last save. */
+  userChanged: boolean
+}
+
+/** Clears the change tracking after a store has persisted the session. */
+export function markSaved(state: SessionState): void {
+  state.dirty = false
+  state.touched = false
+  state.isNew = false
+  state.changedValues.clear()
+  state.changedFlash.clear()
+  state.regenerate = undefined
+  state.userChanged = false
 }
 
 export interface SessionInit {
@@ -91,6 +114,8 @@ export interface SessionInit {
   readonly maxAge?: number | undefined
   readonly idleTimeout?: number | undefined
   readonly loadError?: InvalidCookieError | undefined
+  readonly userKey?: string | undefined
+  readonly meta?: Readonly<Record<string, string>> | undefined
 }
 
 let stateOf: (session: object) => SessionState
@@ -135,6 +160,8 @@ export class Session<
       flash: new Map(init.flash),
       flashRead: new Map(),
       frozen: new Set(),
+      changedValues: new Set(),
+      changedFlash: new Set(),
       dirty: false,
       destroyed: false,
       touched: false,
@@ -143,6 +170,10 @@ export class Session<
       idleTimeout: init.idleTimeout,
       cookie: {},
       loadError: init.loadError,
+      regenerate: undefined,
+      userKey: init.userKey,
+      meta: init.meta,
+      userChanged: false,
     }
   }
 
@@ -202,6 +233,7 @@ export class Session<
     const state = this.#live()
     state.values.set(key, freezeJsonCopy(key, value))
     state.frozen.add(key)
+    state.changedValues.add(key)
     state.dirty = true
   }
 
@@ -218,7 +250,10 @@ export class Session<
     const state = this.#live()
     const existed = state.values.delete(key)
     state.frozen.delete(key)
-    if (existed) state.dirty = true
+    if (existed) {
+      state.changedValues.add(key)
+      state.dirty = true
+    }
     return existed
   }
 
@@ -226,6 +261,7 @@ export class Session<
   clear(): void {
     const state = this.#live()
     if (state.values.size > 0) state.dirty = true
+    for (const key of state.values.keys()) state.changedValues.add(key)
     state.values.clear()
     state.frozen.clear()
   }
@@ -291,6 +327,7 @@ export class Session<
     const list = state.flash.get(key) ?? []
     list.push(freezeJsonCopy(key, value))
     state.flash.set(key, list)
+    state.changedFlash.add(key)
     state.dirty = true
   }
 
@@ -305,6 +342,7 @@ export class Session<
   setFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
     state.flash.set(key, [freezeJsonCopy(key, value)])
+    state.changedFlash.add(key)
     state.dirty = true
   }
 
@@ -341,6 +379,7 @@ export class Session<
   clearFlashes(): void {
     const state = this.#live()
     if (state.flash.size > 0) state.dirty = true
+    for (const key of state.flash.keys()) state.changedFlash.add(key)
     state.flash.clear()
     state.flashRead.clear()
   }
@@ -401,6 +440,44 @@ export class Session<
   }
 
   /**
+   * Issues a new session id at the next save, keeping the data (call it after every login or
+   * privilege change: session fixation). The old id stops working immediately, or after
+   * `grace` seconds so requests already in flight with it still find their session.
+   * Server-side stores only; cookie sessions have no id and ignore it.
+   */
+  regenerate(options: { readonly grace?: number } = {}): void {
+    const state = this.#live()
+    const grace = options.grace ?? 0
+    if (!Number.isSafeInteger(grace) || grace < 0 || grace > 300) {
+      throw new SessionValueTypeError(
+        'grace',
+        'an integer of seconds between 0 and 300',
+        String(grace),
+      )
+    }
+    state.regenerate = { grace }
+    state.dirty = true
+  }
+
+  /** The user this session belongs to (see `setUser`). */
+  get userKey(): string | undefined {
+    return this.#state.userKey
+  }
+
+  /**
+   * Ties the session to a user, so the store can list the user's sessions and log them out
+   * everywhere; `meta` holds short labels for such lists (a device or browser name).
+   * Server-side stores only.
+   */
+  setUser(userKey: string | undefined, meta?: Readonly<Record<string, string>>): void {
+    const state = this.#live()
+    state.userKey = userKey
+    if (meta !== undefined) state.meta = Object.freeze({ ...meta })
+    state.userChanged = true
+    state.dirty = true
+  }
+
+  /**
    * Destroys the session: its data is dropped and the save deletes the cookie (and the
    * server record). Terminal: every later read or write throws `SessionDestroyedError`.
    */
@@ -411,6 +488,9 @@ export class Session<
     state.flash.clear()
     state.flashRead.clear()
     state.frozen.clear()
+    state.changedValues.clear()
+    state.changedFlash.clear()
+    state.regenerate = undefined
     state.dirty = true
   }
 
@@ -453,6 +533,7 @@ export class Session<
       state.flash.delete(key)
       read.push(...pending)
       state.flashRead.set(key, read)
+      state.changedFlash.add(key)
       state.dirty = true
     }
     return [...read]

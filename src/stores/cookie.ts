@@ -25,7 +25,13 @@ import { then, type Awaitable } from '../lib/awaitable.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
-import { Session, sessionState, type SessionData, type SessionState } from '../session.ts'
+import {
+  markSaved,
+  Session,
+  sessionState,
+  type SessionData,
+  type SessionState,
+} from '../session.ts'
 import type { CookieHeader, SessionStore } from '../store.ts'
 
 export interface CookieStoreOptions {
@@ -220,8 +226,7 @@ export function createCookieStore<
   }
 
   function deletion(state: SessionState, meta: CookieMeta): string | undefined {
-    state.dirty = false
-    state.touched = false
+    markSaved(state)
     if (!meta.present) return undefined
     meta.present = false
     meta.issuedAt = undefined
@@ -254,9 +259,7 @@ export function createCookieStore<
           lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
         }
         const header = serializeSetCookie(state.name, token, { ...cookie, ...lifetime }, current)
-        state.dirty = false
-        state.touched = false
-        state.isNew = false
+        markSaved(state)
         meta.present = true
         meta.issuedAt = current
         meta.rotated = false
