@@ -146,6 +146,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     let context = contexts.get(name)
     if (context === undefined) {
       context = encodeContext(purpose, name)
+      if (context === undefined) throw new SessionConfigError('A token name must be under 64 KiB')
       if (contexts.size >= CONTEXT_CACHE_LIMIT) contexts.clear()
       contexts.set(name, context)
     }

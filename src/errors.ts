@@ -173,8 +173,17 @@ export class SessionValueError extends SessionError {
 /** One or more sessions of a request could not be saved; every failure is in `errors`. */
 export class SessionSaveError extends SessionError {
   readonly errors: readonly { readonly sessionName: string; readonly error: unknown }[]
+  /**
+   * `Set-Cookie` values to send even though the save failed: the deletion cookie of a
+   * destroyed session whose server record could not be deleted (the client is logged out and
+   * the failure is still reported). Empty otherwise.
+   */
+  readonly setCookies: readonly string[]
 
-  constructor(errors: readonly { readonly sessionName: string; readonly error: unknown }[]) {
+  constructor(
+    errors: readonly { readonly sessionName: string; readonly error: unknown }[],
+    setCookies: readonly string[] = [],
+  ) {
     const names = errors.map((e) => `"${e.sessionName}"`).join(', ')
     const first = errors[0]?.error
     super(
@@ -184,6 +193,7 @@ export class SessionSaveError extends SessionError {
       { cause: first },
     )
     this.errors = errors
+    this.setCookies = setCookies
   }
 }
 
@@ -215,8 +225,17 @@ export class SessionStoreError extends SessionError {
   readonly operation: StoreOperation
   /** True when the store did not answer within the configured timeout. */
   readonly timedOut: boolean
+  /**
+   * A `Set-Cookie` value to send despite the failure: the deletion cookie of a session whose
+   * server-side delete failed (the registry passes it on in `SessionSaveError.setCookies`).
+   */
+  readonly setCookie: string | undefined
 
-  constructor(operation: StoreOperation, timedOut: boolean, options?: { cause?: unknown }) {
+  constructor(
+    operation: StoreOperation,
+    timedOut: boolean,
+    options?: { cause?: unknown; setCookie?: string | undefined },
+  ) {
     const cause = options?.cause
     super(
       'ERR_SESSION_STORE',
@@ -224,10 +243,11 @@ export class SessionStoreError extends SessionError {
         ? `Session store ${operation} timed out`
         : `Session store ${operation} failed` +
             (cause instanceof Error ? `: ${cause.message}` : ''),
-      options,
+      options === undefined || !('cause' in options) ? undefined : { cause },
     )
     this.operation = operation
     this.timedOut = timedOut
+    this.setCookie = options?.setCookie
   }
 }
 
@@ -290,6 +310,10 @@ export class SecureCookieError extends SessionError {
 
 /** A gob stream could not be decoded (hostile or corrupt input) or a value not encoded. */
 export class GobError extends SessionError {
+  declare readonly code: 'ERR_GOB_DECODE' | 'ERR_GOB_ENCODE'
+
+  // Narrows the accepted codes to the two gob ones.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(
     code: 'ERR_GOB_DECODE' | 'ERR_GOB_ENCODE',
     message: string,

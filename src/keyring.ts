@@ -36,6 +36,7 @@ export interface KeyRing {
 }
 
 const MIN_SECRET_BYTES = 32
+const MIN_DISTINCT_CHARACTERS = 20
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,32}$/
 const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})+$/
 
@@ -90,7 +91,12 @@ export function keyRingSecret(ring: KeyRing, id: string): Uint8Array | undefined
  * {@link KeyRingEntry} secret (like gorilla's `securecookie.GenerateRandomKey(32)`).
  */
 export function generateKey(): string {
-  return base64urlEncode(crypto.getRandomValues(new Uint8Array(MIN_SECRET_BYTES)))
+  // About one random key in 50 million shows too few distinct characters for the ring's
+  // pattern check; draw again rather than hand out a key the ring would refuse.
+  for (;;) {
+    const key = base64urlEncode(crypto.getRandomValues(new Uint8Array(MIN_SECRET_BYTES)))
+    if (new Set(key).size >= MIN_DISTINCT_CHARACTERS) return key
+  }
 }
 
 function decodeSecret(id: string, secret: Uint8Array | string): Uint8Array {
@@ -133,7 +139,7 @@ function decodeSecretString(id: string, secret: string): Uint8Array {
     )
   }
   // A random 43-character base64url string has ~31 distinct characters; words have far fewer.
-  if (new Set(secret).size < 20) {
+  if (new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
     throw new SessionConfigError(`Key "${id}": the secret is not random enough (use generateKey())`)
   }
   return decoded

@@ -17,7 +17,7 @@
  */
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import { HeadersSentError } from './errors.ts'
+import { HeadersSentError, SessionSaveError } from './errors.ts'
 import { isPromise, then, type Awaitable } from './lib/awaitable.ts'
 import { SessionRegistry } from './registry.ts'
 
@@ -65,6 +65,11 @@ export class NodeSessionRegistry extends SessionRegistry {
 
 const registries = new WeakMap<IncomingMessage, NodeSessionRegistry>()
 
+// How `withSessions` reports a handler error: once, and answered once. Before the handler
+// started its response the error replaces it (a 500, no session cookies); after, the
+// response the handler started is finished as it was, as on the synchronous path.
+const abortOf = new WeakMap<ServerResponse, (error: unknown) => void>()
+
 type Deferred = () => void
 
 /**
@@ -92,6 +97,8 @@ export function sessions(
   const cacheControl = options.cacheControl ?? 'no-store'
   let ours: readonly string[] = []
   let phase: 'open' | 'saving' | 'done' | 'failed' = 'open'
+  // True while onError runs after a failure: its own response calls go through.
+  let reporting = false
   const queue: Deferred[] = []
 
   const original = {
@@ -114,15 +121,36 @@ export function sessions(
 
   const registry = new NodeSessionRegistry(req, res, apply)
   registries.set(req, registry)
+  let endQueued = false
+  abortOf.set(res, (error) => {
+    if (phase === 'failed') {
+      onError(error, req, res)
+    } else if (queue.length === 0 && !res.headersSent) {
+      fail(error)
+    } else {
+      onError(error, req, res)
+      if (phase === 'saving') {
+        if (!endQueued) queue.push(() => original.end())
+      } else if (!res.writableEnded) {
+        original.end()
+      }
+    }
+  })
 
   function fail(error: unknown): void {
     phase = 'failed'
     queue.length = 0
+    reporting = true
     try {
       onError(error, req, res)
     } finally {
+      reporting = false
       if (!res.headersSent) {
         res.removeHeader('set-cookie')
+        // A logout whose server-side delete failed still logs the browser out.
+        if (error instanceof SessionSaveError && error.setCookies.length > 0) {
+          res.setHeader('Set-Cookie', [...error.setCookies])
+        }
         res.statusCode = 500
         res.setHeader('Content-Type', 'text/plain; charset=utf-8')
         original.end('Internal Server Error')
@@ -154,15 +182,24 @@ export function sessions(
     }
     phase = 'saving'
     queue.push(call)
-    result.then(
-      () => {
-        phase = 'done'
-        for (const deferred of queue.splice(0)) deferred()
-      },
-      (error: unknown) => {
-        fail(error)
-      },
-    )
+    result
+      .then(
+        () => {
+          if (phase === 'failed') return
+          phase = 'done'
+          try {
+            for (const deferred of queue.splice(0)) deferred()
+          } catch (error) {
+            // A replayed call threw (a bad header, say); the handler is no longer there to see it.
+            fail(error)
+          }
+        },
+        (error: unknown) => {
+          if (phase !== 'failed') fail(error)
+        },
+      )
+      // Nobody awaits this chain: an onError that throws is logged, not an unhandled rejection.
+      .catch(defaultOnError)
     return false
   }
 
@@ -174,14 +211,17 @@ export function sessions(
   }
 
   res.write = function (...args: unknown[]): boolean {
-    if (phase === 'failed') return false
+    if (phase === 'failed') return reporting ? original.write(...args) : false
     if (!beforeHeaders(() => original.write(...args))) return true
     return original.write(...args)
   } as ServerResponse['write']
 
   res.end = function (...args: unknown[]): ServerResponse {
-    if (phase === 'failed') return res
-    if (!beforeHeaders(() => original.end(...args))) return res
+    if (phase === 'failed') return reporting ? original.end(...args) : res
+    if (!beforeHeaders(() => original.end(...args))) {
+      endQueued = true
+      return res
+    }
     return original.end(...args)
   } as ServerResponse['end']
 
@@ -216,21 +256,18 @@ export function sessions(
 export function withSessions(
   handler: (req: IncomingMessage, res: ServerResponse, sessions: NodeSessionRegistry) => unknown,
   options: NodeSessionsOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
+): (req: IncomingMessage, res: ServerResponse) => void {
+  async function run(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const registry = sessions(req, res, options)
     try {
       await handler(req, res, registry)
     } catch (error) {
-      ;(options.onError ?? defaultOnError)(error, req, res)
-      if (!res.headersSent) {
-        res.statusCode = 500
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-        res.end('Internal Server Error')
-      } else if (!res.writableEnded) {
-        res.end()
-      }
+      abortOf.get(res)?.(error)
     }
+  }
+  // node:http ignores a listener's return value, so the promise is handled here.
+  return (req, res) => {
+    run(req, res).catch(defaultOnError)
   }
 }
 
@@ -252,11 +289,29 @@ function withOurCookies(args: unknown[], ours: readonly string[]): unknown[] {
   if (index < 1 || typeof headers !== 'object' || headers === null) return args
   const copy = [...args]
   if (Array.isArray(headers)) {
+    // Once headers were set with setHeader (ours were), Node 20 applies a flat array with one
+    // setHeader per pair, so a repeated name (Set-Cookie above all) would keep only its last
+    // value. Group the pairs by name into the object form, which keeps every value.
     const list: unknown[] = headers
-    const hasCookie = list.some(
-      (item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'set-cookie',
+    if (list.length % 2 !== 0) return args // node rejects it with its own error
+    const grouped = new Map<string, [string, unknown[]]>()
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]
+      if (typeof name !== 'string') return args // let node report it
+      if (name === '') continue
+      const entry = grouped.get(name.toLowerCase()) ?? [name, []]
+      const value = list[i + 1]
+      entry[1].push(...(Array.isArray(value) ? (value as unknown[]) : [value]))
+      grouped.set(name.toLowerCase(), entry)
+    }
+    const cookies = grouped.get('set-cookie')?.[1]
+    cookies?.push(...ours.filter((v) => !cookies.includes(v)))
+    copy[index] = Object.fromEntries(
+      [...grouped.values()].map(([name, values]) => [
+        name,
+        values.length === 1 ? values[0] : values,
+      ]),
     )
-    if (hasCookie) copy[index] = [...list, ...ours.flatMap((v) => ['Set-Cookie', v])]
     return copy
   }
   const record = headers as OutgoingHttpHeaders

@@ -10,7 +10,7 @@
  */
 
 import { assertCookieName } from './cookie.ts'
-import { SessionRegistryError, SessionSaveError } from './errors.ts'
+import { SessionRegistryError, SessionSaveError, isSessionError } from './errors.ts'
 import { isPromise, type Awaitable } from './lib/awaitable.ts'
 import type { Session, SessionData } from './session.ts'
 import type { CookieHeader, SessionStore } from './store.ts'
@@ -20,8 +20,24 @@ type AnySession = Session
 
 interface Entry {
   readonly store: AnyStore
-  readonly loading: Promise<AnySession>
+  loading: Promise<AnySession>
   session: AnySession | undefined
+  /** Destroyed sessions replaced by a reclaimed one; saved (deleted) before it. */
+  readonly retired: AnySession[]
+}
+
+/**
+ * A store that lets a session destroyed in a request be replaced by a fresh one in the same
+ * request (go-sessions `AllowReclaim`): after `session.destroy()`, `registry.get(store, name)`
+ * gives a new session instead of the destroyed one. The destroyed session is still deleted at
+ * save; the new session's cookie (if it gets one) replaces the deletion cookie.
+ */
+export interface ReclaimableStore {
+  readonly allowReclaim: boolean
+}
+
+function allowsReclaim(store: object): boolean {
+  return (store as Partial<ReclaimableStore>).allowReclaim === true
 }
 
 type Outcome =
@@ -61,6 +77,13 @@ export class SessionRegistry {
           new SessionRegistryError(`Session "${name}" is already bound to another store`),
         )
       }
+      const current = existing.session
+      if (current?.isDestroyed === true && allowsReclaim(store)) {
+        const fresh = store.new(name) as unknown as AnySession
+        existing.retired.push(current)
+        existing.session = fresh
+        existing.loading = Promise.resolve(fresh)
+      }
       return existing.loading as unknown as Promise<Session<Data, Flash>>
     }
     try {
@@ -73,6 +96,7 @@ export class SessionRegistry {
       store: store as unknown as AnyStore,
       loading: loading as unknown as Promise<AnySession>,
       session: undefined,
+      retired: [],
     }
     this.#entries.set(name, entry)
     loading.then(
@@ -94,6 +118,7 @@ export class SessionRegistry {
   get hasChanges(): boolean {
     for (const entry of this.#entries.values()) {
       if (entry.session?.isDirty === true) return true
+      if (entry.retired.some((session) => session.isDirty)) return true
     }
     return false
   }
@@ -115,7 +140,7 @@ export class SessionRegistry {
     const outcomes: Awaitable<Outcome>[] = []
     for (const [name, entry] of this.#entries) {
       if (entry.session === undefined) continue
-      outcomes.push(saveOne(name, entry.store, entry.session))
+      outcomes.push(saveEntry(name, entry))
     }
     if (outcomes.some(isPromise)) {
       return Promise.all(outcomes.map((outcome) => Promise.resolve(outcome))).then((all) =>
@@ -127,13 +152,48 @@ export class SessionRegistry {
 
   #settle(outcomes: readonly Outcome[]): readonly string[] {
     const errors: { sessionName: string; error: unknown }[] = []
+    const stillSend: string[] = []
     for (const outcome of outcomes) {
-      if ('error' in outcome) errors.push({ sessionName: outcome.name, error: outcome.error })
-      else if (outcome.header !== undefined) this.#setCookies.set(outcome.name, outcome.header)
+      if ('error' in outcome) {
+        errors.push({ sessionName: outcome.name, error: outcome.error })
+        // A store may fail and still have a cookie that must go out (the deletion cookie of
+        // a destroyed session whose server delete failed).
+        const header = cookieOfError(outcome.error)
+        if (header !== undefined) {
+          this.#setCookies.set(outcome.name, header)
+          stillSend.push(header)
+        }
+      } else if (outcome.header !== undefined) this.#setCookies.set(outcome.name, outcome.header)
     }
-    if (errors.length > 0) throw new SessionSaveError(errors)
+    if (errors.length > 0) throw new SessionSaveError(errors, stillSend)
     return this.setCookies
   }
+}
+
+function cookieOfError(error: unknown): string | undefined {
+  if (!isSessionError(error)) return undefined
+  const header = (error as { setCookie?: unknown }).setCookie
+  return typeof header === 'string' ? header : undefined
+}
+
+function saveEntry(name: string, entry: Entry): Awaitable<Outcome> {
+  const session = entry.session
+  if (session === undefined) return { name, header: undefined }
+  if (entry.retired.length === 0) return saveOne(name, entry.store, session)
+  // Reclaimed: delete the destroyed sessions first, then save the new one. Its cookie (if
+  // any) replaces theirs; without one, the last deletion cookie goes out.
+  return (async (): Promise<Outcome> => {
+    let header: string | undefined
+    for (const retired of entry.retired) {
+      const outcome = await saveOne(name, entry.store, retired)
+      if ('error' in outcome) return outcome
+      header = outcome.header ?? header
+    }
+    const outcome = await saveOne(name, entry.store, session)
+    if ('error' in outcome) return outcome
+    entry.retired.length = 0
+    return { name, header: outcome.header ?? header }
+  })()
 }
 
 function saveOne(name: string, store: AnyStore, session: AnySession): Awaitable<Outcome> {

@@ -443,7 +443,7 @@ export class Session<
    * Issues a new session id at the next save, keeping the data (call it after every login or
    * privilege change: session fixation). The old id stops working immediately, or after
    * `grace` seconds so requests already in flight with it still find their session.
-   * Server-side stores only; cookie sessions have no id and ignore it.
+   * Cookie sessions have no id: for them it restarts the absolute lifetime.
    */
   regenerate(options: { readonly grace?: number } = {}): void {
     const state = this.#live()

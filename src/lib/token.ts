@@ -66,9 +66,11 @@ export function decodeHeader(bytes: Uint8Array): TokenHeader | undefined {
   }
 }
 
-export function encodeContext(purpose: string, name: string): Uint8Array {
+/** Returns `undefined` when a field would not fit its 16-bit length. */
+export function encodeContext(purpose: string, name: string): Uint8Array | undefined {
   const p = utf8Encode(purpose)
   const n = utf8Encode(name)
+  if (p.length > 0xffff || n.length > 0xffff) return undefined
   const out = new Uint8Array(4 + p.length + n.length)
   out[0] = p.length >>> 8
   out[1] = p.length & 255

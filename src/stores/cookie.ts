@@ -240,6 +240,9 @@ export function createCookieStore<
     if (state.destroyed || maxAge < 0) return deletion(state, meta)
     if (state.values.size === 0 && state.flash.size === 0) return deletion(state, meta)
     const current = now()
+    // A cookie session has no id to replace; regenerating (at login, say) starts a new
+    // lifetime, so the absolute timeout counts from the login rather than the first visit.
+    if (state.regenerate !== undefined) state.createdAt = current
     const renewDue = meta.issuedAt !== undefined && current - meta.issuedAt >= renewAfter * 1000
     if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
     const expiresAt = Math.min(

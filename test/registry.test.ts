@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+
+import {
+  CookieTooLargeError,
+  createCookieStore,
+  createKeyRing,
+  SessionRegistry,
+  SessionSaveError,
+  type CookieStore,
+  type CookieStoreOptions,
+  type SessionStore,
+} from '../src/index.ts'
+import { manualClock } from './support/clock.ts'
+import { cookieName, cookiePair } from './support/cookies.ts'
+import { KEY_A, KEY_B } from './support/keys.ts'
+
+const clock = manualClock()
+
+function store(options: Partial<CookieStoreOptions> = {}): CookieStore {
+  return createCookieStore({
+    keys: createKeyRing([{ id: 'k1', secret: KEY_A }]),
+    now: clock.now,
+    crypto: 'node',
+    ...options,
+  })
+}
+
+function isCode(code: string) {
+  return (error: unknown): boolean =>
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code
+}
+
+function header(setCookies: readonly string[]): string {
+  return setCookies.map(cookiePair).join('; ')
+}
+
+describe('SessionRegistry', () => {
+  it('loads two named sessions from two stores and saves them together', async () => {
+    const auth = store({ purpose: 'auth' })
+    const prefs = store({ keys: createKeyRing([{ id: 'p1', secret: KEY_B }]), format: 'signed' })
+    const first = new SessionRegistry(undefined)
+    ;(await first.get(auth, 'auth')).set('userId', 'u1')
+    ;(await first.get(prefs, 'prefs')).set('theme', 'dark')
+    assert.deepEqual(first.names, ['auth', 'prefs'])
+    assert.equal(first.hasChanges, true)
+    const setCookies = await first.save()
+    assert.equal(setCookies.length, 2)
+    assert.deepEqual(setCookies.map(cookieName), ['auth', 'prefs'])
+    assert.deepEqual(first.setCookies, setCookies)
+    assert.equal(first.hasChanges, false)
+
+    const second = new SessionRegistry(header(setCookies))
+    assert.equal((await second.get(auth, 'auth')).get('userId'), 'u1')
+    assert.equal((await second.get(prefs, 'prefs')).get('theme'), 'dark')
+    assert.deepEqual(await second.save(), [])
+  })
+
+  it('refuses one name bound to two different stores', async () => {
+    const registry = new SessionRegistry(undefined)
+    await registry.get(store(), 'sid')
+    await assert.rejects(registry.get(store(), 'sid'), (error: unknown) => {
+      assert.ok(isCode('ERR_SESSION_REGISTRY')(error))
+      return true
+    })
+  })
+
+  it('concurrent and repeated gets of one name share a single load', async () => {
+    const inner = store()
+    let loads = 0
+    const counting: SessionStore = {
+      ...inner,
+      get(name, cookieHeader) {
+        loads++
+        return inner.get(name, cookieHeader)
+      },
+    }
+    const registry = new SessionRegistry(undefined)
+    const [a, b] = await Promise.all([registry.get(counting, 'sid'), registry.get(counting, 'sid')])
+    const c = await registry.get(counting, 'sid')
+    assert.equal(loads, 1)
+    assert.equal(a, b)
+    assert.equal(a, c)
+  })
+
+  it('SER-13: saving twice keeps one Set-Cookie per name, with the latest value', async () => {
+    const s = store()
+    const registry = new SessionRegistry(undefined)
+    const session = await registry.get(s, 'sid')
+    session.set('n', 1)
+    assert.equal((await registry.save()).length, 1)
+    session.set('n', 2)
+    const second = await registry.save()
+    assert.equal(second.length, 1)
+    assert.deepEqual(registry.setCookies, second)
+    assert.equal((await s.get('sid', header(second))).get('n'), 2)
+    // A third save with nothing changed keeps the last value rather than dropping it.
+    assert.deepEqual(await registry.save(), second)
+  })
+
+  it('reports every failed session in one SessionSaveError; the others still save', async () => {
+    for (const crypto of ['node', 'web'] as const) {
+      const small = store({ maxLength: 128, crypto })
+      const fine = store({ crypto })
+      const registry = new SessionRegistry(undefined)
+      ;(await registry.get(small, 'a')).set('big', 'x'.repeat(500))
+      ;(await registry.get(fine, 'ok')).set('v', 1)
+      ;(await registry.get(small, 'b')).set('big', 'y'.repeat(500))
+      let thrown: unknown
+      try {
+        await registry.save()
+      } catch (error) {
+        thrown = error
+      }
+      assert.ok(thrown instanceof SessionSaveError, crypto)
+      assert.equal(thrown.code, 'ERR_SESSION_SAVE')
+      assert.deepEqual(
+        thrown.errors.map((e) => e.sessionName),
+        ['a', 'b'],
+      )
+      for (const { error } of thrown.errors) {
+        assert.ok(error instanceof CookieTooLargeError)
+        assert.equal(error.code, 'ERR_SESSION_COOKIE_TOO_LARGE')
+      }
+      assert.deepEqual(registry.setCookies.map(cookieName), ['ok'])
+      assert.ok(!thrown.message.includes('xxxxxxxx'))
+    }
+  })
+
+  it('rejects an invalid cookie name', async () => {
+    const registry = new SessionRegistry(undefined)
+    for (const name of ['', 'a b', 'a;b', 'a=b', 'é', 'a\r\nSet-Cookie: x', '(sid)']) {
+      await assert.rejects(registry.get(store(), name), isCode('ERR_SESSION_COOKIE_OPTION'), name)
+    }
+    assert.deepEqual(registry.names, [])
+  })
+
+  it('save() is synchronous when every store is, and a promise otherwise', async () => {
+    const registry = new SessionRegistry(undefined)
+    ;(await registry.get(store(), 'a')).set('v', 1)
+    ;(await registry.get(store({ purpose: 'other' }), 'b')).set('v', 2)
+    const result = registry.save()
+    assert.ok(!(result instanceof Promise))
+    assert.ok(Array.isArray(result))
+    assert.equal(result.length, 2)
+
+    const mixed = new SessionRegistry(undefined)
+    ;(await mixed.get(store(), 'a')).set('v', 1)
+    ;(await mixed.get(store({ crypto: 'web' }), 'b')).set('v', 2)
+    const pending = mixed.save()
+    assert.ok(pending instanceof Promise)
+    assert.equal((await pending).length, 2)
+  })
+
+  it('a failed load reaches its caller and leaves nothing to save', async () => {
+    const inner = store()
+    const failing: SessionStore = {
+      ...inner,
+      get: () => Promise.reject(new Error('store outage')),
+    }
+    const registry = new SessionRegistry(undefined)
+    await assert.rejects(registry.get(failing, 'down'), /store outage/)
+    ;(await registry.get(inner, 'up')).set('v', 1)
+    const saved = await registry.save()
+    assert.deepEqual(saved.map(cookieName), ['up'])
+  })
+})
