@@ -1,0 +1,65 @@
+// Packaging and platform policy: what a user installing the package relies on.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+
+interface PackageJson {
+  readonly engines: { readonly node: string }
+  readonly exports: Readonly<
+    Record<string, string | { readonly types: string; readonly default: string }>
+  >
+  readonly dependencies?: Readonly<Record<string, string>>
+}
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson
+
+function versionAtLeast(version: string, minimum: string): boolean {
+  const have = version.replace(/^v/, '').split('.').map(Number)
+  const want = minimum.split('.').map(Number)
+  for (let i = 0; i < 3; i++) {
+    const a = have[i] ?? 0
+    const b = want[i] ?? 0
+    if (a !== b) return a > b
+  }
+  return true
+}
+
+describe('package policy', () => {
+  it('requires Node >= 20.20.2 (Web Crypto HMAC timing fix, CVE-2026-21713) and runs on it', () => {
+    assert.equal(pkg.engines.node, '>=20.20.2')
+    assert.ok(versionAtLeast(process.version, '20.20.2'), `running on ${process.version}`)
+  })
+
+  it('has no runtime dependencies', () => {
+    assert.deepEqual(Object.keys(pkg.dependencies ?? {}), [])
+  })
+
+  it('every subpath export loads from the built package with its types beside it', async () => {
+    const subpaths = Object.keys(pkg.exports).filter((key) => key !== './package.json')
+    assert.ok(subpaths.length >= 5)
+    for (const subpath of subpaths) {
+      const target = pkg.exports[subpath]
+      assert.ok(typeof target === 'object', `${subpath} maps to types and default`)
+      assert.doesNotThrow(() => readFileSync(target.types), `${subpath}: ${target.types} exists`)
+      const specifier = subpath === '.' ? 'sessionkit' : `sessionkit/${subpath.slice(2)}`
+      const loaded = (await import(specifier)) as Record<string, unknown>
+      assert.ok(Object.keys(loaded).length > 0, `${specifier} exports something`)
+    }
+  })
+
+  it('the main entry exposes the documented API', async () => {
+    const main = (await import('sessionkit')) as Record<string, unknown>
+    for (const name of [
+      'createKeyRing',
+      'generateKey',
+      'createTokenCodec',
+      'createCookieStore',
+      'SessionRegistry',
+      'Session',
+      'SessionError',
+      'isSessionError',
+    ]) {
+      assert.equal(typeof main[name], 'function', name)
+    }
+  })
+})
