@@ -91,6 +91,7 @@ export interface SessionState {
   meta: Readonly<Record<string, string>> | undefined
   /** `userKey` or `meta` changed since the last save. */
   userChanged: boolean
+  readonly copyValue: (key: string, value: unknown) => unknown
 }
 
 /** Clears the change tracking after a store has persisted the session. */
@@ -116,6 +117,11 @@ export interface SessionInit {
   readonly loadError?: InvalidCookieError | undefined
   readonly userKey?: string | undefined
   readonly meta?: Readonly<Record<string, string>> | undefined
+  /**
+   * How `set` and the flash setters check and copy values. Defaults to JSON values; a store
+   * whose format carries more types (gob) passes its own.
+   */
+  readonly copyValue?: ((key: string, value: unknown) => unknown) | undefined
 }
 
 let stateOf: (session: object) => SessionState
@@ -174,6 +180,7 @@ export class Session<
       userKey: init.userKey,
       meta: init.meta,
       userChanged: false,
+      copyValue: init.copyValue ?? freezeJsonCopy,
     }
   }
 
@@ -231,7 +238,7 @@ export class Session<
   /** Stores a frozen copy of `value`. Throws `SessionValueError` for non-JSON values. */
   set<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
     const state = this.#live()
-    state.values.set(key, freezeJsonCopy(key, value))
+    state.values.set(key, state.copyValue(key, value))
     state.frozen.add(key)
     state.changedValues.add(key)
     state.dirty = true
@@ -325,7 +332,7 @@ export class Session<
   addFlash(value: unknown, key: string = DEFAULT_FLASH_KEY): void {
     const state = this.#live()
     const list = state.flash.get(key) ?? []
-    list.push(freezeJsonCopy(key, value))
+    list.push(state.copyValue(key, value))
     state.flash.set(key, list)
     state.changedFlash.add(key)
     state.dirty = true
@@ -341,7 +348,7 @@ export class Session<
   /** Replaces the flash under `key` with one value (go-sessions `SetFlash`). */
   setFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
-    state.flash.set(key, [freezeJsonCopy(key, value)])
+    state.flash.set(key, [state.copyValue(key, value)])
     state.changedFlash.add(key)
     state.dirty = true
   }

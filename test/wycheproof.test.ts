@@ -32,7 +32,7 @@ interface WycheproofFile {
 }
 
 // Vendored copies win; the shared checkout is the fallback for local runs.
-const DIRECTORIES = ['test/vectors/wycheproof', '../shared/vectors/wycheproof']
+const DIRECTORIES = ['test/vectors/wycheproof']
 
 function load(name: string): WycheproofFile {
   for (const directory of DIRECTORIES) {

@@ -74,7 +74,13 @@ function copy(
  * alone, so freezing them on first access is as safe as copying and much cheaper.
  */
 export function deepFreeze(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  // Byte arrays (Go []byte from gob) cannot be frozen; they are left as they are.
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !ArrayBuffer.isView(value) &&
+    !Object.isFrozen(value)
+  ) {
     Object.freeze(value)
     for (const item of Object.values(value)) deepFreeze(item)
   }

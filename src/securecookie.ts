@@ -1,0 +1,48 @@
+/**
+ * gorilla/securecookie for TypeScript, byte-exact with Go: the same cookie values, the same
+ * checks in the same order and the same error texts, so Go and TypeScript services can read
+ * and write each other's cookies. Web-standard APIs only (node:crypto is used when present).
+ *
+ * See `docs/go-interop.md` for the wire format, the Go ↔ TypeScript value mapping and the
+ * differences from Go (keys checked at creation, rotated codecs keep their settings, "too
+ * long" errors stay typed).
+ *
+ * Available from `'sessionkit/securecookie'`.
+ *
+ * @module
+ */
+
+export {
+  createSecureCookie,
+  DEFAULT_SECURECOOKIE_MAX_AGE,
+  DEFAULT_SECURECOOKIE_MAX_LENGTH,
+  type DecodedSecureCookie,
+  type SecureCookie,
+  type SecureCookieKey,
+  type SecureCookieOptions,
+  type SecureCookieSettings,
+} from './lib/securecookie/codec.ts'
+export {
+  codecsFromPairs,
+  decodeMulti,
+  decodeMultiDetailed,
+  encodeMulti,
+  type DecodedMulti,
+} from './lib/securecookie/multi.ts'
+export { SecureCookieMultiError, GO_MESSAGES } from './lib/securecookie/errors.ts'
+export { goJsonDecode, goJsonEncode, goJsonSerializer } from './lib/securecookie/go-json.ts'
+export type { GoSerializer } from './lib/securecookie/serializer.ts'
+export type { SecureCookieCryptoChoice, SecureCookieHash } from './lib/securecookie/crypto.ts'
+export {
+  goBase64StdEncode,
+  goBase64UrlDecode,
+  goBase64UrlEncode,
+  type GoBase64Result,
+} from './lib/securecookie/base64-go.ts'
+export { SecureCookieError, type SecureCookieErrorKind } from './errors.ts'
+export {
+  createGorillaCookieStore,
+  gorillaSessionSerializer,
+  type GorillaCookieStore,
+  type GorillaCookieStoreOptions,
+} from './stores/gorilla-cookie.ts'

@@ -1,0 +1,456 @@
+/**
+ * A gorilla/sessions-compatible cookie store: with the same hash/block keys, a TypeScript
+ * app reads and writes the same session cookie a Go `sessions.CookieStore` does. The cookie
+ * value is gorilla/securecookie's `EncodeMulti(name, session.Values)` (gob by default, like
+ * gorilla), flashes included with gorilla's `_flash` key semantics.
+ *
+ * Differences from gorilla (on purpose, see docs/go-interop.md): one `maxAge` drives both the
+ * cookie Max-Age and the codecs' age check (gorilla #48); keys are checked at startup; a
+ * deleted session gets an empty cookie value; cookie defaults are HttpOnly, Secure,
+ * SameSite=Lax (gorilla v1.3+: Secure, SameSite=None, no HttpOnly); a bad cookie never
+ * throws, it gives a fresh session with `loadError`.
+ *
+ * Available from `'sessionkit/securecookie'`.
+ *
+ * @module
+ */
+
+import {
+  getCookieValues,
+  resolveCookieOptions,
+  serializeDeleteCookie,
+  serializeSetCookie,
+  type CookieOptions,
+  type ResolvedCookieOptions,
+} from '../cookie.ts'
+import {
+  InvalidCookieError,
+  SecureCookieError,
+  SessionConfigError,
+  type InvalidCookieReason,
+} from '../errors.ts'
+import { gobDecodeSessionValues, gobEncodeSessionValues } from '../gob.ts'
+import { then, type Awaitable } from '../lib/awaitable.ts'
+// Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
+// re-encoded map, so a round trip keeps the types Go code type-asserts.
+import { freezeGoValue } from '../lib/gob/freeze.ts'
+import { setSlotHint, slotHint } from '../lib/gob/provenance.ts'
+import { freezeJsonCopy } from '../lib/json-value.ts'
+import {
+  DEFAULT_SECURECOOKIE_MAX_LENGTH,
+  type SecureCookie,
+  type SecureCookieKey,
+} from '../lib/securecookie/codec.ts'
+import type { SecureCookieCryptoChoice, SecureCookieHash } from '../lib/securecookie/crypto.ts'
+import { GO_MESSAGES, SecureCookieMultiError } from '../lib/securecookie/errors.ts'
+import { codecsFromPairs, decodeMultiDetailed, encodeMulti } from '../lib/securecookie/multi.ts'
+import type { GoSerializer } from '../lib/securecookie/serializer.ts'
+import { DEFAULT_FLASH_KEY, Session, sessionState, type SessionData } from '../session.ts'
+import type { SessionState } from '../session.ts'
+import type { CookieHeader, SessionStore } from '../store.ts'
+
+export interface GorillaCookieStoreOptions {
+  /**
+   * `[hashKey1, blockKey1, hashKey2, blockKey2, ...]` exactly as given to Go's
+   * `sessions.NewCookieStore(keyPairs...)`: the first pair writes, every pair reads (key
+   * rotation). `null`/`undefined` or an odd count = no block key for that pair. Give either
+   * `keyPairs` or `codecs`.
+   */
+  readonly keyPairs?: readonly (SecureCookieKey | null | undefined)[]
+  /**
+   * Ready-made codecs instead of `keyPairs` (their own serializer and settings are used).
+   * Their `maxAge` must equal the store's `maxAge` when both are given.
+   */
+  readonly codecs?: readonly SecureCookie[]
+  /**
+   * @default gorillaSessionSerializer (gob, gorilla's default). Only with `keyPairs`. With
+   * `goJsonSerializer`, the Go side needs a JSON serializer for `map[string]interface{}`
+   * (encoding/json cannot encode gorilla's `map[interface{}]interface{}`).
+   */
+  readonly serializer?: GoSerializer
+  /**
+   * gorilla `Options.MaxAge` AND the codecs' `MaxAge` (one value, unlike gorilla where they
+   * drift apart, #48): `> 0` = cookie Max-Age and cookies older than this are rejected;
+   * `0` = browser-session cookie and no age check; `< 0` = every save deletes the cookie.
+   * @default 2592000 (30 days)
+   */
+  readonly maxAge?: number
+  /** Longest encoded cookie value (gorilla codecs' `MaxLength`); `0` = unlimited. @default 4096 */
+  readonly maxLength?: number
+  /** HMAC hash of the codecs made from `keyPairs`. @default 'sha256' */
+  readonly hash?: SecureCookieHash
+  /**
+   * Cookie attributes. Defaults: `Path=/` (as gorilla), `HttpOnly`, `Secure`, `SameSite=Lax`
+   * (gorilla v1.3+ uses `Secure; SameSite=None` without HttpOnly). Set `secure: false` for
+   * plain-HTTP development.
+   */
+  readonly cookie?: CookieOptions
+  /**
+   * Values keys that hold gorilla flashes (`session.AddFlash(v, key)`): a `[]interface{}`
+   * under one of these keys is read into the session's flash API, and flashes added in
+   * TypeScript under any key are written back as `[]interface{}` values under that key.
+   * @default ['_flash']
+   */
+  readonly flashKeys?: readonly string[]
+  /**
+   * Seconds after which an unchanged session is re-encoded on save, so its timestamp (and
+   * the age check) slides like gorilla's save-every-request. @default maxAge / 10
+   */
+  readonly renewAfter?: number
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number
+  /** @default 'auto' */
+  readonly crypto?: SecureCookieCryptoChoice
+  /** TEST-ONLY: the AES-CTR IV source (see `createSecureCookie`). */
+  readonly randomBytes?: (length: number) => Uint8Array
+  /** Told about every rejected cookie, with gorilla's error (`goMessage`) as second argument. */
+  readonly onInvalidCookie?: (error: InvalidCookieError, goError: SecureCookieError) => void
+}
+
+export interface GorillaCookieStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+> extends SessionStore<Data, Flash> {
+  readonly maxAge: number
+  readonly codecs: readonly SecureCookie[]
+}
+
+// What the store knows about a session beyond the session's own state.
+interface GorillaMeta {
+  /** A cookie of this name came with the request (valid or not) or was sent since. */
+  present: boolean
+  /** Authenticated timestamp (seconds) of the loaded or last written cookie. */
+  timestamp: number | undefined
+  /** Loaded with a rotated (not the first) codec: re-encode with the current key. */
+  rotated: boolean
+  /** The Go map's keys in decoded order, so a re-encode keeps Go's order where it can. */
+  order: unknown[]
+  /** Session key → the original non-string Go key (an int key 42 shows as "42"). */
+  goKeys: Map<string, unknown>
+  /** Entries with no session key of their own (an int key colliding with a string key). */
+  hidden: Map<unknown, unknown>
+  /** The decoded Values map (holder of the gob type hints). */
+  source: Map<unknown, unknown> | undefined
+}
+
+const MAX_CANDIDATES = 4
+const DAY = 86_400
+
+/**
+ * gorilla's default serialization of `session.Values`: a gob-encoded
+ * `map[interface{}]interface{}` (string and int keys), entries in the given order.
+ */
+export const gorillaSessionSerializer: GoSerializer = Object.freeze({
+  serialize(value: unknown): Uint8Array {
+    return gobEncodeSessionValues(value as ReadonlyMap<string | number, unknown>)
+  },
+  deserialize(bytes: Uint8Array): unknown {
+    return gobDecodeSessionValues(bytes)
+  },
+})
+
+/**
+ * Creates a gorilla/sessions `CookieStore`-compatible store.
+ *
+ * @example
+ * ```ts
+ * // Go: store := sessions.NewCookieStore([]byte(hashKey), []byte(blockKey))
+ * const store = createGorillaCookieStore({ keyPairs: [hashKey, blockKey] })
+ * ```
+ * @throws {SessionConfigError} for conflicting or invalid options.
+ * @throws {SecureCookieError} usage kind for bad keys.
+ */
+export function createGorillaCookieStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+>(options: GorillaCookieStoreOptions): GorillaCookieStore<Data, Flash> {
+  // With gob, values may carry Go types (wrappers, []byte, bigint); JSON takes JSON values.
+  const copyValue =
+    options.serializer === undefined || options.serializer === gorillaSessionSerializer
+      ? freezeGoValue
+      : freezeJsonCopy
+  const hasPairs = options.keyPairs !== undefined
+  const hasCodecs = options.codecs !== undefined
+  if (hasPairs === hasCodecs) {
+    throw new SessionConfigError('Give exactly one of keyPairs and codecs')
+  }
+  let maxAge: number
+  let codecs: readonly SecureCookie[]
+  if (options.codecs !== undefined) {
+    if (options.serializer !== undefined || options.hash !== undefined) {
+      throw new SessionConfigError('serializer and hash apply to keyPairs, not to codecs')
+    }
+    codecs = Object.freeze([...options.codecs])
+    const first = codecs[0]
+    if (first === undefined) throw new SessionConfigError('codecs must not be empty')
+    maxAge = options.maxAge ?? first.maxAge
+    if (codecs.some((codec) => codec.maxAge !== maxAge)) {
+      throw new SessionConfigError(
+        'Every codec must have the store maxAge (one source of truth for cookie and codec age)',
+      )
+    }
+  } else {
+    maxAge = options.maxAge ?? 30 * DAY
+    if (!Number.isSafeInteger(maxAge)) {
+      throw new SessionConfigError('maxAge must be an integer number of seconds')
+    }
+    codecs = Object.freeze(
+      codecsFromPairs(options.keyPairs ?? [], {
+        maxAge,
+        maxLength: options.maxLength ?? DEFAULT_SECURECOOKIE_MAX_LENGTH,
+        serializer: options.serializer ?? gorillaSessionSerializer,
+        ...(options.hash === undefined ? {} : { hash: options.hash }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
+        ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
+      }),
+    )
+  }
+  const renewAfter = options.renewAfter ?? Math.floor(Math.max(maxAge, 0) / 10)
+  if (!Number.isSafeInteger(renewAfter) || renewAfter < 0) {
+    throw new SessionConfigError('renewAfter must be a non-negative integer number of seconds')
+  }
+  const flashKeys = new Set(options.flashKeys ?? [DEFAULT_FLASH_KEY])
+  for (const key of flashKeys) {
+    if (typeof key !== 'string') throw new SessionConfigError('flashKeys must be strings')
+  }
+  const now = options.now ?? Date.now
+  resolveCookieOptions('session', options.cookie)
+  const metas = new WeakMap<object, GorillaMeta>()
+  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+
+  function newMeta(present: boolean): GorillaMeta {
+    return {
+      present,
+      timestamp: undefined,
+      rotated: false,
+      order: [],
+      goKeys: new Map(),
+      hidden: new Map(),
+      source: undefined,
+    }
+  }
+
+  function metaOf(session: Session<Data, Flash>): GorillaMeta {
+    let meta = metas.get(session)
+    if (meta === undefined) {
+      meta = newMeta(false)
+      metas.set(session, meta)
+    }
+    return meta
+  }
+
+  function baseOptionsFor(name: string): ResolvedCookieOptions {
+    let base = cookieOptionsByName.get(name)
+    if (base === undefined) {
+      base = resolveCookieOptions(name, options.cookie)
+      cookieOptionsByName.set(name, base)
+    }
+    return base
+  }
+
+  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
+    const base = baseOptionsFor(state.name)
+    if (Object.keys(state.cookie).length === 0) return base
+    return resolveCookieOptions(state.name, state.cookie, base)
+  }
+
+  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
+    baseOptionsFor(name)
+    const session = new Session<Data, Flash>({
+      name,
+      isNew: true,
+      createdAt: now(),
+      loadError,
+      copyValue,
+    })
+    metas.set(session, newMeta(present))
+    return session
+  }
+
+  function load(name: string, values: unknown, timestamp: number, codecIndex: number) {
+    const entries = goEntries(values)
+    if (entries === undefined) return undefined
+    const meta = newMeta(true)
+    meta.timestamp = timestamp
+    meta.rotated = codecIndex > 0
+    if (values instanceof Map) meta.source = values as Map<unknown, unknown>
+    const stringKeys = new Set<string>()
+    for (const [key] of entries) if (typeof key === 'string') stringKeys.add(key)
+    const sessionValues: [string, unknown][] = []
+    const flash: [string, unknown[]][] = []
+    for (const [key, value] of entries) {
+      meta.order.push(key)
+      if (typeof key === 'string') {
+        if (flashKeys.has(key) && Array.isArray(value)) flash.push([key, [...(value as unknown[])]])
+        else sessionValues.push([key, value])
+        continue
+      }
+      const text = typeof key === 'number' || typeof key === 'bigint' ? String(key) : undefined
+      if (text === undefined || stringKeys.has(text) || meta.goKeys.has(text)) {
+        meta.hidden.set(key, value)
+      } else {
+        meta.goKeys.set(text, key)
+        sessionValues.push([text, value])
+      }
+    }
+    const session = new Session<Data, Flash>({
+      name,
+      copyValue,
+      isNew: false,
+      createdAt: now(),
+      values: sessionValues,
+      flash,
+    })
+    metas.set(session, meta)
+    return session
+  }
+
+  function reject(name: string, goError: SecureCookieError) {
+    const error = new InvalidCookieError(reasonOf(goError), name)
+    options.onInvalidCookie?.(error, goError)
+    return fresh(name, true, error)
+  }
+
+  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    baseOptionsFor(name)
+    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
+    if (candidates.length === 0) return fresh(name, false)
+    // Duplicate names (another Path or Domain): the first candidate that decodes wins.
+    let firstError: SecureCookieError | undefined
+    for (const candidate of candidates) {
+      let decoded
+      try {
+        decoded = await decodeMultiDetailed(name, candidate, codecs)
+      } catch (error) {
+        if (!(error instanceof SecureCookieError)) throw error
+        firstError ??= error
+        continue
+      }
+      const session = load(name, decoded.value, decoded.timestamp, decoded.codecIndex)
+      if (session !== undefined) return session
+      firstError ??= new SecureCookieError(
+        'decode',
+        'securecookie: error - caused by: session values are not a map',
+      )
+    }
+    return reject(name, firstError ?? new SecureCookieError('decode', GO_MESSAGES.macInvalid))
+  }
+
+  function deletion(state: SessionState, meta: GorillaMeta): string | undefined {
+    state.dirty = false
+    state.touched = false
+    if (!meta.present) return undefined
+    meta.present = false
+    meta.timestamp = undefined
+    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+  }
+
+  function goValues(state: SessionState, meta: GorillaMeta): Map<unknown, unknown> {
+    const out = new Map<unknown, unknown>()
+    const source = meta.source
+    const put = (key: unknown, value: unknown): void => {
+      out.set(key, value)
+      // The gob encoder uses a remembered type only while the value still fits it, so a
+      // changed int64 stays int64 and a value of another kind gets the default mapping.
+      if (source?.has(key)) {
+        const hint = slotHint(source, key)
+        if (hint !== undefined) setSlotHint(out, key, hint)
+      }
+    }
+    const done = new Set<string>()
+    // A string key: its value, its pending flashes, or both (Go's AddFlash appends to the
+    // []interface{} already stored under the key).
+    const emit = (key: string): void => {
+      if (done.has(key)) return
+      const list = state.flash.get(key)
+      const flashes = list !== undefined && list.length > 0 ? list : undefined
+      const hasValue = state.values.has(key)
+      if (flashes === undefined && !hasValue) return
+      done.add(key)
+      const value = state.values.get(key)
+      if (flashes === undefined) put(meta.goKeys.get(key) ?? key, value)
+      else
+        put(
+          key,
+          hasValue && Array.isArray(value) ? [...(value as unknown[]), ...flashes] : [...flashes],
+        )
+    }
+    for (const key of meta.order) {
+      if (meta.hidden.has(key)) {
+        put(key, meta.hidden.get(key))
+      } else {
+        emit(typeof key === 'string' ? key : String(key))
+      }
+    }
+    for (const key of state.values.keys()) emit(key)
+    for (const key of state.flash.keys()) emit(key)
+    return out
+  }
+
+  function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
+    const state = sessionState(session)
+    const meta = metaOf(session)
+    const cookieMaxAge = state.maxAge ?? maxAge
+    if (state.destroyed || cookieMaxAge < 0) return deletion(state, meta)
+    if (state.values.size === 0 && state.flash.size === 0 && meta.hidden.size === 0) {
+      return deletion(state, meta)
+    }
+    const current = now()
+    const renewDue =
+      meta.timestamp !== undefined && current - meta.timestamp * 1000 >= renewAfter * 1000
+    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
+    const cookie = cookieOptionsFor(state)
+    return then(encodeMulti(state.name, goValues(state, meta), codecs), (value) => {
+      let lifetime: { maxAge: number; expires: Date } | undefined
+      if (cookieMaxAge > 0) {
+        // The cookie never outlives what the codecs accept.
+        const seconds = maxAge > 0 ? Math.min(cookieMaxAge, maxAge) : cookieMaxAge
+        lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
+      }
+      const header = serializeSetCookie(state.name, value, { ...cookie, ...lifetime }, current)
+      state.dirty = false
+      state.touched = false
+      state.isNew = false
+      meta.present = true
+      meta.timestamp = Math.floor(current / 1000)
+      meta.rotated = false
+      return header
+    })
+  }
+
+  return Object.freeze({
+    maxAge,
+    codecs,
+    get,
+    new: (name: string) => fresh(name, false),
+    save,
+    destroy(session: Session<Data, Flash>) {
+      session.destroy()
+      return save(session)
+    },
+  })
+}
+
+// The entries of a decoded gorilla Values map (gob: a Map; JSON: a plain object).
+function goEntries(values: unknown): [unknown, unknown][] | undefined {
+  if (values instanceof Map) return [...(values as Map<unknown, unknown>)]
+  if (values === null) return []
+  if (typeof values !== 'object' || Array.isArray(values)) return undefined
+  const proto: unknown = Object.getPrototypeOf(values)
+  if (proto !== Object.prototype && proto !== null) return undefined
+  return Object.entries(values)
+}
+
+// gorilla gives every failure as an error; the reason tells what kind of failure it was.
+// With several codecs, a codec that got past the MAC knows more than one that did not.
+function reasonOf(error: SecureCookieError): InvalidCookieReason {
+  const children = error instanceof SecureCookieMultiError ? error.errors : [error]
+  const informative = children.find((child) => child.goMessage !== GO_MESSAGES.macInvalid)
+  const message = (informative ?? children[0] ?? error).goMessage
+  if (message.startsWith(GO_MESSAGES.tooLong)) return 'too-large'
+  if (message === GO_MESSAGES.macInvalid) return 'tampered'
+  if (message === GO_MESSAGES.timestampExpired) return 'expired'
+  if (message === GO_MESSAGES.timestampTooNew) return 'not-yet-valid'
+  return 'malformed'
+}
