@@ -3,7 +3,12 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-const nodeOnlyFiles = ['src/node.ts', 'src/lib/crypto/node.ts', 'src/lib/node/**']
+const nodeOnlyFiles = [
+  'src/node.ts',
+  'src/lib/crypto/node.ts',
+  'src/lib/node/**',
+  'src/stores/filesystem.ts',
+]
 
 export default tseslint.config(
   {
@@ -30,7 +35,10 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true },
       ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+      '@typescript-eslint/no-unnecessary-condition': [
+        'error',
+        { allowConstantLoopConditions: true },
+      ],
       '@typescript-eslint/prefer-nullish-coalescing': 'off',
       '@typescript-eslint/no-invalid-void-type': 'off',
       '@typescript-eslint/unified-signatures': 'off',

@@ -29,6 +29,7 @@ import {
   decodeHeader,
   encodeContext,
   encodeHeader,
+  headerLength,
   isU48,
 } from './lib/token.ts'
 
@@ -128,6 +129,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     `sessionkit/v1 ${format === 'sealed' ? 'aes-256-gcm' : 'hmac-sha256'} ${purpose}`,
   )
   const derived = new Map<string, Awaitable<FormatKey>>()
+  const primaryKid = utf8Encode(keys.primaryId)
   const contexts = new Map<string, Uint8Array>()
 
   function keyFor(id: string): Awaitable<FormatKey> | undefined {
@@ -161,15 +163,20 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       throw new SessionConfigError('expiresAt must be an integer time later than issuedAt')
     }
     const keyId = keys.primaryId
-    const header = encodeHeader(formatByte, keyId, issuedAt, expiresAt)
     const context = contextFor(name)
     return then(keyFor(keyId) ?? missingPrimary(), (key) => {
       if (isAeadKey(key)) {
+        // [header | iv] is the token's start; [header | context] the additional data.
+        const prefix = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt, GCM_IV_LENGTH)
+        const length = headerLength(primaryKid)
         const iv = backend.randomBytes(GCM_IV_LENGTH)
-        return then(key.seal(iv, bytes, concatBytes(header, context)), (sealed) =>
-          backend.base64urlEncode(concatBytes(header, iv, sealed)),
-        )
+        prefix.set(iv, length)
+        const aad = new Uint8Array(length + context.length)
+        aad.set(prefix.subarray(0, length), 0)
+        aad.set(context, length)
+        return then(key.seal(iv, bytes, aad, prefix), (token) => backend.base64urlEncode(token))
       }
+      const header = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt)
       return then(key.sign(concatBytes(header, context, bytes)), (mac) =>
         backend.base64urlEncode(concatBytes(header, bytes, mac)),
       )

@@ -277,6 +277,27 @@ export function cookieByteLength(name: string, value: string): number {
   return utf8Length(name) + 1 + utf8Length(value)
 }
 
+/**
+ * Serializes a Set-Cookie from options already checked by {@link resolveCookieOptions}, for
+ * stores writing their own tokens on every response: the options are not validated again and
+ * the value is trusted to be cookie-octets (base64url tokens are). Max-Age is clamped to 400
+ * days; Expires is derived from it. Use {@link serializeSetCookie} for anything else.
+ */
+export function serializeResolvedSetCookie(
+  name: string,
+  value: string,
+  resolved: ResolvedCookieOptions,
+  maxAge: number | undefined,
+  nowMs: number,
+): string {
+  let expires: string | undefined
+  if (maxAge !== undefined) {
+    maxAge = checkMaxAge(maxAge)
+    expires = new Date(nowMs + (maxAge ?? 0) * 1000).toUTCString()
+  }
+  return formatSetCookie(name, value, resolved, maxAge, expires, resolved.priority)
+}
+
 function formatSetCookie(
   name: string,
   value: string,

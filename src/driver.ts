@@ -77,7 +77,12 @@ export interface SessionSummary {
 
 /** Optional abilities; `createServerStore` refuses calls a driver cannot serve. */
 export interface DriverCapabilities {
-  /** `update` applies `set`/`unset`/`flashSet`/`flashUnset` per key, atomically. */
+  /**
+   * `update` applies `set`/`unset`/`flashSet`/`flashUnset` per key, atomically. Without it,
+   * `update` replaces all values with `set` and all flash with `flashSet` (the lists to remove
+   * are then empty), and `createServerStore` emulates per-key patches with read, apply and a
+   * compare-and-set write, which needs `versions`.
+   */
   readonly patches: boolean
   /** `expectVersion` is honoured (compare-and-set). */
   readonly versions: boolean

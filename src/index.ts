@@ -35,3 +35,25 @@ export type { Awaitable } from './lib/awaitable.ts'
 export { createNodeCryptoBackend } from './lib/crypto/node.ts'
 export { createWebCryptoBackend } from './lib/crypto/web.ts'
 export * from './errors.ts'
+export {
+  createServerStore,
+  type ConflictPolicy,
+  type ConflictResolver,
+  type DestroyListener,
+  type DestroyReason,
+  type LocalChanges,
+  type MergedChanges,
+  type ServerStore,
+  type ServerStoreOptions,
+} from './stores/server.ts'
+export { createMemoryStore, type MemoryDriver, type MemoryStoreOptions } from './stores/memory.ts'
+export type {
+  DriverCapabilities,
+  SessionDriver,
+  SessionPatch,
+  SessionRecord,
+  SessionSummary,
+  UpdateResult,
+} from './driver.ts'
+export { generateSessionId, isValidSessionId } from './lib/session-id.ts'
+export type { ReclaimableStore } from './registry.ts'

@@ -110,8 +110,8 @@ export interface SessionInit {
   readonly id?: string | undefined
   readonly isNew: boolean
   readonly createdAt: number
-  readonly values?: Iterable<readonly [string, unknown]>
-  readonly flash?: Iterable<readonly [string, unknown[]]>
+  readonly values?: Iterable<readonly [string, unknown]> | undefined
+  readonly flash?: Iterable<readonly [string, unknown[]]> | undefined
   readonly maxAge?: number | undefined
   readonly idleTimeout?: number | undefined
   readonly loadError?: InvalidCookieError | undefined

@@ -27,20 +27,29 @@ export interface TokenHeader {
   readonly length: number
 }
 
+/**
+ * Writes the header into a new buffer with `extra` free bytes after it, so callers can append
+ * the IV (or the context) without another copy.
+ */
 export function encodeHeader(
   format: TokenFormatByte,
-  keyId: string,
+  keyId: Uint8Array,
   issuedAt: number,
   expiresAt: number,
+  extra = 0,
 ): Uint8Array {
-  const kid = utf8Encode(keyId)
-  const out = new Uint8Array(2 + kid.length + 12)
+  const out = new Uint8Array(2 + keyId.length + 12 + extra)
   out[0] = format
-  out[1] = kid.length
-  out.set(kid, 2)
-  writeU48(out, 2 + kid.length, issuedAt)
-  writeU48(out, 8 + kid.length, expiresAt)
+  out[1] = keyId.length
+  out.set(keyId, 2)
+  writeU48(out, 2 + keyId.length, issuedAt)
+  writeU48(out, 8 + keyId.length, expiresAt)
   return out
+}
+
+/** Header bytes plus room, as `encodeHeader` lays them out. */
+export function headerLength(keyId: Uint8Array): number {
+  return 2 + keyId.length + 12
 }
 
 /** Returns `undefined` when the bytes cannot be a header of a known layout. */

@@ -13,15 +13,14 @@ import { createTokenCodec, type TokenFormat } from '../codec.ts'
 import {
   resolveCookieOptions,
   serializeDeleteCookie,
-  serializeSetCookie,
-  cookieByteLength,
+  serializeResolvedSetCookie,
   getCookieValues,
   type CookieOptions,
   type ResolvedCookieOptions,
 } from '../cookie.ts'
 import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
 import type { KeyRing } from '../keyring.ts'
-import { then, type Awaitable } from '../lib/awaitable.ts'
+import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
@@ -188,41 +187,50 @@ export function createCookieStore<
     return fresh(name, true, error)
   }
 
-  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    baseOptionsFor(name)
-    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
-    if (candidates.length === 0) return fresh(name, false)
-    // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
-    // stray cookie planted beside ours cannot log the user out.
-    let firstReason: InvalidCookieError['reason'] | undefined
-    for (const candidate of candidates) {
-      const opened = await codec.open(name, candidate)
-      if (!opened.ok) {
-        firstReason ??= opened.reason
-        continue
-      }
+  function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    try {
+      baseOptionsFor(name)
+      const candidates = getCookieValues(cookieHeader, name)
+      if (candidates.length === 0) return Promise.resolve(fresh(name, false))
+      // On the node backend this stays synchronous; one resolved promise, no await chain.
+      const loaded = loadFirst(name, candidates.slice(0, MAX_CANDIDATES), 0, undefined)
+      return isPromise(loaded) ? loaded : Promise.resolve(loaded)
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+
+  // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
+  // stray cookie planted beside ours cannot log the user out.
+  function loadFirst(
+    name: string,
+    candidates: readonly string[],
+    index: number,
+    firstReason: InvalidCookieError['reason'] | undefined,
+  ): Awaitable<Session<Data, Flash>> {
+    const candidate = candidates[index]
+    if (candidate === undefined) return reject(name, firstReason ?? 'malformed')
+    return then(codec.open(name, candidate), (opened) => {
+      if (!opened.ok) return loadFirst(name, candidates, index + 1, firstReason ?? opened.reason)
       const payload = parsePayload(opened.payload)
-      if (payload === undefined) {
-        firstReason ??= 'malformed'
-        continue
-      }
-      if (payload.c + absoluteTimeout * 1000 <= now()) {
-        firstReason ??= 'expired'
-        continue
+      let reason: InvalidCookieError['reason'] | undefined
+      if (payload === undefined) reason = 'malformed'
+      else if (payload.c + absoluteTimeout * 1000 <= now()) reason = 'expired'
+      if (payload === undefined || reason !== undefined) {
+        return loadFirst(name, candidates, index + 1, firstReason ?? reason)
       }
       const session = new Session<Data, Flash>({
         name,
         isNew: false,
         createdAt: payload.c,
         values: Object.entries(payload.v),
-        flash: Object.entries(payload.f ?? {}),
+        flash: payload.f === undefined ? undefined : Object.entries(payload.f),
         maxAge: payload.m,
         idleTimeout: payload.i,
       })
       metas.set(session, { present: true, issuedAt: opened.issuedAt, rotated: opened.rotated })
       return session
-    }
-    return reject(name, firstReason ?? 'malformed')
+    })
   }
 
   function deletion(state: SessionState, meta: CookieMeta): string | undefined {
@@ -254,14 +262,12 @@ export function createCookieStore<
     return then(
       codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
       (token) => {
-        const size = cookieByteLength(state.name, token)
+        // Names are RFC tokens and tokens base64url: both ASCII, so length is byte length.
+        const size = state.name.length + 1 + token.length
         if (size > maxLength) throw new CookieTooLargeError(state.name, size, maxLength)
-        let lifetime: { maxAge: number; expires: Date } | undefined
-        if (maxAge > 0) {
-          const seconds = Math.min(maxAge, Math.ceil((expiresAt - current) / 1000))
-          lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
-        }
-        const header = serializeSetCookie(state.name, token, { ...cookie, ...lifetime }, current)
+        const lifetime =
+          maxAge > 0 ? Math.min(maxAge, Math.ceil((expiresAt - current) / 1000)) : undefined
+        const header = serializeResolvedSetCookie(state.name, token, cookie, lifetime, current)
         markSaved(state)
         meta.present = true
         meta.issuedAt = current

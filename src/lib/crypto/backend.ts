@@ -1,8 +1,16 @@
 import type { Awaitable } from '../awaitable.ts'
 
-/** An AES-256-GCM key, imported once. `seal` returns ciphertext followed by the 16-byte tag. */
+/**
+ * An AES-256-GCM key, imported once. `seal` returns `prefix`, then the ciphertext, then the
+ * 16-byte tag: the caller's header goes in front without another copy of the ciphertext.
+ */
 export interface AeadKey {
-  seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Awaitable<Uint8Array>
+  seal(
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    prefix?: Uint8Array,
+  ): Awaitable<Uint8Array>
   /** `undefined` when authentication fails; never throws for bad input. */
   open(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Awaitable<Uint8Array | undefined>
 }

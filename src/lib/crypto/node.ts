@@ -11,6 +11,8 @@ import {
   type MacKey,
 } from './backend.ts'
 
+const RANDOM_POOL_SIZE = 4096
+
 interface NodeKeyObject {
   readonly type: string
 }
@@ -110,21 +112,25 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
   const loaded = loadNodeCrypto()
   if (loaded === undefined) return undefined
   const { crypto: nodeCrypto, buffer: NodeBuffer } = loaded
+  const pool = new Uint8Array(RANDOM_POOL_SIZE)
+  let poolOffset = RANDOM_POOL_SIZE
 
   function aeadKey(raw: Uint8Array): AeadKey {
     const key = nodeCrypto.createSecretKey(raw)
     const options = { authTagLength: GCM_TAG_LENGTH }
     return {
-      seal(iv, plaintext, aad) {
+      seal(iv, plaintext, aad, prefix) {
         const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, iv, options)
         cipher.setAAD(aad)
         const head = cipher.update(plaintext)
         const tail = cipher.final()
         const tag = cipher.getAuthTag()
-        const out = new Uint8Array(head.length + tail.length + tag.length)
-        out.set(head, 0)
-        out.set(tail, head.length)
-        out.set(tag, head.length + tail.length)
+        const start = prefix?.length ?? 0
+        const out = new Uint8Array(start + head.length + tail.length + tag.length)
+        if (prefix !== undefined) out.set(prefix, 0)
+        out.set(head, start)
+        out.set(tail, start + head.length)
+        out.set(tag, start + head.length + tail.length)
         return out
       },
       open(iv, sealed, aad) {
@@ -167,7 +173,17 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
     name: 'node',
     synchronous: true,
     randomBytes(length) {
-      return nodeCrypto.randomFillSync(new Uint8Array(length))
+      if (length > RANDOM_POOL_SIZE / 8) return nodeCrypto.randomFillSync(new Uint8Array(length))
+      // One CSPRNG call per few hundred nonces instead of one each (the call dominated a
+      // seal). Every byte is handed out once and the pool refilled when used up, as Node
+      // does for randomUUID.
+      if (poolOffset + length > RANDOM_POOL_SIZE) {
+        nodeCrypto.randomFillSync(pool)
+        poolOffset = 0
+      }
+      const out = pool.slice(poolOffset, poolOffset + length)
+      poolOffset += length
+      return out
     },
     hkdf(ikm, salt, info, length) {
       return new Uint8Array(nodeCrypto.hkdfSync('sha256', ikm, salt, info, length))

@@ -1,4 +1,4 @@
-import { base64urlDecode, base64urlEncode } from '../encoding.ts'
+import { base64urlDecode, base64urlEncode, concatBytes } from '../encoding.ts'
 import { GCM_TAG_LENGTH, type AeadKey, type CryptoBackend, type MacKey } from './backend.ts'
 
 // Web Crypto wants ArrayBuffer-backed views; copying also detaches us from caller buffers.
@@ -14,9 +14,10 @@ async function aeadKey(raw: Uint8Array): Promise<AeadKey> {
     'decrypt',
   ])
   return {
-    async seal(iv, plaintext, aad) {
+    async seal(iv, plaintext, aad, prefix) {
       const params = { name: 'AES-GCM', iv: own(iv), additionalData: own(aad), tagLength: 128 }
-      return new Uint8Array(await crypto.subtle.encrypt(params, key, own(plaintext)))
+      const sealed = new Uint8Array(await crypto.subtle.encrypt(params, key, own(plaintext)))
+      return prefix === undefined ? sealed : concatBytes(prefix, sealed)
     },
     async open(iv, sealed, aad) {
       if (sealed.length < GCM_TAG_LENGTH) return undefined

@@ -1,0 +1,335 @@
+/**
+ * The memory driver: sessions in a `Map` inside this process, for tests, development and
+ * single-instance apps that accept losing sessions on restart. Bounded (least-recently-used
+ * eviction at `maxSessions`), expired records disappear on read and in a periodic, `unref`'d
+ * sweep, and every record is copied in and out so nothing outside can change a stored session.
+ *
+ * Pass it to `createServerStore({ driver: createMemoryStore(), keys })`.
+ *
+ * Available from `'sessionkit'`. Uses web-standard APIs only.
+ *
+ * @module
+ */
+
+// The driver methods are `async` so that a throw (a closed store) becomes a rejection, as the
+// contract asks; their bodies are synchronous on purpose, which is what makes each one atomic.
+/* eslint-disable @typescript-eslint/require-await */
+
+import type {
+  DriverCapabilities,
+  SessionDriver,
+  SessionPatch,
+  SessionRecord,
+  SessionSummary,
+  UpdateResult,
+} from '../driver.ts'
+import { SessionConfigError } from '../errors.ts'
+import { unrefTimer } from '../lib/timeout.ts'
+
+export interface MemoryStoreOptions {
+  /**
+   * Most sessions kept; creating one more evicts the least recently used. Bounds memory
+   * against floods of sessions. @default 10000
+   */
+  readonly maxSessions?: number
+  /** Milliseconds between sweeps of expired records; `0` disables the sweeper. @default 60000 */
+  readonly sweepInterval?: number
+  /** The sweeper's clock (requests pass their own `now`). @default Date.now */
+  readonly now?: () => number
+}
+
+/** The memory driver, with a few extras for tests and monitoring. */
+export interface MemoryDriver extends SessionDriver {
+  readonly name: 'memory'
+  /** Number of records held, including expired ones not yet swept. */
+  readonly size: number
+  /** Removes expired records now (with the sweeper's clock); returns their ids. */
+  sweep(): string[]
+  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
+  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
+  deleteAll(): Promise<number>
+  prune(now: number): Promise<string[]>
+}
+
+interface Stored {
+  id: string
+  values: Record<string, unknown>
+  flash: Record<string, readonly unknown[]>
+  version: number
+  createdAt: number
+  lastSeenAt: number
+  expiresAt: number
+  userKey: string | undefined
+  meta: Readonly<Record<string, string>> | undefined
+}
+
+const CAPABILITIES: DriverCapabilities = Object.freeze({
+  patches: true,
+  versions: true,
+  userIndex: true,
+  listing: true,
+})
+
+/**
+ * Creates a memory driver.
+ *
+ * @throws {SessionConfigError} for a bad `maxSessions` or `sweepInterval`.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDriver {
+  const maxSessions = options.maxSessions ?? 10_000
+  if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) {
+    throw new SessionConfigError('maxSessions must be a positive integer')
+  }
+  const sweepInterval = options.sweepInterval ?? 60_000
+  if (!Number.isSafeInteger(sweepInterval) || sweepInterval < 0) {
+    throw new SessionConfigError('sweepInterval must be a non-negative integer of milliseconds')
+  }
+  const clock = options.now ?? Date.now
+  // Map iteration order is insertion order: re-inserting on use keeps the least recently
+  // used record first. Ids and user keys are Map keys, never object properties.
+  const records = new Map<string, Stored>()
+  const byUser = new Map<string, Set<string>>()
+  let closed = false
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  if (sweepInterval > 0) {
+    timer = setInterval(() => {
+      sweep()
+    }, sweepInterval)
+    unrefTimer(timer)
+  }
+
+  function live(): void {
+    if (closed) throw new Error('The memory session store is closed')
+  }
+
+  function index(id: string, userKey: string | undefined): void {
+    if (userKey === undefined) return
+    let ids = byUser.get(userKey)
+    if (ids === undefined) {
+      ids = new Set()
+      byUser.set(userKey, ids)
+    }
+    ids.add(id)
+  }
+
+  function unindex(id: string, userKey: string | undefined): void {
+    if (userKey === undefined) return
+    const ids = byUser.get(userKey)
+    if (ids === undefined) return
+    ids.delete(id)
+    if (ids.size === 0) byUser.delete(userKey)
+  }
+
+  function remove(stored: Stored): void {
+    records.delete(stored.id)
+    unindex(stored.id, stored.userKey)
+  }
+
+  // The live record for `id`, marked as recently used; expired ones are dropped on sight.
+  function find(id: string, now: number): Stored | undefined {
+    const stored = records.get(id)
+    if (stored === undefined) return undefined
+    if (stored.expiresAt <= now) {
+      remove(stored)
+      return undefined
+    }
+    records.delete(id)
+    records.set(id, stored)
+    return stored
+  }
+
+  function sweep(): string[] {
+    return pruneAt(clock())
+  }
+
+  function pruneAt(now: number): string[] {
+    const removed: string[] = []
+    for (const stored of records.values()) {
+      if (stored.expiresAt <= now) {
+        remove(stored)
+        removed.push(stored.id)
+      }
+    }
+    return removed
+  }
+
+  const driver: MemoryDriver = {
+    name: 'memory',
+    capabilities: CAPABILITIES,
+    get size() {
+      return records.size
+    },
+    sweep() {
+      live()
+      return sweep()
+    },
+
+    async get(id, now) {
+      live()
+      const stored = find(id, now)
+      return stored === undefined ? undefined : snapshot(stored)
+    },
+
+    async create(record, now) {
+      live()
+      const existing = find(record.id, now)
+      // An expired record under the same id is gone (find removed it); a live one wins.
+      if (existing !== undefined) return false
+      while (records.size >= maxSessions) {
+        const oldest = records.values().next()
+        if (oldest.done === true) break
+        remove(oldest.value)
+      }
+      const stored: Stored = {
+        id: record.id,
+        values: copy(record.values),
+        flash: copy(record.flash),
+        version: 1,
+        createdAt: record.createdAt,
+        lastSeenAt: record.lastSeenAt,
+        expiresAt: record.expiresAt,
+        userKey: record.userKey,
+        meta: record.meta === undefined ? undefined : Object.freeze(copy(record.meta)),
+      }
+      records.set(stored.id, stored)
+      index(stored.id, stored.userKey)
+      return true
+    },
+
+    async update(id, patch, now): Promise<UpdateResult> {
+      live()
+      const stored = find(id, now)
+      if (stored === undefined) return { status: 'missing' }
+      if (patch.expectVersion !== undefined && patch.expectVersion !== stored.version) {
+        return { status: 'conflict', version: stored.version }
+      }
+      applyPatch(stored, patch)
+      return { status: 'updated', version: stored.version }
+    },
+
+    async touch(id, lastSeenAt, expiresAt, now) {
+      live()
+      const stored = find(id, now)
+      if (stored === undefined) return false
+      stored.lastSeenAt = lastSeenAt
+      stored.expiresAt = expiresAt
+      return true
+    },
+
+    async delete(id) {
+      live()
+      const stored = records.get(id)
+      if (stored === undefined) return false
+      remove(stored)
+      return true
+    },
+
+    async listByUser(userKey, now): Promise<SessionSummary[]> {
+      live()
+      const ids = byUser.get(userKey)
+      if (ids === undefined) return []
+      const out: SessionSummary[] = []
+      for (const id of ids) {
+        const stored = records.get(id)
+        if (stored === undefined || stored.expiresAt <= now) continue
+        out.push({
+          id: stored.id,
+          createdAt: stored.createdAt,
+          lastSeenAt: stored.lastSeenAt,
+          expiresAt: stored.expiresAt,
+          meta: stored.meta,
+        })
+      }
+      return out.sort((a, b) => a.createdAt - b.createdAt || a.lastSeenAt - b.lastSeenAt)
+    },
+
+    async deleteByUser(userKey, exceptId) {
+      live()
+      const ids = byUser.get(userKey)
+      if (ids === undefined) return []
+      const removed: string[] = []
+      for (const id of [...ids]) {
+        if (id === exceptId) continue
+        const stored = records.get(id)
+        if (stored !== undefined) remove(stored)
+        removed.push(id)
+      }
+      return removed
+    },
+
+    async deleteAll() {
+      live()
+      const count = records.size
+      records.clear()
+      byUser.clear()
+      return count
+    },
+
+    async prune(now) {
+      live()
+      return pruneAt(now)
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      records.clear()
+      byUser.clear()
+    },
+  }
+  return driver
+
+  function applyPatch(stored: Stored, patch: SessionPatch): void {
+    const values = { ...stored.values }
+    for (const key of patch.unset) Reflect.deleteProperty(values, key)
+    for (const [key, value] of Object.entries(patch.set)) define(values, key, copy(value))
+    const flash = { ...stored.flash }
+    for (const key of patch.flashUnset) Reflect.deleteProperty(flash, key)
+    for (const [key, list] of Object.entries(patch.flashSet)) define(flash, key, copy(list))
+    stored.values = values
+    stored.flash = flash
+    stored.lastSeenAt = patch.lastSeenAt
+    stored.expiresAt = patch.expiresAt
+    if (patch.userKey !== undefined) {
+      unindex(stored.id, stored.userKey)
+      stored.userKey = patch.userKey ?? undefined
+      index(stored.id, stored.userKey)
+    }
+    if (patch.meta !== undefined) {
+      stored.meta = patch.meta === null ? undefined : Object.freeze(copy(patch.meta))
+    }
+    stored.version += 1
+  }
+}
+
+function snapshot(stored: Stored): SessionRecord {
+  return {
+    id: stored.id,
+    values: copy(stored.values),
+    flash: copy(stored.flash),
+    version: stored.version,
+    createdAt: stored.createdAt,
+    lastSeenAt: stored.lastSeenAt,
+    expiresAt: stored.expiresAt,
+    userKey: stored.userKey,
+    meta: stored.meta,
+  }
+}
+
+// Session values are JSON values (checked by `Session.set`), so structuredClone copies them
+// exactly, `__proto__` keys included (it defines own properties, never assigns).
+function copy<T>(value: T): T {
+  return structuredClone(value)
+}
+
+function define(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
+}

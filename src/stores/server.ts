@@ -1,0 +1,1030 @@
+/**
+ * Server-side sessions: the data lives in a {@link SessionDriver} (memory, filesystem, SQLite
+ * or your own) and the cookie carries only a signed session id. `createServerStore` does
+ * everything above the driver: ids, the signed cookie, idle and absolute expiry, sliding
+ * renewal with a threshold, per-key patches, optimistic versioning, regeneration with an
+ * optional grace window, per-user listing and log-out-everywhere, timeouts on every driver
+ * call, and failing closed when the driver is down.
+ *
+ * Available from `'sessionkit'`. Uses web-standard APIs only.
+ *
+ * @module
+ */
+
+import { createTokenCodec } from '../codec.ts'
+import {
+  getCookieValues,
+  resolveCookieOptions,
+  serializeDeleteCookie,
+  serializeSetCookie,
+  type CookieOptions,
+  type ResolvedCookieOptions,
+} from '../cookie.ts'
+import type {
+  SessionDriver,
+  SessionPatch,
+  SessionRecord,
+  SessionSummary,
+  UpdateResult,
+} from '../driver.ts'
+import {
+  InvalidCookieError,
+  SessionConfigError,
+  SessionConflictError,
+  SessionStoreError,
+  SessionValueTypeError,
+  type StoreOperation,
+} from '../errors.ts'
+import type { KeyRing } from '../keyring.ts'
+import type { CryptoChoice } from '../lib/crypto/select.ts'
+import { utf8Decode } from '../lib/encoding.ts'
+import { defineValue } from '../lib/json-value.ts'
+import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
+import { withTimeout } from '../lib/timeout.ts'
+import type { ReclaimableStore } from '../registry.ts'
+import {
+  markSaved,
+  Session,
+  sessionState,
+  type SessionData,
+  type SessionState,
+} from '../session.ts'
+import type { CookieHeader, SessionStore } from '../store.ts'
+
+/** Why a session was destroyed, as told to {@link ServerStore.onDestroy} listeners. */
+export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all'
+
+/**
+ * Told about every session the store removes (go-sessions `OnDestroy`): its id and why. For
+ * `'all'` (`destroyAll`) the id is `undefined`. With `'regenerate'` the old id is retired (it
+ * may live on for the grace window). Listeners run after the driver confirmed the removal;
+ * an exception thrown by a listener is caught and ignored. The id is not a credential on its
+ * own (the cookie is signed) but it is still an identifier: do not log it in clear.
+ */
+export type DestroyListener = (
+  ...args: [id: string, reason: Exclude<DestroyReason, 'all'>] | [id: undefined, reason: 'all']
+) => void
+
+/** What this request changed, given to a {@link ConflictResolver}. */
+export interface LocalChanges {
+  /** Values this request set (whole values). */
+  readonly set: Readonly<Record<string, unknown>>
+  /** Keys this request removed. */
+  readonly unset: readonly string[]
+  /** The values as this request loaded them, for three-way merges (counters, sets). */
+  readonly base: Readonly<Record<string, unknown>>
+}
+
+/** The changes to write instead, on top of the stored record the resolver was given. */
+export interface MergedChanges {
+  readonly set: Readonly<Record<string, unknown>>
+  readonly unset: readonly string[]
+}
+
+/**
+ * Resolves a version conflict: `stored` is the record as it is now (another request wrote
+ * it since this one loaded), `local` what this request changed. Return the changes to apply
+ * to `stored` (they are written with compare-and-set again), or `undefined` to give up with a
+ * `SessionConflictError`.
+ */
+export type ConflictResolver = (
+  stored: SessionRecord,
+  local: LocalChanges,
+) => MergedChanges | undefined
+
+/**
+ * How concurrent writes to one session combine:
+ * - `'merge'` (default): per-key patches; requests that change different keys all survive,
+ *   the last write of one key wins.
+ * - `'error'`: compare-and-set on the version loaded; a stale write fails with
+ *   `SessionConflictError` and writes nothing. Needs a driver with `versions`.
+ * - a {@link ConflictResolver}: compare-and-set, and on conflict the resolver decides (up to
+ *   a few rounds). Needs a driver with `versions`.
+ */
+export type ConflictPolicy = 'merge' | 'error' | ConflictResolver
+
+export interface ServerStoreOptions {
+  /** Where sessions are kept (`createMemoryStore()`, a filesystem or SQLite driver, …). */
+  readonly driver: SessionDriver
+  /** Signs the id cookie; the token is bound to the cookie name and the `purpose`. */
+  readonly keys: KeyRing
+  /**
+   * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
+   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   */
+  readonly cookie?: CookieOptions
+  /**
+   * Default cookie persistence in seconds (gorilla `MaxAge`): `0` = browser-session cookie,
+   * `> 0` = persistent, capped at the session's remaining absolute lifetime, `< 0` = the
+   * session is deleted. Per session: `session.rememberMe()`, `session.setCookieOptions()`.
+   * @default 0
+   */
+  readonly maxAge?: number
+  /**
+   * Seconds without a request after which the server forgets the session. Per session:
+   * `session.updateExpiration(seconds)`. @default 86400 (one day)
+   */
+  readonly idleTimeout?: number
+  /** Seconds from creation after which the session ends, however active. @default 604800 (7 days) */
+  readonly absoluteTimeout?: number
+  /**
+   * Seconds after which a request that changed nothing still moves `lastSeenAt` and the idle
+   * expiry (one `touch`, never a data write). Requests within it write nothing. @default 60
+   */
+  readonly renewAfter?: number
+  /**
+   * Makes session ids (go-sessions `SessionIDGenerator`). Every id is checked with
+   * `isValidSessionId` (43 characters of base64url) before it reaches the driver; a generator
+   * that returns anything else fails with `SessionConfigError`. @default 32 random bytes
+   */
+  readonly generateId?: () => string
+  /** Milliseconds each driver call may take before it fails with `SessionStoreError` (`timedOut`). @default 5000 */
+  readonly timeout?: number
+  /** @default 'merge' */
+  readonly conflicts?: ConflictPolicy
+  /** Store (and send a cookie for) every session, even empty ones. @default false */
+  readonly eager?: boolean
+  /**
+   * After `session.destroy()`, `registry.get(store, name)` in the same request gives a fresh
+   * session whose cookie replaces the deletion cookie (go-sessions `AllowReclaim`). The
+   * destroyed session is still deleted from the driver. @default false
+   */
+  readonly allowReclaim?: boolean
+  /**
+   * Told about every rejected cookie (tampered, expired, unknown key, malformed, or an unknown
+   * session id); the request goes on with a fresh session. The error holds no token or id.
+   */
+  readonly onInvalidCookie?: (error: InvalidCookieError) => void
+  /** Seconds of accepted clock skew for the cookie's signed times. @default 60 */
+  readonly clockTolerance?: number
+  /** Milliseconds since the epoch; also passed to every driver call. @default Date.now */
+  readonly now?: () => number
+  /** @default 'auto' */
+  readonly crypto?: CryptoChoice
+  /** Purpose the id tokens are bound to. @default 'session-id' */
+  readonly purpose?: string
+}
+
+export interface ServerStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+>
+  extends SessionStore<Data, Flash>, ReclaimableStore {
+  /** The driver the store wraps. */
+  readonly driver: SessionDriver
+  readonly allowReclaim: boolean
+  /** Removes a session by id (say from an admin page); false when there was none. */
+  destroyById(id: string): Promise<boolean>
+  /** Removes every session; returns how many. Needs a driver with `listing`. */
+  destroyAll(): Promise<number>
+  /**
+   * Logs a user out everywhere: removes every session tied to `userKey` (`session.setUser`),
+   * except `except` (the current session, or an id). Returns the removed ids. Needs a driver
+   * with `userIndex`.
+   */
+  destroyByUser(
+    userKey: string,
+    options?: { readonly except?: Session<Data, Flash> | string | undefined },
+  ): Promise<string[]>
+  /** The live sessions of a user, oldest first (never their data). Needs `userIndex`. */
+  listByUser(userKey: string): Promise<SessionSummary[]>
+  /** Removes expired records now; returns how many. Needs `listing`. */
+  prune(): Promise<number>
+  /** Closes the driver. */
+  close(): Promise<void>
+  /** Adds a listener for removed sessions; returns a function that removes it. */
+  onDestroy(listener: DestroyListener): () => void
+}
+
+// Per-session settings kept inside the record's values under keys no application uses (a
+// NUL first character), so drivers need no extra fields. Stripped on load.
+const IDLE_KEY = '\u0000sk:idle'
+const MAX_AGE_KEY = '\u0000sk:maxAge'
+/** Marks a record retired by `regenerate({ grace })`: it is never extended again. */
+const RETIRED_KEY = '\u0000sk:retired'
+const RESERVED = new Set([IDLE_KEY, MAX_AGE_KEY, RETIRED_KEY])
+
+const MAX_CANDIDATES = 4
+const MAX_CREATE_ATTEMPTS = 4
+const MAX_MERGE_ROUNDS = 5
+const MAX_EMULATED_ROUNDS = 32
+const MAX_USER_KEY_LENGTH = 512
+const DAY = 86_400
+
+interface Stored {
+  readonly id: string
+  version: number
+  readonly createdAt: number
+  lastSeenAt: number
+  expiresAt: number
+  /** The values as loaded or last written, for merge hooks. */
+  base: Readonly<Record<string, unknown>>
+  /** Retired by a regeneration with grace: its expiry never moves again. */
+  readonly retired: boolean
+}
+
+// What the store knows about a session beyond the session's own state.
+interface Tracked {
+  /** A cookie of this name came with the request (valid or not) or was sent since. */
+  present: boolean
+  /** The record in the driver; `undefined` until the session is stored. */
+  stored: Stored | undefined
+  /** Per-session settings as stored. */
+  idle: number | undefined
+  maxAge: number | undefined
+  /** Issue time of the client's cookie, when known. */
+  issuedAt: number | undefined
+  /** The client's cookie was signed with a key other than the primary. */
+  rotated: boolean
+}
+
+interface Changes {
+  readonly set: Record<string, unknown>
+  readonly unset: string[]
+  readonly flashSet: Record<string, readonly unknown[]>
+  readonly flashUnset: string[]
+  readonly user:
+    { userKey: string | null; meta: Readonly<Record<string, string>> | null } | undefined
+}
+
+/**
+ * Creates a server-side session store on top of a driver.
+ *
+ * @example
+ * ```ts
+ * const store = createServerStore<{ userId: string }>({
+ *   driver: createMemoryStore(),
+ *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
+ * })
+ * ```
+ * @throws {SessionConfigError} for a bad option, or a driver that can serve neither per-key
+ * patches nor versions (or lacks versions for `conflicts: 'error'` or a resolver).
+ */
+export function createServerStore<
+  Data extends SessionData = SessionData,
+  Flash extends SessionData = SessionData,
+>(options: ServerStoreOptions): ServerStore<Data, Flash> {
+  const driver = options.driver
+  const caps = driver.capabilities
+  if (!caps.patches && !caps.versions) {
+    throw new SessionConfigError(
+      `The ${driver.name} driver supports neither patches nor versions: concurrent requests would lose updates`,
+    )
+  }
+  const conflicts = options.conflicts ?? 'merge'
+  if (conflicts !== 'merge' && conflicts !== 'error' && typeof conflicts !== 'function') {
+    throw new SessionConfigError("conflicts must be 'merge', 'error' or a function")
+  }
+  if (conflicts !== 'merge' && !caps.versions) {
+    throw new SessionConfigError(
+      `The ${driver.name} driver has no versions, which conflict detection needs`,
+    )
+  }
+  const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout ?? 7 * DAY)
+  const idleTimeout = seconds('idleTimeout', options.idleTimeout ?? DAY)
+  const renewAfter = options.renewAfter ?? Math.min(60, idleTimeout)
+  if (!Number.isSafeInteger(renewAfter) || renewAfter < 0 || renewAfter > idleTimeout) {
+    throw new SessionConfigError('renewAfter must be an integer between 0 and idleTimeout')
+  }
+  const defaultMaxAge = options.maxAge ?? 0
+  if (!Number.isSafeInteger(defaultMaxAge)) {
+    throw new SessionConfigError('maxAge must be an integer number of seconds')
+  }
+  const timeout = options.timeout ?? 5000
+  if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > 600_000) {
+    throw new SessionConfigError('timeout must be an integer of milliseconds between 1 and 600000')
+  }
+  if (options.generateId !== undefined && typeof options.generateId !== 'function') {
+    throw new SessionConfigError('generateId must be a function')
+  }
+  const generate = options.generateId ?? generateSessionId
+  const eager = options.eager ?? false
+  const allowReclaim = options.allowReclaim ?? false
+  const now = options.now ?? Date.now
+  resolveCookieOptions('session', options.cookie)
+  const codec = createTokenCodec({
+    keys: options.keys,
+    format: 'signed',
+    purpose: options.purpose ?? 'session-id',
+    ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
+    ...(options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance }),
+    maxTokenLength: 512,
+    now,
+  })
+  const tracked = new WeakMap<object, Tracked>()
+  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+  const listeners = new Set<DestroyListener>()
+
+  function nextId(): string {
+    const id = generate()
+    if (!isValidSessionId(id)) {
+      throw new SessionConfigError(
+        'generateId returned an invalid session id: ids are 43 characters of A-Z a-z 0-9 _ -',
+      )
+    }
+    return id
+  }
+
+  function call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+    return withTimeout(run, timeout, () => new SessionStoreError(operation, true)).catch(
+      (error: unknown) => {
+        if (error instanceof SessionStoreError) throw error
+        throw new SessionStoreError(operation, false, { cause: error })
+      },
+    )
+  }
+
+  function emit(...args: Parameters<DestroyListener>): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(...args)
+      } catch {
+        // Listeners must not turn a completed removal into a failure.
+      }
+    }
+  }
+
+  function trackedOf(session: Session<Data, Flash>): Tracked {
+    let entry = tracked.get(session)
+    if (entry === undefined) {
+      entry = {
+        present: false,
+        stored: undefined,
+        idle: undefined,
+        maxAge: undefined,
+        issuedAt: undefined,
+        rotated: false,
+      }
+      tracked.set(session, entry)
+    }
+    return entry
+  }
+
+  function baseOptionsFor(name: string): ResolvedCookieOptions {
+    let base = cookieOptionsByName.get(name)
+    if (base === undefined) {
+      base = resolveCookieOptions(name, options.cookie)
+      cookieOptionsByName.set(name, base)
+    }
+    return base
+  }
+
+  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
+    const base = baseOptionsFor(state.name)
+    if (Object.keys(state.cookie).length === 0) return base
+    return resolveCookieOptions(state.name, state.cookie, base)
+  }
+
+  function expiry(createdAt: number, at: number, idle: number | undefined): number {
+    return Math.min(createdAt + absoluteTimeout * 1000, at + (idle ?? idleTimeout) * 1000)
+  }
+
+  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
+    baseOptionsFor(name)
+    const session = new Session<Data, Flash>({
+      name,
+      id: eager ? nextId() : undefined,
+      isNew: true,
+      createdAt: now(),
+      loadError,
+    })
+    const entry = trackedOf(session)
+    entry.present = present
+    return session
+  }
+
+  function reject(name: string, reason: InvalidCookieError['reason']) {
+    const error = new InvalidCookieError(reason, name)
+    options.onInvalidCookie?.(error)
+    return fresh(name, true, error)
+  }
+
+  function loaded(
+    name: string,
+    record: SessionRecord,
+    issuedAt: number,
+    rotated: boolean,
+  ): Session<Data, Flash> {
+    const values: [string, unknown][] = []
+    let idle: number | undefined
+    let maxAge: number | undefined
+    let retired = false
+    for (const [key, value] of Object.entries(record.values)) {
+      if (key === IDLE_KEY) {
+        if (Number.isSafeInteger(value) && (value as number) > 0) idle = value as number
+      } else if (key === MAX_AGE_KEY) {
+        if (Number.isSafeInteger(value)) maxAge = value as number
+      } else if (key === RETIRED_KEY) {
+        retired = value === true
+      } else {
+        values.push([key, value])
+      }
+    }
+    const session = new Session<Data, Flash>({
+      name,
+      id: record.id,
+      isNew: false,
+      createdAt: record.createdAt,
+      values,
+      flash: Object.entries(record.flash).map(([key, list]) => [key, [...list]]),
+      maxAge,
+      idleTimeout: idle,
+      userKey: record.userKey,
+      meta: record.meta,
+    })
+    tracked.set(session, {
+      present: true,
+      stored: {
+        id: record.id,
+        version: record.version,
+        createdAt: record.createdAt,
+        lastSeenAt: record.lastSeenAt,
+        expiresAt: record.expiresAt,
+        base: record.values,
+        retired,
+      },
+      idle,
+      maxAge,
+      issuedAt,
+      rotated,
+    })
+    return session
+  }
+
+  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    baseOptionsFor(name)
+    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
+    if (candidates.length === 0) return fresh(name, false)
+    // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
+    // stray cookie planted beside ours cannot log the user out.
+    let firstReason: InvalidCookieError['reason'] | undefined
+    for (const candidate of candidates) {
+      const opened = await codec.open(name, candidate)
+      if (!opened.ok) {
+        firstReason ??= opened.reason
+        continue
+      }
+      const id = utf8Decode(opened.payload)
+      if (!isValidSessionId(id)) {
+        firstReason ??= 'malformed'
+        continue
+      }
+      const at = now()
+      const record = await call('get', () => driver.get(id, at))
+      if (record !== undefined && record.id !== id) {
+        throw new SessionStoreError('get', false, {
+          cause: new Error(`The ${driver.name} driver returned another session than asked for`),
+        })
+      }
+      // The manager checks expiry itself too: a driver's clock or rounding never extends it.
+      if (
+        record === undefined ||
+        record.expiresAt <= at ||
+        record.createdAt + absoluteTimeout * 1000 <= at
+      ) {
+        firstReason ??= 'unknown-session'
+        continue
+      }
+      return loaded(name, record, opened.issuedAt, opened.rotated)
+    }
+    return reject(name, firstReason ?? 'malformed')
+  }
+
+  function deletionHeader(state: SessionState, entry: Tracked): string | undefined {
+    if (!entry.present) return undefined
+    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+  }
+
+  async function idCookie(state: SessionState, entry: Tracked, at: number): Promise<string> {
+    const stored = entry.stored
+    if (stored === undefined) throw new Error('unreachable: no stored session')
+    const absoluteEnd = stored.createdAt + absoluteTimeout * 1000
+    const token = await codec.seal(state.name, stored.id, { expiresAt: absoluteEnd, issuedAt: at })
+    const maxAge = state.maxAge ?? defaultMaxAge
+    let lifetime: { maxAge: number; expires: Date } | undefined
+    if (maxAge > 0) {
+      const secs = Math.max(1, Math.min(maxAge, Math.ceil((absoluteEnd - at) / 1000)))
+      lifetime = { maxAge: secs, expires: new Date(at + secs * 1000) }
+    }
+    const header = serializeSetCookie(
+      state.name,
+      token,
+      { ...cookieOptionsFor(state), ...lifetime },
+      at,
+    )
+    entry.present = true
+    entry.issuedAt = at
+    entry.rotated = false
+    return header
+  }
+
+  // The session ends: delete its record (if stored) and clear the cookie (if the client has
+  // one). A failed delete still hands over the deletion cookie, inside the error.
+  async function remove(
+    state: SessionState,
+    entry: Tracked,
+    reason: 'destroy' | 'expired',
+  ): Promise<string | undefined> {
+    const header = deletionHeader(state, entry)
+    const stored = entry.stored
+    if (stored !== undefined) {
+      let existed: boolean
+      try {
+        existed = await call('delete', () => driver.delete(stored.id))
+      } catch (error) {
+        const failure = error as SessionStoreError
+        throw new SessionStoreError('delete', failure.timedOut, {
+          cause: failure.cause,
+          setCookie: header,
+        })
+      }
+      entry.stored = undefined
+      if (existed) emit(stored.id, reason)
+    }
+    markSaved(state)
+    entry.present = false
+    entry.issuedAt = undefined
+    return header
+  }
+
+  // Destroyed or expired by someone else while this request ran: it stays gone.
+  function gone(state: SessionState, entry: Tracked): string | undefined {
+    const header = deletionHeader(state, entry)
+    entry.stored = undefined
+    entry.present = false
+    markSaved(state)
+    return header
+  }
+
+  function settingsChanges(state: SessionState, entry: Tracked, changes: Changes): void {
+    if (state.idleTimeout !== entry.idle) {
+      if (state.idleTimeout === undefined) changes.unset.push(IDLE_KEY)
+      else defineValue(changes.set, IDLE_KEY, state.idleTimeout)
+    }
+    if (state.maxAge !== entry.maxAge) {
+      if (state.maxAge === undefined) changes.unset.push(MAX_AGE_KEY)
+      else defineValue(changes.set, MAX_AGE_KEY, state.maxAge)
+    }
+  }
+
+  function collectChanges(state: SessionState, entry: Tracked): Changes {
+    const changes: Changes = {
+      set: {},
+      unset: [],
+      flashSet: {},
+      flashUnset: [],
+      user: state.userChanged ? userOf(state) : undefined,
+    }
+    for (const key of state.changedValues) {
+      if (RESERVED.has(key)) continue
+      if (state.values.has(key)) defineValue(changes.set, key, state.values.get(key))
+      else changes.unset.push(key)
+    }
+    for (const key of state.changedFlash) {
+      const list = state.flash.get(key)
+      if (list === undefined) changes.flashUnset.push(key)
+      else defineValue(changes.flashSet, key, [...list])
+    }
+    settingsChanges(state, entry, changes)
+    return changes
+  }
+
+  function fullValues(state: SessionState): Record<string, unknown> {
+    const values: Record<string, unknown> = {}
+    for (const [key, value] of state.values) {
+      if (!RESERVED.has(key)) defineValue(values, key, value)
+    }
+    if (state.idleTimeout !== undefined) defineValue(values, IDLE_KEY, state.idleTimeout)
+    if (state.maxAge !== undefined) defineValue(values, MAX_AGE_KEY, state.maxAge)
+    return values
+  }
+
+  function fullFlash(state: SessionState): Record<string, readonly unknown[]> {
+    const flash: Record<string, readonly unknown[]> = {}
+    for (const [key, list] of state.flash) defineValue(flash, key, [...list])
+    return flash
+  }
+
+  // Inserts a new record, retrying with a fresh id on the (astronomically rare) collision.
+  async function insert(
+    state: SessionState,
+    createdAt: number,
+    at: number,
+    expiresAt: number,
+    firstId: string | undefined,
+  ): Promise<Stored> {
+    const values = fullValues(state)
+    const user = userOf(state)
+    let id = firstId ?? nextId()
+    for (let attempt = 1; ; attempt++) {
+      const record: SessionRecord = {
+        id,
+        values,
+        flash: fullFlash(state),
+        version: 1,
+        createdAt,
+        lastSeenAt: at,
+        expiresAt,
+        userKey: user.userKey ?? undefined,
+        meta: user.meta ?? undefined,
+      }
+      const created = await call('create', () => driver.create(record, at))
+      if (created) {
+        return {
+          id,
+          version: 1,
+          createdAt,
+          lastSeenAt: at,
+          expiresAt,
+          base: values,
+          retired: false,
+        }
+      }
+      if (attempt >= MAX_CREATE_ATTEMPTS) {
+        throw new SessionStoreError('create', false, {
+          cause: new Error('Every generated session id was already taken'),
+        })
+      }
+      id = nextId()
+    }
+  }
+
+  async function createNew(state: SessionState, entry: Tracked): Promise<string | undefined> {
+    const at = now()
+    const expiresAt = expiry(state.createdAt, at, state.idleTimeout)
+    if (expiresAt <= at) return gone(state, entry)
+    entry.stored = await insert(state, state.createdAt, at, expiresAt, state.id)
+    state.id = entry.stored.id
+    entry.idle = state.idleTimeout
+    entry.maxAge = state.maxAge
+    const header = await idCookie(state, entry, at)
+    markSaved(state)
+    return header
+  }
+
+  async function regenerate(
+    state: SessionState,
+    entry: Tracked,
+    old: Stored,
+    grace: number,
+  ): Promise<string | undefined> {
+    const at = now()
+    const expiresAt = expiry(old.createdAt, at, state.idleTimeout)
+    if (expiresAt <= at) return remove(state, entry, 'expired')
+    // The new record holds everything first; only then is the old id retired, so a failure
+    // in between leaves the user with a working session.
+    const next = await insert(state, old.createdAt, at, expiresAt, undefined)
+    if (grace > 0 && !old.retired) {
+      // The old record lives on for the grace window, marked so that requests still using
+      // it can never extend it again.
+      const until = Math.min(old.expiresAt, at + grace * 1000)
+      const retire: Changes = {
+        set: { [RETIRED_KEY]: true },
+        unset: [],
+        flashSet: {},
+        flashUnset: [],
+        user: undefined,
+      }
+      if (caps.patches) {
+        await call('update', () =>
+          driver.update(old.id, patchOf(retire, old.lastSeenAt, until, undefined), at),
+        )
+      } else {
+        for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
+          const result = await writeWhole(old.id, retire, old.lastSeenAt, until, undefined)
+          if (result.status !== 'conflict') break
+          await pause(round)
+        }
+      }
+    } else {
+      await call('delete', () => driver.delete(old.id))
+    }
+    emit(old.id, 'regenerate')
+    entry.stored = next
+    state.id = next.id
+    entry.idle = state.idleTimeout
+    entry.maxAge = state.maxAge
+    const header = await idCookie(state, entry, at)
+    markSaved(state)
+    return header
+  }
+
+  function patchOf(
+    changes: Pick<Changes, 'set' | 'unset' | 'flashSet' | 'flashUnset' | 'user'>,
+    at: number,
+    expiresAt: number,
+    expectVersion: number | undefined,
+  ): SessionPatch {
+    return {
+      set: changes.set,
+      unset: changes.unset,
+      flashSet: changes.flashSet,
+      flashUnset: changes.flashUnset,
+      lastSeenAt: at,
+      expiresAt,
+      ...(changes.user === undefined ? {} : changes.user),
+      ...(expectVersion === undefined ? {} : { expectVersion }),
+    }
+  }
+
+  // Drivers without per-key patches: read, apply, write the whole record with the version
+  // read (compare-and-set). `expectVersion` set = fail on any other version.
+  async function writeWhole(
+    id: string,
+    changes: Changes,
+    at: number,
+    expiresAt: number,
+    expectVersion: number | undefined,
+  ): Promise<UpdateResult> {
+    const current = await call('get', () => driver.get(id, at))
+    if (current === undefined) return { status: 'missing' }
+    if (expectVersion !== undefined && current.version !== expectVersion) {
+      return { status: 'conflict', version: current.version }
+    }
+    const values: Record<string, unknown> = { ...current.values }
+    for (const key of changes.unset) Reflect.deleteProperty(values, key)
+    for (const [key, value] of Object.entries(changes.set)) defineValue(values, key, value)
+    const flash: Record<string, readonly unknown[]> = { ...current.flash }
+    for (const key of changes.flashUnset) Reflect.deleteProperty(flash, key)
+    for (const [key, list] of Object.entries(changes.flashSet)) defineValue(flash, key, list)
+    const whole = { set: values, unset: [], flashSet: flash, flashUnset: [], user: changes.user }
+    return call('update', () =>
+      driver.update(id, patchOf(whole, at, expiresAt, current.version), at),
+    )
+  }
+
+  async function write(
+    name: string,
+    stored: Stored,
+    changes: Changes,
+    at: number,
+    expiresAt: number,
+  ): Promise<UpdateResult> {
+    const id = stored.id
+    if (conflicts === 'merge') {
+      if (caps.patches) {
+        return call('update', () =>
+          driver.update(id, patchOf(changes, at, expiresAt, undefined), at),
+        )
+      }
+      for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
+        const result = await writeWhole(id, changes, at, expiresAt, undefined)
+        if (result.status !== 'conflict') return result
+        await pause(round)
+      }
+      throw new SessionConflictError(name)
+    }
+    let local = changes
+    let expect = stored.version
+    let base = stored.base
+    for (let round = 0; ; round++) {
+      const result = caps.patches
+        ? await call('update', () => driver.update(id, patchOf(local, at, expiresAt, expect), at))
+        : await writeWhole(id, local, at, expiresAt, expect)
+      if (result.status !== 'conflict') return result
+      if (conflicts === 'error' || round >= MAX_MERGE_ROUNDS) throw new SessionConflictError(name)
+      const current = await call('get', () => driver.get(id, at))
+      if (current === undefined) return { status: 'missing' }
+      const merged = conflicts(withoutSettings(current), {
+        set: withoutSettingsValues(local.set),
+        unset: local.unset.filter((key) => key !== IDLE_KEY && key !== MAX_AGE_KEY),
+        base: withoutSettingsValues(base),
+      })
+      if (merged === undefined) throw new SessionConflictError(name)
+      const set: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries(merged.set)) defineValue(set, key, value)
+      for (const key of [IDLE_KEY, MAX_AGE_KEY]) {
+        if (Object.hasOwn(local.set, key)) defineValue(set, key, local.set[key])
+      }
+      const unset = [
+        ...merged.unset,
+        ...local.unset.filter((key) => key === IDLE_KEY || key === MAX_AGE_KEY),
+      ]
+      local = { ...local, set, unset }
+      expect = current.version
+      base = current.values
+    }
+  }
+
+  async function update(
+    state: SessionState,
+    entry: Tracked,
+    stored: Stored,
+  ): Promise<string | undefined> {
+    const at = now()
+    const computed = expiry(stored.createdAt, at, state.idleTimeout)
+    const expiresAt = stored.retired ? Math.min(computed, stored.expiresAt) : computed
+    if (expiresAt <= at) return remove(state, entry, 'expired')
+    const persistenceChanged = state.maxAge !== entry.maxAge
+    const changes = collectChanges(state, entry)
+    const dataChanged =
+      Object.keys(changes.set).length > 0 ||
+      changes.unset.length > 0 ||
+      Object.keys(changes.flashSet).length > 0 ||
+      changes.flashUnset.length > 0 ||
+      changes.user !== undefined
+    let renewed = false
+    if (dataChanged) {
+      const result = await write(state.name, stored, changes, at, expiresAt)
+      if (result.status !== 'updated') return gone(state, entry)
+      stored.version = result.version
+      stored.lastSeenAt = at
+      stored.expiresAt = expiresAt
+      stored.base = fullValues(state)
+      entry.idle = state.idleTimeout
+      entry.maxAge = state.maxAge
+      renewed = true
+    } else if (
+      state.touched ||
+      (at - stored.lastSeenAt >= renewAfter * 1000 && expiresAt > stored.expiresAt)
+    ) {
+      // Touch never rewrites data, so it cannot undo a concurrent write.
+      const touched = await call('touch', () => driver.touch(stored.id, at, expiresAt, at))
+      if (!touched) return gone(state, entry)
+      stored.lastSeenAt = at
+      stored.expiresAt = expiresAt
+      renewed = true
+    }
+    // The cookie is written only when it must change: a key rotation, another persistence
+    // (remember-me), explicit attributes for this response, or a persistent cookie that
+    // would run out before the session does.
+    const maxAge = state.maxAge ?? defaultMaxAge
+    const absoluteEnd = stored.createdAt + absoluteTimeout * 1000
+    const cookieDue =
+      entry.rotated ||
+      entry.issuedAt === undefined ||
+      persistenceChanged ||
+      Object.keys(state.cookie).length > 0 ||
+      (renewed && maxAge > 0 && entry.issuedAt + maxAge * 1000 < absoluteEnd)
+    const header = cookieDue ? await idCookie(state, entry, at) : undefined
+    markSaved(state)
+    return header
+  }
+
+  async function save(session: Session<Data, Flash>): Promise<string | undefined> {
+    const state = sessionState(session)
+    const entry = trackedOf(session)
+    const maxAge = state.maxAge ?? defaultMaxAge
+    if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy')
+    checkUser(state)
+    const hasData = state.values.size > 0 || state.flash.size > 0 || state.userKey !== undefined
+    const stored = entry.stored
+    if (stored === undefined) {
+      if (!hasData && !eager) {
+        const header = deletionHeader(state, entry)
+        entry.present = false
+        markSaved(state)
+        return header
+      }
+      return createNew(state, entry)
+    }
+    if (!hasData && !eager) return remove(state, entry, 'destroy')
+    if (state.regenerate !== undefined) {
+      return regenerate(state, entry, stored, state.regenerate.grace)
+    }
+    return update(state, entry, stored)
+  }
+
+  function requireCapability(capability: 'userIndex' | 'listing', operation: string): void {
+    if (!caps[capability]) {
+      throw new SessionConfigError(
+        `The ${driver.name} driver has no ${capability === 'userIndex' ? 'user index' : 'listing'}, which ${operation} needs`,
+      )
+    }
+  }
+
+  function checkUserKey(userKey: unknown): string {
+    if (
+      typeof userKey !== 'string' ||
+      userKey.length === 0 ||
+      userKey.length > MAX_USER_KEY_LENGTH
+    ) {
+      throw new SessionValueTypeError(
+        'userKey',
+        `a string of 1-${MAX_USER_KEY_LENGTH} characters`,
+        typeof userKey === 'string' ? 'a string of another length' : typeof userKey,
+      )
+    }
+    return userKey
+  }
+
+  function checkUser(state: SessionState): void {
+    if (!state.userChanged || state.userKey === undefined) return
+    checkUserKey(state.userKey)
+    for (const value of Object.values(state.meta ?? {})) {
+      if (typeof value !== 'string') {
+        throw new SessionValueTypeError('meta', 'string labels', typeof value)
+      }
+    }
+  }
+
+  const store: ServerStore<Data, Flash> = {
+    driver,
+    allowReclaim,
+    get,
+    new: (name: string) => fresh(name, false),
+    save,
+    destroy(session: Session<Data, Flash>) {
+      session.destroy()
+      return save(session)
+    },
+
+    async destroyById(id) {
+      if (!isValidSessionId(id)) return false
+      const existed = await call('delete', () => driver.delete(id))
+      if (existed) emit(id, 'destroy')
+      return existed
+    },
+
+    async destroyAll() {
+      requireCapability('listing', 'destroyAll')
+      const deleteAll = driver.deleteAll?.bind(driver)
+      if (deleteAll === undefined)
+        throw new SessionConfigError(`The ${driver.name} driver lacks deleteAll`)
+      const count = await call('deleteAll', deleteAll)
+      emit(undefined, 'all')
+      return count
+    },
+
+    async destroyByUser(userKey, destroyOptions = {}) {
+      requireCapability('userIndex', 'destroyByUser')
+      const deleteByUser = driver.deleteByUser?.bind(driver)
+      if (deleteByUser === undefined) {
+        throw new SessionConfigError(`The ${driver.name} driver lacks deleteByUser`)
+      }
+      const key = checkUserKey(userKey)
+      const except = destroyOptions.except
+      let exceptId: string | undefined
+      if (typeof except === 'string') exceptId = isValidSessionId(except) ? except : undefined
+      else if (except !== undefined) exceptId = trackedOf(except).stored?.id
+      const ids = await call('deleteByUser', () => deleteByUser(key, exceptId))
+      for (const id of ids) emit(id, 'user')
+      return ids
+    },
+
+    async listByUser(userKey) {
+      requireCapability('userIndex', 'listByUser')
+      const listByUser = driver.listByUser?.bind(driver)
+      if (listByUser === undefined) {
+        throw new SessionConfigError(`The ${driver.name} driver lacks listByUser`)
+      }
+      const key = checkUserKey(userKey)
+      const at = now()
+      return call('listByUser', () => listByUser(key, at))
+    },
+
+    async prune() {
+      requireCapability('listing', 'prune')
+      const prune = driver.prune?.bind(driver)
+      if (prune === undefined) throw new SessionConfigError(`The ${driver.name} driver lacks prune`)
+      const at = now()
+      const ids = await call('prune', () => prune(at))
+      for (const id of ids) emit(id, 'expired')
+      return ids.length
+    },
+
+    async close() {
+      await call('close', () => driver.close())
+    },
+
+    onDestroy(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+  }
+  return Object.freeze(store)
+}
+
+function userOf(state: SessionState): {
+  userKey: string | null
+  meta: Readonly<Record<string, string>> | null
+} {
+  return { userKey: state.userKey ?? null, meta: state.meta ?? null }
+}
+
+function withoutSettingsValues(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(values)) {
+    if (!RESERVED.has(key)) defineValue(out, key, value)
+  }
+  return out
+}
+
+function withoutSettings(record: SessionRecord): SessionRecord {
+  return { ...record, values: withoutSettingsValues(record.values) }
+}
+
+function seconds(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new SessionConfigError(`${name} must be a positive integer number of seconds`)
+  }
+  return value
+}
+
+// A short, growing, jittered wait between compare-and-set rounds.
+function pause(round: number): Promise<void> {
+  const ms = Math.floor(Math.random() * Math.min(20, 1 + round * 2))
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,579 @@
+// The server store (createServerStore) beyond the conformance suite: id generation and
+// validation, configuration errors, cookie attributes, hostile ids, secrets kept out of errors,
+// key rotation, and the node:http adapter end to end (login, regeneration, a store outage).
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { afterEach, describe, it } from 'node:test'
+import { inspect } from 'node:util'
+
+import { createTokenCodec } from '../src/codec.ts'
+import { createKeyRing, generateKey } from '../src/keyring.ts'
+import { SessionSaveError, SessionStoreError, type InvalidCookieError } from '../src/errors.ts'
+import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
+import { withTimeout } from '../src/lib/timeout.ts'
+import { withSessions } from '../src/node.ts'
+import { SessionRegistry } from '../src/registry.ts'
+import { createMemoryStore } from '../src/stores/memory.ts'
+import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
+import { createTestClock, runStoreConformance } from '../src/testing.ts'
+import {
+  createNaiveDriver,
+  createWholeRecordDriver,
+  switchable,
+  total,
+} from './support/server-drivers.ts'
+
+const keys = createKeyRing([{ id: 'k1', secret: generateKey() }])
+
+// The manager's own paths for drivers without patches (emulated with compare-and-set) and
+// without a user index or listing (documented refusals) run the whole suite too.
+runStoreConformance({
+  name: 'whole-record (no patches, no index, no listing)',
+  createDriver: ({ now }) => createWholeRecordDriver({ now }),
+  test: { describe, it },
+})
+
+function makeStore(extra: Partial<ServerStoreOptions> = {}) {
+  const clock = createTestClock()
+  const probe = switchable(createMemoryStore({ sweepInterval: 0 }))
+  const store = createServerStore({
+    driver: probe.driver,
+    keys,
+    cookie: { secure: false },
+    now: clock.now,
+    ...extra,
+  })
+  return { clock, probe, store }
+}
+
+async function request(
+  store: ReturnType<typeof makeStore>['store'],
+  cookie: string | undefined,
+  handler: (session: Awaited<ReturnType<SessionRegistry['get']>>) => void = () => undefined,
+) {
+  const registry = new SessionRegistry(cookie)
+  const session = await registry.get(store, 'sid')
+  handler(session)
+  const setCookies = await registry.save()
+  return { session, setCookies, cookie: setCookies[0]?.split(';')[0] }
+}
+
+/** A correctly signed id cookie carrying any payload, as a key holder could forge. */
+async function forge(payload: string, name = 'sid'): Promise<string> {
+  const codec = createTokenCodec({ keys, format: 'signed', purpose: 'session-id' })
+  const token = await codec.seal(name, payload, { expiresAt: Date.now() + 3_600_000 })
+  return `${name}=${token}`
+}
+
+describe('session ids', () => {
+  it('are 43 characters of base64url from 32 random bytes, all distinct', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 20_000; i++) {
+      const id = generateSessionId()
+      assert.equal(id.length, 43)
+      assert.ok(isValidSessionId(id))
+      seen.add(id)
+    }
+    assert.equal(seen.size, 20_000)
+  })
+
+  it('isValidSessionId accepts exactly 43 characters of A-Z a-z 0-9 _ -', () => {
+    assert.ok(isValidSessionId('A'.repeat(43)))
+    assert.ok(isValidSessionId('_-09azAZ'.repeat(5) + 'abc'))
+    const bad: unknown[] = [
+      '',
+      'A'.repeat(42),
+      'A'.repeat(44),
+      'A'.repeat(4096),
+      '../../../../etc/passwd/../../../../../../..',
+      '..%2f'.repeat(8) + 'abc',
+      'A'.repeat(42) + '/',
+      'A'.repeat(42) + '.',
+      'A'.repeat(42) + '=',
+      'A'.repeat(42) + '\u0000',
+      'A'.repeat(42) + '\u2024',
+      'A'.repeat(42) + '\uff0e',
+      'A'.repeat(42) + 'é',
+      'A'.repeat(42) + ' ',
+      "A'OR'1'='1".padEnd(43, 'A'),
+      '__proto__',
+      'constructor',
+      undefined,
+      null,
+      43,
+      ['A'.repeat(43)],
+    ]
+    for (const id of bad) assert.equal(isValidSessionId(id), false, inspect(id))
+  })
+
+  it('a custom generator is validated before any driver call (SessionConfigError)', async () => {
+    const { store, probe } = makeStore({ generateId: () => '../../etc/passwd' })
+    const registry = new SessionRegistry(undefined)
+    ;(await registry.get(store, 'sid')).set('a', 1)
+    const error = await Promise.resolve(registry.save()).then(
+      () => assert.fail('saved'),
+      (caught: unknown) => caught,
+    )
+    assert.ok(error instanceof SessionSaveError)
+    assert.equal((error.errors[0]?.error as { code?: string }).code, 'ERR_SESSION_CONFIG')
+    assert.equal(probe.calls.get('create'), undefined)
+    assert.equal(registry.setCookies.length, 0)
+    // Eager stores make the id at load time, so a bad generator fails the load.
+    const eager = makeStore({ generateId: () => 'short', eager: true })
+    await assert.rejects(eager.store.get('sid', undefined), { code: 'ERR_SESSION_CONFIG' })
+  })
+
+  it('a colliding id is never overwritten: creation retries with a new id (STO-09)', async () => {
+    const fixed = generateSessionId()
+    let calls = 0
+    const { store } = makeStore({
+      generateId: () => (calls++ < 2 ? fixed : generateSessionId()),
+    })
+    const first = await request(store, undefined, (s) => {
+      s.set('owner', 'first')
+    })
+    assert.equal(first.session.id, fixed)
+    const second = await request(store, undefined, (s) => {
+      s.set('owner', 'second')
+    })
+    assert.notEqual(second.session.id, fixed)
+    assert.equal((await request(store, first.cookie)).session.get('owner'), 'first')
+    assert.equal((await request(store, second.cookie)).session.get('owner'), 'second')
+  })
+
+  it('a generator that only repeats itself fails with SessionStoreError, not a loop', async () => {
+    const fixed = generateSessionId()
+    const { store } = makeStore({ generateId: () => fixed })
+    await request(store, undefined, (s) => {
+      s.set('a', 1)
+    })
+    const registry = new SessionRegistry(undefined)
+    ;(await registry.get(store, 'sid')).set('a', 2)
+    await assert.rejects(Promise.resolve(registry.save()), (error: unknown) => {
+      assert.ok(error instanceof SessionSaveError)
+      const inner = error.errors[0]?.error
+      assert.ok(inner instanceof SessionStoreError)
+      assert.equal(inner.operation, 'create')
+      return true
+    })
+  })
+})
+
+describe('createServerStore configuration', () => {
+  const driver = () => createMemoryStore({ sweepInterval: 0 })
+
+  it('refuses a driver with neither patches nor versions', () => {
+    assert.throws(() => createServerStore({ driver: createNaiveDriver(), keys }), {
+      code: 'ERR_SESSION_CONFIG',
+    })
+  })
+
+  it('refuses conflict detection on a driver without versions', () => {
+    const naive = createNaiveDriver()
+    const patchesOnly = {
+      ...naive,
+      capabilities: { ...naive.capabilities, patches: true, versions: false },
+    }
+    assert.doesNotThrow(() => createServerStore({ driver: patchesOnly, keys }))
+    assert.throws(() => createServerStore({ driver: patchesOnly, keys, conflicts: 'error' }), {
+      code: 'ERR_SESSION_CONFIG',
+    })
+    assert.throws(
+      () => createServerStore({ driver: patchesOnly, keys, conflicts: () => undefined }),
+      { code: 'ERR_SESSION_CONFIG' },
+    )
+  })
+
+  it('refuses bad timeouts, limits and cookie options at setup', () => {
+    const bad: Partial<ServerStoreOptions>[] = [
+      { idleTimeout: 0 },
+      { idleTimeout: 1.5 },
+      { absoluteTimeout: -1 },
+      { absoluteTimeout: Number.POSITIVE_INFINITY },
+      { renewAfter: -1 },
+      { idleTimeout: 60, renewAfter: 61 },
+      { maxAge: Number.NaN },
+      { timeout: 0 },
+      { timeout: Number.POSITIVE_INFINITY },
+      { clockTolerance: 1000 },
+      { purpose: 'has spaces' },
+      { conflicts: 'sometimes' as unknown as 'merge' },
+      { generateId: 'abc' as unknown as () => string },
+    ]
+    for (const options of bad) {
+      assert.throws(
+        () => createServerStore({ driver: driver(), keys, ...options }),
+        {
+          code: 'ERR_SESSION_CONFIG',
+        },
+        inspect(options),
+      )
+    }
+    assert.throws(
+      () =>
+        createServerStore({ driver: driver(), keys, cookie: { sameSite: 'None', secure: false } }),
+      { code: 'ERR_SESSION_COOKIE_OPTION' },
+    )
+  })
+
+  it('checks cookie prefix rules per session name at first use', async () => {
+    const store = createServerStore({ driver: driver(), keys, cookie: { domain: 'example.com' } })
+    await assert.rejects(store.get('__Host-sid', undefined), { code: 'ERR_SESSION_COOKIE_OPTION' })
+  })
+
+  it('documents its defaults: one day idle, seven days absolute, 60 s renewal', async () => {
+    const clock = createTestClock()
+    const inner = createMemoryStore({ sweepInterval: 0 })
+    const store = createServerStore({ driver: inner, keys, now: clock.now })
+    const { session, setCookies } = await request(store, undefined, (s) => {
+      s.set('a', 1)
+    })
+    const record = await inner.get(session.id ?? '', clock.ms)
+    assert.equal(record?.expiresAt, clock.ms + 86_400_000)
+    const cookie = setCookies[0] ?? ''
+    assert.match(cookie, /^sid=[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+    assert.equal(store.allowReclaim, false)
+    assert.equal(store.driver, inner)
+  })
+})
+
+describe('hostile cookies', () => {
+  it('signed tokens carrying path-like or hostile ids never reach the driver (TRV-01..03)', async () => {
+    const { store, probe } = makeStore()
+    const payloads = [
+      '../../../../etc/passwd',
+      '..\\..\\windows\\win.ini',
+      '/etc/passwd',
+      'C:\\x',
+      'a\u0000b',
+      '__proto__',
+      'constructor',
+      "' OR '1'='1",
+      'x'.repeat(42) + '/',
+      '*',
+      'CON',
+      '',
+      'A'.repeat(44),
+    ]
+    for (const payload of payloads) {
+      const { session, setCookies } = await request(store, await forge(payload))
+      assert.equal(session.loadError?.reason, 'malformed', inspect(payload))
+      assert.equal(session.id, undefined)
+      assert.equal(setCookies.length, 1, 'the bad cookie is deleted')
+    }
+    assert.equal(total(probe.calls), 0, 'no driver call at all')
+  })
+
+  it('over-long cookies are rejected before decoding', async () => {
+    const { store, probe } = makeStore()
+    const { session } = await request(store, `sid=${'A'.repeat(5000)}`)
+    assert.equal(session.loadError?.reason, 'too-large')
+    assert.equal(total(probe.calls), 0)
+  })
+
+  it('a well-formed, signed but unknown id is never adopted (FIX-06)', async () => {
+    const { store, probe } = makeStore()
+    const planted = generateSessionId()
+    const { session } = await request(store, await forge(planted), (s) => {
+      s.set('a', 1)
+    })
+    assert.equal(session.loadError?.reason, 'unknown-session')
+    assert.notEqual(session.id, planted)
+    assert.equal(probe.calls.get('get'), 1)
+    assert.equal(await store.driver.get(planted, Date.now()), undefined)
+  })
+
+  it('a stray cookie beside a valid one does not log the user out', async () => {
+    const { store } = makeStore()
+    const { cookie } = await request(store, undefined, (s) => {
+      s.set('user', 'u1')
+    })
+    const { session } = await request(store, `sid=garbage; ${String(cookie)}`)
+    assert.equal(session.get('user'), 'u1')
+  })
+
+  it('a cookie signed for another name or purpose does not open', async () => {
+    const { store } = makeStore()
+    const id = (
+      await request(store, undefined, (s) => {
+        s.set('user', 'u1')
+      })
+    ).session.id
+    const other = (await forge(id ?? '', 'other')).replace(/^other=/, 'sid=')
+    assert.equal((await request(store, other)).session.loadError?.reason, 'tampered')
+    const codec = createTokenCodec({ keys, format: 'signed', purpose: 'csrf' })
+    const token = await codec.seal('sid', id ?? '', { expiresAt: Date.now() + 60_000 })
+    assert.equal((await request(store, `sid=${token}`)).session.loadError?.reason, 'tampered')
+  })
+})
+
+describe('secrets stay out of errors and hooks (FIX-17)', () => {
+  it('no token or id in invalid-cookie reports, store errors or save errors', async () => {
+    const reported: InvalidCookieError[] = []
+    const { store, probe } = makeStore({ onInvalidCookie: (error) => reported.push(error) })
+    const { cookie, session } = await request(store, undefined, (s) => {
+      s.set('user', 'u1')
+    })
+    const id = session.id ?? ''
+    const token = (cookie ?? '').slice('sid='.length)
+    const texts: string[] = []
+    await store.destroyById(id)
+    await request(store, cookie)
+    await request(store, `sid=${token.slice(0, -2)}xx`)
+    for (const error of reported) texts.push(inspect(error, { depth: 5 }), error.message)
+    probe.mode = 'throw'
+    await request(store, cookie).catch((error: unknown) => texts.push(inspect(error, { depth: 5 })))
+    probe.mode = 'hang'
+    const hung = createServerStore({ driver: probe.driver, keys, timeout: 20 })
+    await request(hung, cookie).catch((error: unknown) => texts.push(inspect(error, { depth: 5 })))
+    probe.mode = 'ok'
+    const live = await request(store, undefined, (s) => {
+      s.set('x', 1)
+    })
+    probe.mode = 'throw'
+    await request(store, live.cookie, (s) => {
+      s.set('x', 2)
+    }).catch((error: unknown) => texts.push(inspect(error, { depth: 5 })))
+    probe.mode = 'ok'
+    assert.equal(reported.length, 2)
+    assert.ok(texts.length >= 5)
+    for (const text of texts) {
+      assert.ok(!text.includes(id), 'an id in an error')
+      assert.ok(!text.includes(live.session.id ?? 'none'), 'an id in an error')
+      assert.ok(!text.includes(token.slice(10, 40)), 'a token in an error')
+    }
+  })
+})
+
+describe('cookie behaviour', () => {
+  it('maxAge < 0 deletes the session and its cookie', async () => {
+    const { store, probe } = makeStore()
+    const { cookie, session } = await request(store, undefined, (s) => {
+      s.set('a', 1)
+    })
+    const { setCookies } = await request(store, cookie, (s) => {
+      s.setCookieOptions({ maxAge: -1 })
+    })
+    assert.match(setCookies[0] ?? '', /Max-Age=0/)
+    assert.equal(await probe.driver.get(session.id ?? '', Date.now()), undefined)
+  })
+
+  it('a store-wide maxAge makes persistent cookies; a long one re-issues on renewal', async () => {
+    const { store, clock } = makeStore({
+      maxAge: 600,
+      idleTimeout: 3600,
+      absoluteTimeout: 86_400,
+      renewAfter: 60,
+    })
+    const first = await request(store, undefined, (s) => {
+      s.set('a', 1)
+    })
+    assert.match(first.setCookies[0] ?? '', /Max-Age=600;/)
+    clock.advance(30_000)
+    assert.equal((await request(store, first.cookie)).setCookies.length, 0)
+    clock.advance(30_000)
+    const renewed = await request(store, first.cookie)
+    assert.equal(renewed.setCookies.length, 1, 'the persistent cookie slides with the session')
+    assert.match(renewed.setCookies[0] ?? '', /Max-Age=600;/)
+  })
+
+  it('a cookie signed with an older key is re-issued with the primary key', async () => {
+    const driver = createMemoryStore({ sweepInterval: 0 })
+    const secret = generateKey()
+    const before = createServerStore({
+      driver,
+      keys: createKeyRing([{ id: 'a', secret }]),
+      cookie: { secure: false },
+    })
+    const issued = await request(before, undefined, (s) => {
+      s.set('a', 1)
+    })
+    const after = createServerStore({
+      driver,
+      keys: createKeyRing([
+        { id: 'b', secret: generateKey() },
+        { id: 'a', secret },
+      ]),
+      cookie: { secure: false },
+    })
+    const rotated = await request(after, issued.cookie)
+    assert.equal(rotated.session.get('a'), 1)
+    assert.equal(rotated.setCookies.length, 1, 're-issued under the new primary key')
+    assert.equal((await request(after, rotated.cookie)).setCookies.length, 0)
+    await driver.close()
+  })
+
+  it('store.destroy and store.new work without a registry', async () => {
+    const { store } = makeStore()
+    const session = store.new('sid')
+    session.set('a', 1)
+    const header = await store.save(session)
+    assert.match(String(header), /^sid=/)
+    assert.match(String(await store.destroy(session)), /Max-Age=0/)
+  })
+})
+
+describe('timeouts', () => {
+  it('withTimeout clears its timer when the call settles, leaving no handle behind', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    await withTimeout(
+      () => Promise.resolve(1),
+      60_000,
+      () => new Error('late'),
+    )
+    await withTimeout(
+      () => Promise.reject(new Error('x')),
+      60_000,
+      () => new Error('late'),
+    ).catch(() => undefined)
+    await assert.rejects(
+      withTimeout(
+        () => new Promise(() => undefined),
+        10,
+        () => new Error('timed out'),
+      ),
+      /timed out/,
+    )
+    assert.equal(timers(), before)
+  })
+
+  it('a hung driver times out per call and leaves no timer behind (STO-02)', async () => {
+    const { store, probe } = makeStore({ timeout: 30 })
+    const { cookie } = await request(store, undefined, (s) => {
+      s.set('a', 1)
+    })
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    probe.mode = 'hang'
+    const started = Date.now()
+    await assert.rejects(request(store, cookie), (error: unknown) => {
+      assert.ok(error instanceof SessionStoreError)
+      assert.equal(error.timedOut, true)
+      return true
+    })
+    assert.ok(Date.now() - started < 1000)
+    assert.equal(timers(), before)
+    probe.mode = 'ok'
+  })
+})
+
+describe('node:http adapter end to end', () => {
+  const servers: http.Server[] = []
+  afterEach(async () => {
+    await Promise.all(
+      servers.splice(0).map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections()
+            server.close(() => {
+              resolve()
+            })
+          }),
+      ),
+    )
+  })
+
+  async function serve(store: ReturnType<typeof makeStore>['store'], errors: unknown[]) {
+    const server = http.createServer(
+      withSessions(
+        async (req, res, sessions) => {
+          const session = await sessions.get(store, 'sid')
+          switch (req.url) {
+            case '/visit':
+              session.increment('visits')
+              break
+            case '/login':
+              session.set('user', 'alice')
+              session.setUser('alice', { device: 'test' })
+              session.regenerate()
+              break
+            case '/logout':
+              session.destroy()
+              break
+            default:
+              break
+          }
+          res.end(session.isDestroyed ? 'bye' : JSON.stringify(session.get('user') ?? 'anonymous'))
+        },
+        {
+          onError: (error) => {
+            errors.push(error)
+          },
+        },
+      ),
+    )
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    assert.ok(address !== null && typeof address === 'object')
+    return async (path: string, cookie?: string) => {
+      const response = await fetch(`http://127.0.0.1:${address.port}${path}`, {
+        headers: cookie === undefined ? {} : { cookie },
+      })
+      return {
+        status: response.status,
+        body: await response.text(),
+        setCookies: response.headers.getSetCookie(),
+        cookie: response.headers.getSetCookie()[0]?.split(';')[0],
+      }
+    }
+  }
+
+  it('login regenerates the id: the anonymous cookie no longer has a session (FIX-10)', async () => {
+    const errors: unknown[] = []
+    const { store } = makeStore()
+    const get = await serve(store, errors)
+    const anonymous = await get('/visit')
+    assert.equal(anonymous.status, 200)
+    assert.equal(anonymous.setCookies.length, 1)
+    const login = await get('/login', anonymous.cookie)
+    assert.equal(login.body, '"alice"')
+    assert.equal(login.setCookies.length, 1)
+    assert.notEqual(login.cookie, anonymous.cookie)
+    assert.equal((await get('/me', login.cookie)).body, '"alice"')
+    const replay = await get('/me', anonymous.cookie)
+    assert.equal(replay.body, '"anonymous"')
+    assert.deepEqual(
+      (await store.listByUser('alice')).map((s) => s.meta),
+      [{ device: 'test' }],
+    )
+    const logout = await get('/logout', login.cookie)
+    assert.match(logout.setCookies[0] ?? '', /Max-Age=0/)
+    assert.equal((await get('/me', login.cookie)).body, '"anonymous"')
+    assert.deepEqual(errors, [])
+  })
+
+  it('a store outage gives a 500 and never overwrites the client cookie (STO-03)', async () => {
+    const errors: unknown[] = []
+    const { store, probe } = makeStore()
+    const get = await serve(store, errors)
+    const login = await get('/login')
+    assert.equal(login.body, '"alice"')
+    probe.mode = 'throw'
+    const down = await get('/me', login.cookie)
+    assert.equal(down.status, 500)
+    assert.deepEqual(down.setCookies, [])
+    assert.ok(errors.some((error) => error instanceof SessionStoreError))
+    probe.mode = 'ok'
+    const back = await get('/me', login.cookie)
+    assert.equal(back.body, '"alice"', 'the session survived the outage (STO-05)')
+  })
+
+  it('a failing write gives a 500 without a Set-Cookie (STO-04)', async () => {
+    const errors: unknown[] = []
+    const { store, probe } = makeStore()
+    const get = await serve(store, errors)
+    const login = await get('/login')
+    // Loads succeed and the write fails.
+    probe.mode = 'throw'
+    probe.only = new Set(['update'])
+    const visit = await get('/visit', login.cookie)
+    assert.equal(visit.status, 500)
+    assert.deepEqual(visit.setCookies, [])
+    assert.ok(errors.some((error) => error instanceof SessionSaveError))
+    probe.mode = 'ok'
+    probe.only = undefined
+    assert.equal((await get('/visit', login.cookie)).status, 200)
+  })
+})
