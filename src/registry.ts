@@ -12,7 +12,7 @@
 import { assertCookieName } from './cookie.ts'
 import { SessionRegistryError, SessionSaveError, isSessionError } from './errors.ts'
 import { isPromise, type Awaitable } from './lib/awaitable.ts'
-import type { Session, SessionData } from './session.ts'
+import type { Session } from './session.ts'
 import type { CookieHeader, SessionStore } from './store.ts'
 
 type AnyStore = SessionStore
@@ -66,7 +66,7 @@ export class SessionRegistry {
    * The session called `name` from `store`, loaded once per request: concurrent and later
    * calls share the first load. Asking for one name from two stores is an error.
    */
-  get<Data extends SessionData, Flash extends SessionData>(
+  get<Data extends object, Flash extends object>(
     store: SessionStore<Data, Flash>,
     name: string,
   ): Promise<Session<Data, Flash>> {

@@ -127,7 +127,7 @@ export interface SessionInit {
 let stateOf: (session: object) => SessionState
 
 /** A session's store-facing state; stores use this, applications do not. */
-export function sessionState<Data extends SessionData, Flash extends SessionData>(
+export function sessionState<Data extends object, Flash extends object>(
   session: Session<Data, Flash>,
 ): SessionState {
   return stateOf(session)
@@ -145,8 +145,8 @@ export function sessionState<Data extends SessionData, Flash extends SessionData
  * ```
  */
 export class Session<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 > {
   readonly #state: SessionState
 

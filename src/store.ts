@@ -16,8 +16,8 @@ import type { Session, SessionData } from './session.ts'
 export type CookieHeader = string | readonly string[] | null | undefined
 
 export interface SessionStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 > {
   /**
    * Loads the session called `name` from the request's cookies. A missing or invalid cookie

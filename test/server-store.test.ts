@@ -12,6 +12,7 @@ import { SessionSaveError, SessionStoreError, type InvalidCookieError } from '..
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
+import type { Session } from '../src/session.ts'
 import { SessionRegistry } from '../src/registry.ts'
 import { createMemoryStore } from '../src/stores/memory.ts'
 import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
@@ -49,7 +50,7 @@ function makeStore(extra: Partial<ServerStoreOptions> = {}) {
 async function request(
   store: ReturnType<typeof makeStore>['store'],
   cookie: string | undefined,
-  handler: (session: Awaited<ReturnType<SessionRegistry['get']>>) => void = () => undefined,
+  handler: (session: Session) => void = () => undefined,
 ) {
   const registry = new SessionRegistry(cookie)
   const session = await registry.get(store, 'sid')

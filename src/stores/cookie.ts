@@ -72,8 +72,8 @@ export interface CookieStoreOptions {
 }
 
 export interface CookieStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 > extends SessionStore<Data, Flash> {
   readonly format: TokenFormat
   readonly backend: 'node' | 'web'
@@ -111,8 +111,8 @@ const DAY = 86_400
  * @throws {SessionConfigError} for a bad timeout, limit or key ring.
  */
 export function createCookieStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 >(options: CookieStoreOptions): CookieStore<Data, Flash> {
   const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout ?? 30 * DAY)
   const idleTimeout = seconds('idleTimeout', options.idleTimeout ?? 7 * DAY)

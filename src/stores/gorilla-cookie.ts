@@ -108,8 +108,8 @@ export interface GorillaCookieStoreOptions {
 }
 
 export interface GorillaCookieStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 > extends SessionStore<Data, Flash> {
   readonly maxAge: number
   readonly codecs: readonly SecureCookie[]
@@ -161,8 +161,8 @@ export const gorillaSessionSerializer: GoSerializer = Object.freeze({
  * @throws {SecureCookieError} usage kind for bad keys.
  */
 export function createGorillaCookieStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 >(options: GorillaCookieStoreOptions): GorillaCookieStore<Data, Flash> {
   // With gob, values may carry Go types (wrappers, []byte, bigint); JSON takes JSON values.
   const copyValue =

@@ -166,8 +166,8 @@ export interface ServerStoreOptions {
 }
 
 export interface ServerStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 >
   extends SessionStore<Data, Flash>, ReclaimableStore {
   /** The driver the store wraps. */
@@ -261,8 +261,8 @@ interface Changes {
  * patches nor versions (or lacks versions for `conflicts: 'error'` or a resolver).
  */
 export function createServerStore<
-  Data extends SessionData = SessionData,
-  Flash extends SessionData = SessionData,
+  Data extends object = SessionData,
+  Flash extends object = SessionData,
 >(options: ServerStoreOptions): ServerStore<Data, Flash> {
   const driver = options.driver
   const caps = driver.capabilities
