@@ -12,7 +12,7 @@
 
 import { SessionConfigError, type InvalidCookieReason } from './errors.ts'
 import { keyRingSecret, type KeyRing } from './keyring.ts'
-import { then, type Awaitable } from './lib/awaitable.ts'
+import { isPromise, then, type Awaitable } from './lib/awaitable.ts'
 import {
   GCM_IV_LENGTH,
   GCM_TAG_LENGTH,
@@ -141,6 +141,13 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       format === 'sealed' ? backend.aeadKey(raw) : backend.macKey(raw),
     )
     derived.set(id, key)
+    // Once imported, later calls use the key itself rather than awaiting the settled promise.
+    if (isPromise(key)) {
+      key.then(
+        (resolved) => derived.set(id, resolved),
+        () => derived.delete(id),
+      )
+    }
     return key
   }
 

@@ -1,8 +1,10 @@
 import { base64urlDecode, base64urlEncode, concatBytes } from '../encoding.ts'
 import { GCM_TAG_LENGTH, type AeadKey, type CryptoBackend, type MacKey } from './backend.ts'
 
-// Web Crypto wants ArrayBuffer-backed views; copying also detaches us from caller buffers.
+// Web Crypto takes views over an ArrayBuffer (not a SharedArrayBuffer); only those need a
+// copy. It reads its inputs before the call returns, so passing the caller's view is safe.
 function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (bytes.buffer instanceof ArrayBuffer) return bytes as Uint8Array<ArrayBuffer>
   const copy = new Uint8Array(bytes.length)
   copy.set(bytes)
   return copy
