@@ -24,7 +24,7 @@ export class WireSpecs {
   }
 
   /** The Go type a wire type describes; null for cycles without a struct and for complex. */
-  spec(id: number, visiting = new Set<number>()): GoTypeSpec | null {
+  spec(id: number, visiting: Set<number> = new Set<number>()): GoTypeSpec | null {
     const builtin = BUILTIN_SPECS.get(id)
     if (builtin !== undefined) return builtin
     const memo = this.specs.get(id)

@@ -95,7 +95,7 @@ const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const DECIMAL = /^[+-]?[0-9]+$/
 
-export const DEFAULT_SECURECOOKIE_MAX_AGE = 30 * DAY
+export const DEFAULT_SECURECOOKIE_MAX_AGE: number = 30 * DAY
 export const DEFAULT_SECURECOOKIE_MAX_LENGTH = 4096
 
 function usage(message: string): SecureCookieError {

@@ -3,7 +3,21 @@
 
 import { SecureCookieError, type SecureCookieErrorKind } from '../../errors.ts'
 
-export const GO_MESSAGES = Object.freeze({
+/** gorilla/securecookie's error texts, exactly. */
+export interface GoMessages {
+  readonly generatingIv: string
+  readonly noCodecs: string
+  readonly hashKeyNotSet: string
+  readonly blockKeyNotSet: string
+  readonly tooLong: string
+  readonly timestampInvalid: string
+  readonly timestampTooNew: string
+  readonly timestampExpired: string
+  readonly decryptionFailed: string
+  readonly macInvalid: string
+}
+
+export const GO_MESSAGES: GoMessages = Object.freeze({
   generatingIv: 'securecookie: failed to generate random iv',
   noCodecs: 'securecookie: no codecs provided',
   hashKeyNotSet: 'securecookie: hash key is not set',
