@@ -21,6 +21,8 @@
  * @module
  */
 
+import { patchRecord } from './lib/patch.ts'
+
 /** One stored session. */
 export interface SessionRecord {
   readonly id: string
@@ -114,4 +116,23 @@ export interface SessionDriver {
   prune?(now: number): Promise<string[]>
   /** Releases connections, timers and handles. Idempotent. */
   close(): Promise<void>
+}
+
+/**
+ * The record after `patch`, with its version bumped: what `update` must store. New objects
+ * throughout; keys are defined rather than assigned, so a `__proto__` key stays data. For
+ * driver authors (the built-in drivers use it too).
+ */
+export function applyPatch(record: SessionRecord, patch: SessionPatch): SessionRecord {
+  return {
+    id: record.id,
+    values: patchRecord(record.values, patch.set, patch.unset),
+    flash: patchRecord(record.flash, patch.flashSet, patch.flashUnset),
+    version: record.version + 1,
+    createdAt: record.createdAt,
+    lastSeenAt: patch.lastSeenAt,
+    expiresAt: patch.expiresAt,
+    userKey: patch.userKey === undefined ? record.userKey : (patch.userKey ?? undefined),
+    meta: patch.meta === undefined ? record.meta : (patch.meta ?? undefined),
+  }
 }

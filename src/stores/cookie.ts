@@ -11,15 +11,14 @@
 
 import { createTokenCodec, type TokenFormat } from '../codec.ts'
 import {
-  resolveCookieOptions,
   serializeDeleteCookie,
   serializeResolvedSetCookie,
   getCookieValues,
   type CookieOptions,
-  type ResolvedCookieOptions,
 } from '../cookie.ts'
 import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
 import type { KeyRing } from '../keyring.ts'
+import { createCookieOptionsCache } from '../lib/cookie-options.ts'
 import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
@@ -129,8 +128,6 @@ export function createCookieStore<
     throw new SessionConfigError('maxLength must be an integer of at least 128')
   }
   const now = options.now ?? Date.now
-  // Checked at setup so a bad option fails at startup, not on the first request.
-  resolveCookieOptions('session', options.cookie)
   const codec = createTokenCodec({
     keys: options.keys,
     format: options.format ?? 'sealed',
@@ -141,7 +138,7 @@ export function createCookieStore<
     now,
   })
   const metas = new WeakMap<object, CookieMeta>()
-  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+  const cookieOptions = createCookieOptionsCache(options.cookie)
 
   function metaOf(session: Session<Data, Flash>): CookieMeta {
     let meta = metas.get(session)
@@ -152,25 +149,8 @@ export function createCookieStore<
     return meta
   }
 
-  // Prefix rules depend on the name, so they are checked (once) when a name is first used:
-  // a `__Host-` name with a Domain fails its first load, not its first save.
-  function baseOptionsFor(name: string): ResolvedCookieOptions {
-    let base = cookieOptionsByName.get(name)
-    if (base === undefined) {
-      base = resolveCookieOptions(name, options.cookie)
-      cookieOptionsByName.set(name, base)
-    }
-    return base
-  }
-
-  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
-    const base = baseOptionsFor(state.name)
-    if (Object.keys(state.cookie).length === 0) return base
-    return resolveCookieOptions(state.name, state.cookie, base)
-  }
-
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    baseOptionsFor(name)
+    cookieOptions.forName(name)
     const session = new Session<Data, Flash>({
       name,
       isNew: true,
@@ -189,7 +169,7 @@ export function createCookieStore<
 
   function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
     try {
-      baseOptionsFor(name)
+      cookieOptions.forName(name)
       const candidates = getCookieValues(cookieHeader, name)
       if (candidates.length === 0) return Promise.resolve(fresh(name, false))
       // On the node backend this stays synchronous; one resolved promise, no await chain.
@@ -238,7 +218,7 @@ export function createCookieStore<
     if (!meta.present) return undefined
     meta.present = false
     meta.issuedAt = undefined
-    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
   }
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
@@ -258,7 +238,7 @@ export function createCookieStore<
       current + (state.idleTimeout ?? idleTimeout) * 1000,
     )
     if (expiresAt <= current) return deletion(state, meta)
-    const cookie = cookieOptionsFor(state)
+    const cookie = cookieOptions.forSession(state)
     return then(
       codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
       (token) => {

@@ -55,13 +55,13 @@ import {
 } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 
-import type {
-  DriverCapabilities,
-  SessionDriver,
-  SessionPatch,
-  SessionRecord,
-  SessionSummary,
-  UpdateResult,
+import {
+  applyPatch,
+  type DriverCapabilities,
+  type SessionDriver,
+  type SessionRecord,
+  type SessionSummary,
+  type UpdateResult,
 } from '../driver.ts'
 import { SessionConfigError } from '../errors.ts'
 import { KeyedMutex } from '../lib/node/keyed-mutex.ts'
@@ -998,35 +998,4 @@ function isTime(value: unknown): value is number {
 
 function own(object: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined
-}
-
-// Records come from JSON.parse, so each one is a fresh copy: patching builds new objects and
-// defines keys (never assigns), so `__proto__` stays plain data.
-function applyPatch(stored: SessionRecord, patch: SessionPatch): SessionRecord {
-  const values: Record<string, unknown> = { ...stored.values }
-  for (const key of patch.unset) Reflect.deleteProperty(values, key)
-  for (const [key, value] of Object.entries(patch.set)) define(values, key, value)
-  const flash: Record<string, readonly unknown[]> = { ...stored.flash }
-  for (const key of patch.flashUnset) Reflect.deleteProperty(flash, key)
-  for (const [key, list] of Object.entries(patch.flashSet)) define(flash, key, list)
-  return {
-    id: stored.id,
-    values,
-    flash,
-    version: stored.version + 1,
-    createdAt: stored.createdAt,
-    lastSeenAt: patch.lastSeenAt,
-    expiresAt: patch.expiresAt,
-    userKey: patch.userKey === undefined ? stored.userKey : (patch.userKey ?? undefined),
-    meta: patch.meta === undefined ? stored.meta : (patch.meta ?? undefined),
-  }
-}
-
-function define(record: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
 }

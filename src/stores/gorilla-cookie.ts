@@ -17,11 +17,9 @@
 
 import {
   getCookieValues,
-  resolveCookieOptions,
   serializeDeleteCookie,
   serializeSetCookie,
   type CookieOptions,
-  type ResolvedCookieOptions,
 } from '../cookie.ts'
 import {
   InvalidCookieError,
@@ -29,6 +27,7 @@ import {
   SessionConfigError,
   type InvalidCookieReason,
 } from '../errors.ts'
+import { createCookieOptionsCache } from '../lib/cookie-options.ts'
 import { gobDecodeSessionValues, gobEncodeSessionValues } from '../gob.ts'
 import { then, type Awaitable } from '../lib/awaitable.ts'
 // Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
@@ -215,9 +214,8 @@ export function createGorillaCookieStore<
     if (typeof key !== 'string') throw new SessionConfigError('flashKeys must be strings')
   }
   const now = options.now ?? Date.now
-  resolveCookieOptions('session', options.cookie)
   const metas = new WeakMap<object, GorillaMeta>()
-  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+  const cookieOptions = createCookieOptionsCache(options.cookie)
 
   function newMeta(present: boolean): GorillaMeta {
     return {
@@ -240,23 +238,8 @@ export function createGorillaCookieStore<
     return meta
   }
 
-  function baseOptionsFor(name: string): ResolvedCookieOptions {
-    let base = cookieOptionsByName.get(name)
-    if (base === undefined) {
-      base = resolveCookieOptions(name, options.cookie)
-      cookieOptionsByName.set(name, base)
-    }
-    return base
-  }
-
-  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
-    const base = baseOptionsFor(state.name)
-    if (Object.keys(state.cookie).length === 0) return base
-    return resolveCookieOptions(state.name, state.cookie, base)
-  }
-
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    baseOptionsFor(name)
+    cookieOptions.forName(name)
     const session = new Session<Data, Flash>({
       name,
       isNew: true,
@@ -313,7 +296,7 @@ export function createGorillaCookieStore<
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    baseOptionsFor(name)
+    cookieOptions.forName(name)
     const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
     if (candidates.length === 0) return fresh(name, false)
     // Duplicate names (another Path or Domain): the first candidate that decodes wins.
@@ -343,7 +326,7 @@ export function createGorillaCookieStore<
     if (!meta.present) return undefined
     meta.present = false
     meta.timestamp = undefined
-    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
   }
 
   function goValues(state: SessionState, meta: GorillaMeta): Map<unknown, unknown> {
@@ -400,7 +383,7 @@ export function createGorillaCookieStore<
     const renewDue =
       meta.timestamp !== undefined && current - meta.timestamp * 1000 >= renewAfter * 1000
     if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
-    const cookie = cookieOptionsFor(state)
+    const cookie = cookieOptions.forSession(state)
     return then(encodeMulti(state.name, goValues(state, meta), codecs), (value) => {
       let lifetime: { maxAge: number; expires: Date } | undefined
       if (cookieMaxAge > 0) {

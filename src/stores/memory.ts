@@ -24,6 +24,7 @@ import type {
   UpdateResult,
 } from '../driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import { patchRecord } from '../lib/patch.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
 export interface MemoryStoreOptions {
@@ -283,14 +284,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
   return driver
 
   function applyPatch(stored: Stored, patch: SessionPatch): void {
-    const values = { ...stored.values }
-    for (const key of patch.unset) Reflect.deleteProperty(values, key)
-    for (const [key, value] of Object.entries(patch.set)) define(values, key, copy(value))
-    const flash = { ...stored.flash }
-    for (const key of patch.flashUnset) Reflect.deleteProperty(flash, key)
-    for (const [key, list] of Object.entries(patch.flashSet)) define(flash, key, copy(list))
-    stored.values = values
-    stored.flash = flash
+    stored.values = patchRecord(stored.values, patch.set, patch.unset, copy)
+    stored.flash = patchRecord(stored.flash, patch.flashSet, patch.flashUnset, copy)
     stored.lastSeenAt = patch.lastSeenAt
     stored.expiresAt = patch.expiresAt
     if (patch.userKey !== undefined) {
@@ -323,13 +318,4 @@ function snapshot(stored: Stored): SessionRecord {
 // exactly, `__proto__` keys included (it defines own properties, never assigns).
 function copy<T>(value: T): T {
   return structuredClone(value)
-}
-
-function define(record: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
 }

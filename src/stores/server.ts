@@ -14,11 +14,9 @@
 import { createTokenCodec } from '../codec.ts'
 import {
   getCookieValues,
-  resolveCookieOptions,
   serializeDeleteCookie,
   serializeSetCookie,
   type CookieOptions,
-  type ResolvedCookieOptions,
 } from '../cookie.ts'
 import type {
   SessionDriver,
@@ -35,10 +33,12 @@ import {
   SessionValueTypeError,
   type StoreOperation,
 } from '../errors.ts'
+import { createCookieOptionsCache } from '../lib/cookie-options.ts'
 import type { KeyRing } from '../keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
+import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
 import { withTimeout } from '../lib/timeout.ts'
 import type { ReclaimableStore } from '../registry.ts'
@@ -165,10 +165,7 @@ export interface ServerStoreOptions {
   readonly purpose?: string
 }
 
-export interface ServerStore<
-  Data extends object = SessionData,
-  Flash extends object = SessionData,
->
+export interface ServerStore<Data extends object = SessionData, Flash extends object = SessionData>
   extends SessionStore<Data, Flash>, ReclaimableStore {
   /** The driver the store wraps. */
   readonly driver: SessionDriver
@@ -301,7 +298,6 @@ export function createServerStore<
   const eager = options.eager ?? false
   const allowReclaim = options.allowReclaim ?? false
   const now = options.now ?? Date.now
-  resolveCookieOptions('session', options.cookie)
   const codec = createTokenCodec({
     keys: options.keys,
     format: 'signed',
@@ -312,7 +308,7 @@ export function createServerStore<
     now,
   })
   const tracked = new WeakMap<object, Tracked>()
-  const cookieOptionsByName = new Map<string, ResolvedCookieOptions>()
+  const cookieOptions = createCookieOptionsCache(options.cookie)
   const listeners = new Set<DestroyListener>()
 
   function nextId(): string {
@@ -360,27 +356,12 @@ export function createServerStore<
     return entry
   }
 
-  function baseOptionsFor(name: string): ResolvedCookieOptions {
-    let base = cookieOptionsByName.get(name)
-    if (base === undefined) {
-      base = resolveCookieOptions(name, options.cookie)
-      cookieOptionsByName.set(name, base)
-    }
-    return base
-  }
-
-  function cookieOptionsFor(state: SessionState): ResolvedCookieOptions {
-    const base = baseOptionsFor(state.name)
-    if (Object.keys(state.cookie).length === 0) return base
-    return resolveCookieOptions(state.name, state.cookie, base)
-  }
-
   function expiry(createdAt: number, at: number, idle: number | undefined): number {
     return Math.min(createdAt + absoluteTimeout * 1000, at + (idle ?? idleTimeout) * 1000)
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    baseOptionsFor(name)
+    cookieOptions.forName(name)
     const session = new Session<Data, Flash>({
       name,
       id: eager ? nextId() : undefined,
@@ -452,7 +433,7 @@ export function createServerStore<
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    baseOptionsFor(name)
+    cookieOptions.forName(name)
     const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
     if (candidates.length === 0) return fresh(name, false)
     // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
@@ -492,7 +473,7 @@ export function createServerStore<
 
   function deletionHeader(state: SessionState, entry: Tracked): string | undefined {
     if (!entry.present) return undefined
-    return serializeDeleteCookie(state.name, cookieOptionsFor(state))
+    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
   }
 
   async function idCookie(state: SessionState, entry: Tracked, at: number): Promise<string> {
@@ -509,7 +490,7 @@ export function createServerStore<
     const header = serializeSetCookie(
       state.name,
       token,
-      { ...cookieOptionsFor(state), ...lifetime },
+      { ...cookieOptions.forSession(state), ...lifetime },
       at,
     )
     entry.present = true
@@ -741,12 +722,8 @@ export function createServerStore<
     if (expectVersion !== undefined && current.version !== expectVersion) {
       return { status: 'conflict', version: current.version }
     }
-    const values: Record<string, unknown> = { ...current.values }
-    for (const key of changes.unset) Reflect.deleteProperty(values, key)
-    for (const [key, value] of Object.entries(changes.set)) defineValue(values, key, value)
-    const flash: Record<string, readonly unknown[]> = { ...current.flash }
-    for (const key of changes.flashUnset) Reflect.deleteProperty(flash, key)
-    for (const [key, list] of Object.entries(changes.flashSet)) defineValue(flash, key, list)
+    const values = patchRecord(current.values, changes.set, changes.unset)
+    const flash = patchRecord(current.flash, changes.flashSet, changes.flashUnset)
     const whole = { set: values, unset: [], flashSet: flash, flashUnset: [], user: changes.user }
     return call('update', () =>
       driver.update(id, patchOf(whole, at, expiresAt, current.version), at),

@@ -36,13 +36,13 @@
 // connection.
 /* eslint-disable @typescript-eslint/require-await */
 
-import type {
-  DriverCapabilities,
-  SessionDriver,
-  SessionPatch,
-  SessionRecord,
-  SessionSummary,
-  UpdateResult,
+import {
+  applyPatch,
+  type DriverCapabilities,
+  type SessionDriver,
+  type SessionRecord,
+  type SessionSummary,
+  type UpdateResult,
 } from '../driver.ts'
 import { SessionConfigError } from '../errors.ts'
 import { unrefTimer } from '../lib/timeout.ts'
@@ -526,32 +526,4 @@ function decodeSummary(item: unknown): SessionSummary | undefined {
     return undefined
   }
   return { id, createdAt, lastSeenAt, expiresAt, meta }
-}
-
-/** The stored session after `patch`. */
-function applyPatch(current: SessionRecord, patch: SessionPatch): Current {
-  const values = { ...current.values }
-  for (const key of patch.unset) Reflect.deleteProperty(values, key)
-  for (const [key, value] of Object.entries(patch.set)) define(values, key, value)
-  const flash = { ...current.flash }
-  for (const key of patch.flashUnset) Reflect.deleteProperty(flash, key)
-  for (const [key, list] of Object.entries(patch.flashSet)) define(flash, key, list)
-  return {
-    values,
-    flash,
-    version: current.version + 1,
-    lastSeenAt: patch.lastSeenAt,
-    expiresAt: patch.expiresAt,
-    userKey: patch.userKey === undefined ? current.userKey : (patch.userKey ?? undefined),
-    meta: patch.meta === undefined ? current.meta : (patch.meta ?? undefined),
-  }
-}
-
-function define(record: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
 }
