@@ -1,16 +1,37 @@
-// The example application: a login session and a preferences session, each in its own cookie,
-// on plain node:http. In your own code, import from 'sessionkit' and 'sessionkit/node'.
+// The example application: a server-side login session and a cookie-only preferences session,
+// each in its own cookie, on plain node:http. In your own code, import from 'sessionkit',
+// 'sessionkit/node' and 'sessionkit/stores/filesystem'.
 
-import { randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createCookieStore, type KeyRing, type Session } from '../src/index.ts'
+import {
+  createCookieStore,
+  createServerStore,
+  type KeyRing,
+  type ServerStore,
+  type Session,
+  type SessionDriver,
+} from '../src/index.ts'
 import { withSessions, type NodeSessionRegistry } from '../src/node.ts'
-import { errorPage, homePage, type HomeView, type Theme } from './pages.ts'
+import { deviceLabel } from './device.ts'
+import {
+  errorPage,
+  homePage,
+  sessionsPage,
+  type HomeView,
+  type SessionItem,
+  type Theme,
+} from './pages.ts'
 
 export interface AppOptions {
   readonly keys: KeyRing
   /** Mark cookies `Secure`; required whenever the app is reached over HTTPS. */
   readonly secure: boolean
+  /**
+   * Where the login sessions live (server.ts passes a filesystem driver). The caller owns it:
+   * close it after the server has stopped.
+   */
+  readonly driver: SessionDriver
   /** Clock for the session stores, in milliseconds since the epoch. @default Date.now */
   readonly now?: () => number
 }
@@ -32,20 +53,25 @@ const MAX_BODY_BYTES = 4096
 const MAX_NAME_LENGTH = 32
 
 interface Context {
+  readonly req: IncomingMessage
   readonly res: ServerResponse
+  readonly accounts: ServerStore<Account, Notices>
   readonly app: Session<Account, Notices>
   readonly prefs: Session<Preferences>
   readonly form: URLSearchParams
 }
 
-type Handler = (context: Context) => void
+type Handler = (context: Context) => void | Promise<void>
 
 export function createApp(options: AppOptions): Server {
   const clock = options.now === undefined ? {} : { now: options.now }
 
-  // The login session is sealed (encrypted and authenticated): the client cannot read or
-  // change it. It ends after 30 idle minutes, or lasts up to 7 days with remember-me.
-  const accounts = createCookieStore<Account, Notices>({
+  // The login session is server-side: its data stays in the driver and the cookie carries only
+  // a signed, random session id (HttpOnly). The server can therefore list a user's sessions and
+  // end them from elsewhere ("log out other sessions"), which a cookie-only session cannot.
+  // It ends after 30 idle minutes, or lasts up to 7 days with remember-me (see login).
+  const accounts = createServerStore<Account, Notices>({
+    driver: options.driver,
     keys: options.keys,
     cookie: { secure: options.secure },
     idleTimeout: IDLE_TIMEOUT,
@@ -53,8 +79,9 @@ export function createApp(options: AppOptions): Server {
     ...clock,
   })
 
-  // A theme is not secret, so signing is enough: the client can read it but not forge it,
-  // and the cookie stays smaller. Its own store and cookie let it outlive any login.
+  // Preferences stay in a signed cookie: a theme is not secret and needs no server state, so
+  // signing is enough (the client can read it but not forge it) and the server stores nothing
+  // for visitors who never log in. Its own store and cookie let it outlive any login.
   const preferences = createCookieStore<Preferences>({
     keys: options.keys,
     format: 'signed',
@@ -71,10 +98,12 @@ export function createApp(options: AppOptions): Server {
     ['/login', { POST: login }],
     ['/count', { POST: count }],
     ['/theme', { POST: theme }],
+    ['/sessions', { GET: sessions }],
+    ['/sessions/logout-others', { POST: logoutOthers }],
     ['/logout', { POST: logout }],
   ])
 
-  async function handle(req: IncomingMessage, res: ServerResponse, sessions: NodeSessionRegistry) {
+  async function handle(req: IncomingMessage, res: ServerResponse, registry: NodeSessionRegistry) {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     const route = routes.get(pathname)
     if (route === undefined) {
@@ -109,13 +138,13 @@ export function createApp(options: AppOptions): Server {
       form = new URLSearchParams(body)
     }
 
-    const app = await sessions.get(accounts, 'app')
-    const prefs = await sessions.get(preferences, 'prefs')
-    handler({ res, app, prefs, form })
+    const app = await registry.get(accounts, 'app')
+    const prefs = await registry.get(preferences, 'prefs')
+    await handler({ req, res, accounts, app, prefs, form })
   }
 
-  // withSessions hands each request its sessions (their cookies are written before the
-  // headers go out) and turns a thrown error into a 500.
+  // withSessions hands each request its sessions (their cookies are written, and server-side
+  // records saved, before the headers go out) and turns a thrown error into a 500.
   return createServer(withSessions(handle))
 }
 
@@ -137,6 +166,7 @@ function view(context: Context, loginError?: HomeView['loginError']): HomeView {
       : undefined,
     // Reading the flash consumes it: the save at the end of this response drops it.
     notices: app.flashes('notice'),
+    store: context.accounts.driver.name,
     hasPrefsCookie: !prefs.isNew,
     rejected: app.loadError?.reason,
     ...(loginError === undefined ? {} : { loginError }),
@@ -154,16 +184,23 @@ function login(context: Context): void {
     return
   }
   const remember = form.get('remember') === 'on'
+  // A real app uses the id of the account it looked up; here the name is the account.
+  const userId = username
 
-  // A cookie session has no server-side id to regenerate; logging in starts from a clean
-  // slate instead. clear() keeps the per-session cookie settings, so both are set below.
+  // Start from a clean slate (a previous user's data and flashes go), and give the session a
+  // new id: an id planted or seen before the login must not become a logged-in session
+  // (session fixation). The old record is deleted when this response is saved.
   app.clear()
   app.clearFlashes()
-  app.set('userId', randomUUID()) // a real app stores the id of the account it looked up
+  app.regenerate()
+  app.set('userId', userId)
   app.set('name', username)
   app.set('remember', remember)
-  // Remember-me: a persistent cookie that stays valid through 7 idle days. Otherwise the
-  // cookie ends with the browser session and the session after 30 idle minutes.
+  // Ties the session to the user, for the list on /sessions and "log out other sessions".
+  // The label is one of a few fixed names derived from the User-Agent, never its raw text.
+  app.setUser(userId, { device: deviceLabel(context.req.headers['user-agent']) })
+  // Remember-me: a persistent cookie and a session that stays valid through 7 idle days.
+  // Otherwise the cookie ends with the browser session and the session after 30 idle minutes.
   app.rememberMe(remember, REMEMBER_FOR)
   app.updateExpiration(remember ? REMEMBER_FOR : IDLE_TIMEOUT)
   app.addFlash(`Welcome, ${username}!`, 'notice')
@@ -185,10 +222,56 @@ function theme({ prefs, form, res }: Context): void {
   redirect(res, '/')
 }
 
+async function sessions(context: Context): Promise<void> {
+  const { accounts, app, prefs, res } = context
+  const userKey = app.userKey
+  if (!app.has('userId') || userKey === undefined) {
+    redirect(res, '/')
+    return
+  }
+  // Summaries only (ids, times, labels): listing never loads another session's data.
+  const summaries = await accounts.listByUser(userKey)
+  const items = summaries.map((summary): SessionItem => ({
+    // Never the id itself (it is what the signed cookie carries): a short one-way tag.
+    tag: sessionTag(summary.id),
+    device: summary.meta?.['device'] ?? 'Unknown browser',
+    createdAt: summary.createdAt,
+    lastSeenAt: summary.lastSeenAt,
+    expiresAt: summary.expiresAt,
+    current: summary.id === app.id,
+  }))
+  const page = sessionsPage({
+    theme: prefs.get('theme') ?? 'light',
+    name: app.getString('name'),
+    notices: app.flashes('notice'),
+    sessions: items,
+  })
+  sendHtml(res, 200, page)
+}
+
+async function logoutOthers({ accounts, app, res }: Context): Promise<void> {
+  const userKey = app.userKey
+  if (!app.has('userId') || userKey === undefined) {
+    redirect(res, '/')
+    return
+  }
+  // Every session of this user except the one making the request: their records are
+  // deleted, so their cookies no longer open anything (the next request there is logged out).
+  const removed = await accounts.destroyByUser(userKey, { except: app })
+  const n = removed.length
+  app.addFlash(`Logged out ${n} other session${n === 1 ? '' : 's'}.`, 'notice')
+  redirect(res, '/sessions')
+}
+
 function logout({ app, res }: Context): void {
-  // Deletes the app cookie; the prefs session is separate and stays.
+  // Deletes the server-side record and the app cookie; the prefs session is separate and stays.
   app.destroy()
   redirect(res, '/')
+}
+
+/** A short label that tells sessions apart without revealing (or leading to) their ids. */
+function sessionTag(id: string): string {
+  return createHash('sha256').update('sessionkit-example:tag:').update(id).digest('hex').slice(0, 6)
 }
 
 // 303: the browser follows with a GET, so reloading the page does not repost the form.

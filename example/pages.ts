@@ -67,6 +67,17 @@ const STYLE = `
     font-size: 0.9rem; }
   dt { font-family: ui-monospace, monospace; }
   dd { margin: 0; color: var(--muted); }
+  .muted { color: var(--muted); font-size: 0.9rem; }
+  ul.sessions { list-style: none; padding: 0; margin: 0 0 1rem; }
+  ul.sessions li { border: 1px solid var(--line); border-radius: 6px; padding: 0.6rem 0.75rem;
+    margin-bottom: 0.5rem; }
+  ul.sessions li.current { border-color: var(--accent); }
+  ul.sessions dt { font-family: inherit; }
+  .device { font-weight: 600; margin-right: 0.5rem; }
+  .badge { font-size: 0.8rem; padding: 0.05rem 0.45rem; border-radius: 999px;
+    background: var(--accent); color: var(--card); margin-right: 0.5rem; }
+  .tag { font: 0.8rem ui-monospace, monospace; color: var(--muted); }
+  .head { margin-bottom: 0.35rem; }
 `
 
 function layout(title: string, theme: Theme, body: readonly Html[]): Html {
@@ -96,6 +107,8 @@ export interface HomeView {
   readonly user:
     { readonly name: string; readonly visits: number; readonly remember: boolean } | undefined
   readonly notices: readonly string[]
+  /** Name of the driver that holds the login sessions (`filesystem`). */
+  readonly store: string
   /** Whether the request carried a valid `prefs` cookie. */
   readonly hasPrefsCookie: boolean
   /** Why the `app` cookie was rejected, when it was. */
@@ -145,9 +158,12 @@ function account(user: NonNullable<HomeView['user']>): Html {
         <button type="submit">Increment</button>
       </form>
     </div>
-    <form method="post" action="/logout">
-      <button class="secondary" type="submit">Log out</button>
-    </form>
+    <div class="row">
+      <form class="inline" method="post" action="/logout">
+        <button class="secondary" type="submit">Log out</button>
+      </form>
+      <a href="/sessions">Your active sessions</a>
+    </div>
   </section>`
 }
 
@@ -174,10 +190,15 @@ function sessionInfo(view: HomeView): Html {
   const { user } = view
   let app: Html
   if (user !== undefined) {
-    app = html`sealed, HttpOnly; logged in as ${user.name}; remember me
+    app = html`server-side (store: ${view.store}), the cookie holds only a signed id, HttpOnly;
+    logged in as ${user.name}; remember me
     ${user.remember ? 'on (persistent cookie, 7 days)' : 'off (ends with the browser session)'}`
   } else if (view.rejected !== undefined) {
-    app = html`rejected (${view.rejected}); a fresh session was started and the cookie removed`
+    const why =
+      view.rejected === 'unknown-session'
+        ? ': the session no longer exists on the server (expired or logged out)'
+        : ''
+    app = html`rejected (${view.rejected})${why}; a fresh session was started and the cookie removed`
   } else {
     app = html`no cookie (logged out)`
   }
@@ -193,6 +214,77 @@ function sessionInfo(view: HomeView): Html {
       <dd data-testid="info-prefs">${prefs}</dd>
     </dl>
   </section>`
+}
+
+/** One of the user's sessions, as the sessions page shows it. */
+export interface SessionItem {
+  /** A short one-way tag that tells sessions apart; never the id. */
+  readonly tag: string
+  /** A label such as 'Chrome on Linux'. */
+  readonly device: string
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  readonly expiresAt: number
+  /** The session of the browser viewing the page. */
+  readonly current: boolean
+}
+
+export interface SessionsView {
+  readonly theme: Theme
+  readonly name: string
+  readonly notices: readonly string[]
+  /** Oldest first. */
+  readonly sessions: readonly SessionItem[]
+}
+
+export function sessionsPage(view: SessionsView): string {
+  const others = view.sessions.filter((item) => !item.current).length
+  return layout('Active sessions', view.theme, [
+    ...view.notices.map((notice) => html`<p class="flash" role="status">${notice}</p>`),
+    html`<section>
+      <h2>Active sessions of ${view.name}</h2>
+      <p class="muted">
+        Every browser where you are logged in, oldest first. "Last seen" moves at most once a
+        minute.
+      </p>
+      <ul class="sessions">
+        ${view.sessions.map(sessionItem)}
+      </ul>
+      ${
+        others === 0
+          ? html`<p class="muted">No other sessions.</p>`
+          : html`<form method="post" action="/sessions/logout-others">
+              <button type="submit">Log out other sessions</button>
+            </form>`
+      }
+    </section>`,
+    html`<p><a href="/">Back to the home page</a></p>`,
+  ]).markup
+}
+
+function sessionItem(item: SessionItem): Html {
+  return html`<li class="${item.current ? 'current' : ''}">
+    <div class="head">
+      <span class="device">${item.device}</span>
+      ${item.current && html`<span class="badge">this browser</span>`}
+      <span class="tag" title="A short tag of the session, not its id">#${item.tag}</span>
+    </div>
+    <dl>
+      <dt>Created</dt>
+      <dd>${time(item.createdAt)}</dd>
+      <dt>Last seen</dt>
+      <dd>${time(item.lastSeenAt)}</dd>
+      <dt>Expires</dt>
+      <dd>${time(item.expiresAt)}</dd>
+    </dl>
+  </li>`
+}
+
+/** `2026-05-01 14:03 UTC`, in a `<time>` element. */
+function time(ms: number): Html {
+  const iso = new Date(ms).toISOString()
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`
 }
 
 export function errorPage(status: number, message: string): string {

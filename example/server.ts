@@ -3,8 +3,12 @@
 //   PORT, HOST      where to listen (default 127.0.0.1:3000)
 //   SESSION_KEYS    comma-separated id:secret pairs, primary first; secrets from generateKey()
 //   COOKIE_SECURE=1 mark cookies Secure (set it whenever the app is served over HTTPS)
+//   SESSION_DIR     where the login sessions are kept (default .sessionkit-dev/sessions in the
+//                   current directory, which .gitignore leaves out)
 
+import { resolve } from 'node:path'
 import { createKeyRing, generateKey, type KeyRing, type KeyRingEntry } from '../src/index.ts'
+import { createFilesystemStore } from '../src/stores/filesystem.ts'
 import { createApp } from './app.ts'
 
 const env = process.env
@@ -19,7 +23,23 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535)
 const secure = env['COOKIE_SECURE'] === '1'
 
 const keys = loadKeys(env['SESSION_KEYS'])
-const server = createApp({ keys, secure })
+
+// The login sessions live on the server, in the filesystem store: one 0600 JSON file per
+// session in a 0700 directory. Chosen over SQLite for the example because it needs nothing
+// installed or built (SQLite means better-sqlite3, a native module compiled from source, or
+// node:sqlite, which only Node >= 22.13 has), works the same on Node 20 and 24, and, like
+// SQLite, keeps sessions across restarts.
+const directory = resolve(env['SESSION_DIR'] || '.sessionkit-dev/sessions')
+const driver = createFilesystemStore({ directory })
+// Opens (creates) the directory now, so a bad SESSION_DIR fails at start rather than at the
+// first login, and drops sessions that expired while the server was down.
+try {
+  await driver.prune()
+} catch (error) {
+  fail(`SESSION_DIR ${directory}: ${error instanceof Error ? error.message : String(error)}`)
+}
+
+const server = createApp({ keys, secure, driver })
 
 server.on('error', (error) => {
   fail(`cannot listen on ${host}:${port}: ${error.message}`)
@@ -29,6 +49,9 @@ server.listen(port, host, () => {
   const actualPort = typeof address === 'object' && address !== null ? address.port : port
   const shown = host.includes(':') ? `[${host}]` : host
   console.log(`sessionkit example listening on http://${shown}:${actualPort}/`)
+  console.log(
+    `Login sessions: filesystem store in ${driver.directory} (no native module to build, Node 20 and 24 alike, survives restarts; SESSION_DIR moves it).`,
+  )
   if (!secure) {
     console.log(
       'Cookies are sent without the Secure flag (plain HTTP, development only); behind HTTPS set COOKIE_SECURE=1.',
@@ -36,13 +59,40 @@ server.listen(port, host, () => {
   }
 })
 
+// Ctrl-C or a service manager: stop taking requests, let those in flight finish (2 s at most),
+// then close the store so no write is cut short. A second signal exits at once.
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130)
+    stopping = true
+    console.log(`${signal}: shutting down`)
+    const force = setTimeout(() => {
+      server.closeAllConnections()
+    }, 2000)
+    force.unref()
+    server.close(() => {
+      clearTimeout(force)
+      driver.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('closing the session store failed:', error)
+          process.exit(1)
+        },
+      )
+    })
+    server.closeIdleConnections()
+  })
+}
+
 function loadKeys(value: string | undefined): KeyRing {
   if (value === undefined || value.trim() === '') {
     const month = new Date().toISOString().slice(0, 7)
     console.log(
       [
         'SESSION_KEYS is not set: using a random development key generated at start.',
-        'Sessions will not survive a restart. To keep them, set for example:',
+        'Session files stay on disk, but cookies signed with this key will not open after a',
+        'restart, so everyone is logged out. To keep the logins, set for example:',
         `  SESSION_KEYS=${month}:${generateKey()}`,
       ].join('\n'),
     )

@@ -1020,6 +1020,29 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
     })
 
+    test('regenerate starts a new absolute lifetime (a login outlives the anonymous session)', async (h) => {
+      const { jar } = await login(h.store, { cart: [1] })
+      const born = h.clock.ms
+      // Stay active so only the absolute limit could end the session.
+      for (let t = 0; t < ABSOLUTE / 2; t += IDLE / 2) {
+        h.clock.advance((IDLE / 2) * 1000)
+        await visit(h.store, jar, (s) => {
+          s.set('tick', t)
+        })
+      }
+      const { session } = await visit(h.store, jar, (s) => {
+        s.regenerate()
+      })
+      same(session.createdAt, h.clock.ms, 'created at the regeneration')
+      for (let t = 0; t < ABSOLUTE * 0.75; t += IDLE / 2) {
+        h.clock.advance((IDLE / 2) * 1000)
+        await visit(h.store, jar, (s) => {
+          same(s.loadError, undefined, 'still alive after the first lifetime would have ended')
+        })
+      }
+      check(h.clock.ms > born + ABSOLUTE * 1000, 'past the original absolute end')
+    })
+
     test('regenerate with grace: the old id works until the window ends, never longer', async (h) => {
       const { jar, id } = await login(h.store)
       const old = jar.copy()
@@ -1414,8 +1437,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
       same(
         parseSetCookie(regenerated.setCookies[0] ?? '').attributes.get('max-age'),
-        String(ABSOLUTE - 1800),
-        'remaining lifetime after regenerate',
+        String(ABSOLUTE),
+        'a full lifetime again: regenerate starts a new session',
       )
       const forget = await visit(h.store, jar, (s) => {
         s.rememberMe(false)

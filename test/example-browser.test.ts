@@ -1,12 +1,17 @@
-// End-to-end: the example app (example/app.ts) in a real Chromium. Needs /usr/bin/chromium;
-// fails, rather than skips, without it.
+// End-to-end: the example app (example/app.ts) in a real Chromium, with its login sessions in a
+// filesystem store under a temporary directory. Needs /usr/bin/chromium; fails, rather than
+// skips, without it.
 
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { createApp } from '../example/app.ts'
-import { createKeyRing, generateKey } from '../src/index.ts'
+import { createKeyRing, generateKey, isValidSessionId } from '../src/index.ts'
+import { createFilesystemStore, type FilesystemDriver } from '../src/stores/filesystem.ts'
 import { close, launchChromium, listen } from './support/browser.ts'
 
 const DAY = 86_400
@@ -16,17 +21,80 @@ const TIMEOUT = 5_000
 // Name with markup in it: the page must show it as text.
 const NAME = 'Ada <i>L</i>'
 
+// Another "device" for the same user.
+const FIREFOX_ON_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
+
+// One temporary directory for the whole file; each app gets its own store directory in it.
+let root: string | undefined
+const drivers: FilesystemDriver[] = []
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sessionkit-example-'))
+})
+
+after(async () => {
+  await Promise.all(drivers.map((driver) => driver.close()))
+  if (root !== undefined) await rm(root, { recursive: true, force: true })
+})
+
+/** A filesystem driver in a fresh directory under the temporary root, opened as server.ts does. */
+async function newDriver(name: string): Promise<FilesystemDriver> {
+  assert.ok(root, 'no temporary directory')
+  const driver = createFilesystemStore({ directory: join(root, name), sweepInterval: 0 })
+  drivers.push(driver)
+  await driver.prune() // creates the directory
+  return driver
+}
+
+/** The session record files (the driver keeps them under `<directory>/sessions/*.json`). */
+async function recordFiles(driver: FilesystemDriver): Promise<string[]> {
+  const names = await readdir(join(driver.directory, 'sessions'))
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => join(driver.directory, 'sessions', name))
+}
+
+/** The parsed record files, for checking what the server keeps. */
+async function records(driver: FilesystemDriver): Promise<{ id: string; values: unknown }[]> {
+  const files = await recordFiles(driver)
+  return Promise.all(
+    files.map(
+      async (file) => JSON.parse(await readFile(file, 'utf8')) as { id: string; values: unknown },
+    ),
+  )
+}
+
+/**
+ * The session id inside an `app` cookie: a signed token is base64url of
+ * `format(1) | kidLength(1) | kid | issuedAt(6) | expiresAt(6) | payload | mac(32)`
+ * (docs/format.md), and the payload of a server-side session cookie is its id, nothing else.
+ */
+function sessionIdOf(cookieValue: string): string {
+  const bytes = Buffer.from(cookieValue, 'base64url')
+  assert.equal(bytes[0], 0x02, 'a signed token')
+  const kidLength = bytes[1] ?? 0
+  const payload = bytes.subarray(2 + kidLength + 12, bytes.length - 32).toString('utf8')
+  assert.ok(isValidSessionId(payload), 'the cookie carries a session id and nothing else')
+  return payload
+}
+
 describe('example app in Chromium', () => {
   let server: Server | undefined
   let browser: Browser | undefined
+  let driver: FilesystemDriver
   let base = ''
   let context: BrowserContext
   let page: Page
+  // Extra contexts a test opens (other devices); closed after each test.
+  let extra: BrowserContext[] = []
 
   before(async () => {
+    driver = await newDriver('browser')
     server = createApp({
       keys: createKeyRing([{ id: 'test', secret: generateKey() }]),
       secure: false,
+      driver,
     })
     base = await listen(server)
     browser = await launchChromium()
@@ -38,26 +106,46 @@ describe('example app in Chromium', () => {
   })
 
   beforeEach(async () => {
-    assert.ok(browser, 'Chromium did not start')
-    context = await browser.newContext()
-    page = await context.newPage()
-    page.setDefaultTimeout(TIMEOUT)
+    ;({ context, page } = await open())
   })
 
   afterEach(async () => {
-    await context.close()
+    await Promise.all([context, ...extra].map((c) => c.close()))
+    extra = []
   })
 
-  async function cookies(): Promise<Map<string, Cookie>> {
-    return new Map((await context.cookies(base)).map((cookie) => [cookie.name, cookie]))
+  async function open(userAgent?: string): Promise<{ context: BrowserContext; page: Page }> {
+    assert.ok(browser, 'Chromium did not start')
+    const opened = await browser.newContext(userAgent === undefined ? {} : { userAgent })
+    const newPage = await opened.newPage()
+    newPage.setDefaultTimeout(TIMEOUT)
+    return { context: opened, page: newPage }
   }
 
-  async function logIn(name: string, remember: boolean): Promise<void> {
-    await page.getByLabel('Username').fill(name)
-    await page.getByLabel('Password').fill('any password')
-    await page.getByLabel('Remember me').setChecked(remember)
-    await page.getByRole('button', { name: 'Log in' }).click()
-    await page.getByRole('heading', { name: `Hello ${name}` }).waitFor()
+  /** Another browser (its own cookie jar): a second device. */
+  async function device(userAgent?: string): Promise<Page> {
+    const opened = await open(userAgent)
+    extra.push(opened.context)
+    await opened.page.goto(`${base}/`)
+    return opened.page
+  }
+
+  async function cookies(of: BrowserContext = context): Promise<Map<string, Cookie>> {
+    return new Map((await of.cookies(base)).map((cookie) => [cookie.name, cookie]))
+  }
+
+  async function appCookie(of: BrowserContext = context): Promise<Cookie> {
+    const cookie = (await cookies(of)).get('app')
+    assert.ok(cookie, 'an app cookie')
+    return cookie
+  }
+
+  async function logIn(name: string, remember: boolean, on: Page = page): Promise<void> {
+    await on.getByLabel('Username').fill(name)
+    await on.getByLabel('Password').fill('any password')
+    await on.getByLabel('Remember me').setChecked(remember)
+    await on.getByRole('button', { name: 'Log in' }).click()
+    await on.getByRole('heading', { name: `Hello ${name}` }).waitFor()
   }
 
   async function counterShows(value: number): Promise<void> {
@@ -72,16 +160,29 @@ describe('example app in Chromium', () => {
     assert.equal(response?.status(), 200)
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
     assert.equal((await cookies()).size, 0, 'no cookie before anything is stored')
+    const filesBefore = (await recordFiles(driver)).length
 
     await logIn(NAME, true)
     assert.equal(await page.getByRole('status').textContent(), `Welcome, ${NAME}!`)
     assert.equal(await page.locator('h2 i').count(), 0, 'the name is escaped, not markup')
 
+    // The cookie is a signed id; the data is in the session's file on the server.
+    const loggedIn = await appCookie()
+    assert.equal(loggedIn.httpOnly, true)
+    const id = sessionIdOf(loggedIn.value)
+    assert.doesNotMatch(Buffer.from(loggedIn.value, 'base64url').toString('latin1'), /Ada/)
+    assert.equal((await recordFiles(driver)).length, filesBefore + 1, 'the login made one file')
+    const record = (await records(driver)).find((r) => r.id === id)
+    assert.ok(record, 'the cookie id names a session on the server')
+    assert.equal((record.values as { name?: unknown }).name, NAME)
+
     // The flash is shown once; the login survives the reload.
     await page.reload()
     await page.getByRole('heading', { name: `Hello ${NAME}` }).waitFor()
     assert.equal(await page.getByRole('status').count(), 0, 'flash shown only once')
-    assert.match((await page.getByTestId('info-app').textContent()) ?? '', /remember me\s+on/)
+    const info = (await page.getByTestId('info-app').textContent()) ?? ''
+    assert.match(info, /server-side \(store: filesystem\)/)
+    assert.match(info, /remember me\s+on/)
 
     await page.getByRole('button', { name: 'Increment' }).click()
     await counterShows(1)
@@ -99,6 +200,7 @@ describe('example app in Chromium', () => {
     assert.deepEqual([...jar.keys()].sort(), ['app', 'prefs'])
     const app = jar.get('app')!
     const prefs = jar.get('prefs')!
+    assert.equal(app.value, loggedIn.value, 'counting and theming keep the same session cookie')
     assert.equal(app.httpOnly, true)
     assert.equal(app.sameSite, 'Lax')
     assert.equal(app.secure, false)
@@ -112,18 +214,110 @@ describe('example app in Chromium', () => {
       `prefs persists for a year (expires ${prefs.expires})`,
     )
 
-    // Logging out deletes the app cookie only: the theme stays.
+    // Logging out deletes the server record and the app cookie only: the theme stays.
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
     assert.deepEqual([...(await cookies()).keys()], ['prefs'])
+    assert.equal((await recordFiles(driver)).length, filesBefore, 'logout removed the file')
+    assert.equal(
+      (await records(driver)).find((r) => r.id === id),
+      undefined,
+    )
 
     // Without remember-me the cookie ends with the browser session; the counter starts over.
     await logIn('Grace', false)
     await counterShows(0)
     const session = (await cookies()).get('app')
     assert.equal(session?.expires, -1, 'a browser-session cookie has no expiry')
+    assert.notEqual(sessionIdOf(session.value), id, 'a new login, a new session id')
     assert.match((await page.getByTestId('info-app').textContent()) ?? '', /remember me\s+off/)
+  })
+
+  it('gives a logged-in session a new id when someone logs in over it', async () => {
+    await page.goto(`${base}/`)
+    await logIn('Eve', false)
+    const before = await appCookie()
+    const beforeId = sessionIdOf(before.value)
+    const files = (await recordFiles(driver)).length
+
+    // The login form is not shown while logged in; post it as the browser would.
+    const response = await page.request.post(`${base}/login`, {
+      form: { username: 'Frank', password: 'p' },
+      maxRedirects: 0,
+    })
+    assert.equal(response.status(), 303)
+    const after = await appCookie()
+    assert.notEqual(after.value, before.value, 'the cookie changed at login')
+    assert.notEqual(sessionIdOf(after.value), beforeId, 'regenerate: a new session id')
+    assert.equal((await recordFiles(driver)).length, files, 'the old record was replaced')
+    assert.equal(
+      (await records(driver)).find((r) => r.id === beforeId),
+      undefined,
+    )
+    await page.reload()
+    await page.getByRole('heading', { name: 'Hello Frank' }).waitFor()
+
+    // The pre-login cookie opens nothing any more.
+    const other = await device()
+    await other.context().addCookies([{ name: 'app', value: before.value, url: base }])
+    await other.reload()
+    await other.getByRole('heading', { name: 'Log in' }).waitFor()
+    assert.match(
+      (await other.getByTestId('info-app').textContent()) ?? '',
+      /rejected \(unknown-session\)/,
+    )
+  })
+
+  it('lists the sessions of a user and logs out the others', async () => {
+    await page.goto(`${base}/`)
+    const files = (await recordFiles(driver)).length
+    await logIn('Ada', false)
+    const firefox = await device(FIREFOX_ON_WINDOWS)
+    await logIn('Ada', true, firefox)
+    // Someone else, who must stay logged in.
+    const bob = await device()
+    await logIn('Bob', false, bob)
+    assert.equal((await recordFiles(driver)).length, files + 3)
+
+    await page.getByRole('link', { name: 'Your active sessions' }).click()
+    await page.getByRole('heading', { name: 'Active sessions of Ada' }).waitFor()
+    const items = page.getByRole('listitem')
+    assert.equal(await items.count(), 2, 'both of Ada’s sessions, not Bob’s')
+    const current = items.filter({ hasText: 'this browser' })
+    assert.equal(await current.count(), 1)
+    assert.match((await current.textContent()) ?? '', /Chrome on Linux/)
+    const otherItem = items.filter({ hasNotText: 'this browser' })
+    assert.match((await otherItem.textContent()) ?? '', /Firefox on Windows/)
+    assert.equal(await page.locator('time').count(), 6, 'created, last seen, expires for each')
+
+    // The page never shows a session id.
+    const content = await page.content()
+    for (const ctx of [context, firefox.context(), bob.context()]) {
+      assert.equal(content.includes(sessionIdOf((await appCookie(ctx)).value)), false)
+    }
+
+    await page.getByRole('button', { name: 'Log out other sessions' }).click()
+    await page.getByRole('status').filter({ hasText: 'Logged out 1 other session.' }).waitFor()
+    assert.equal(await page.getByRole('listitem').count(), 1)
+    assert.equal(await page.getByRole('button', { name: 'Log out other sessions' }).count(), 0)
+    assert.equal((await recordFiles(driver)).length, files + 2, 'one file removed')
+
+    // The other device is logged out at its next request; this one and Bob are not.
+    await firefox.reload()
+    await firefox.getByRole('heading', { name: 'Log in' }).waitFor()
+    assert.match((await firefox.getByTestId('info-app').textContent()) ?? '', /unknown-session/)
+    await page.goto(`${base}/`)
+    await page.getByRole('heading', { name: 'Hello Ada' }).waitFor()
+    await bob.reload()
+    await bob.getByRole('heading', { name: 'Hello Bob' }).waitFor()
+  })
+
+  it('sends a logged-out visitor from /sessions to the home page', async () => {
+    const response = await page.goto(`${base}/sessions`)
+    assert.equal(response?.status(), 200)
+    assert.equal(new URL(page.url()).pathname, '/')
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
   })
 
   it('starts a fresh session when the app cookie was tampered with', async () => {
@@ -136,13 +330,13 @@ describe('example app in Chromium', () => {
 
     // A real token with one character changed is rejected too.
     await logIn('Mallory', false)
-    const token = (await cookies()).get('app')!.value
+    const token = (await appCookie()).value
     const i = Math.floor(token.length / 2)
     const tampered = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1)
     await context.addCookies([{ name: 'app', value: tampered, url: base }])
     await page.reload()
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
-    assert.match((await page.getByTestId('info-app').textContent()) ?? '', /rejected/)
+    assert.match((await page.getByTestId('info-app').textContent()) ?? '', /rejected \(tampered\)/)
   })
 })
 
@@ -154,6 +348,7 @@ describe('example app over plain HTTP', () => {
     server = createApp({
       keys: createKeyRing([{ id: 'test', secret: generateKey() }]),
       secure: false,
+      driver: await newDriver('http'),
     })
     base = await listen(server)
   })
@@ -171,6 +366,9 @@ describe('example app over plain HTTP', () => {
     const wrong = await fetch(`${base}/logout`)
     assert.equal(wrong.status, 405)
     assert.equal(wrong.headers.get('allow'), 'POST')
+    const others = await fetch(`${base}/sessions/logout-others`)
+    assert.equal(others.status, 405)
+    assert.equal(others.headers.get('allow'), 'POST')
     const put = await fetch(`${base}/`, { method: 'PUT' })
     assert.equal(put.status, 405)
     assert.equal(put.headers.get('allow'), 'GET, HEAD')
@@ -203,11 +401,24 @@ describe('example app over plain HTTP', () => {
     assert.equal(response.headers.get('cache-control'), 'no-store')
   })
 
+  it('redirects a logged-out POST to /sessions/logout-others without touching anything', async () => {
+    const response = await fetch(`${base}/sessions/logout-others`, {
+      method: 'POST',
+      headers: form,
+      body: '',
+      redirect: 'manual',
+    })
+    assert.equal(response.status, 303)
+    assert.equal(response.headers.get('location'), '/')
+    assert.equal(response.headers.get('set-cookie'), null)
+  })
+
   it('ends a login after 30 idle minutes unless it was remembered', async () => {
     let time = Date.now()
     const timed = createApp({
       keys: createKeyRing([{ id: 'test', secret: generateKey() }]),
       secure: false,
+      driver: await newDriver('timed'),
       now: () => time,
     })
     const url = await listen(timed)
@@ -229,21 +440,25 @@ describe('example app over plain HTTP', () => {
       const remembered = await logIn(true)
       time += 29 * 60_000
       assert.match(await page(plain), />Hello ada</)
-      time += 2 * 60_000
+      // Each request restarts the idle window (on the server: the cookie is not resent).
+      time += 29 * 60_000
+      assert.match(await page(plain), />Hello ada</)
+      time += 31 * 60_000
+      // The cookie is still authentic, but the server forgot the session.
       const expired = await page(plain)
       assert.match(expired, />Log in</)
-      assert.match(expired, /rejected \(expired\)/)
+      assert.match(expired, /rejected \(unknown-session\)/)
       assert.match(await page(remembered), />Hello ada</)
     } finally {
       await close(timed)
     }
   })
 
-  it('redirects a login with 303, a sealed cookie and Cache-Control: no-store', async () => {
+  it('redirects a login with 303, a signed-id cookie and Cache-Control: no-store', async () => {
     const response = await fetch(`${base}/login`, {
       method: 'POST',
       headers: form,
-      body: 'username=ada&password=p',
+      body: 'username=ada_lovelace_1815&password=p',
       redirect: 'manual',
     })
     assert.equal(response.status, 303)
@@ -251,7 +466,13 @@ describe('example app over plain HTTP', () => {
     assert.equal(response.headers.get('cache-control'), 'no-store')
     const cookie = response.headers.get('set-cookie') ?? ''
     assert.match(cookie, /^app=/)
-    assert.doesNotMatch(cookie, /ada/i, 'the sealed cookie does not reveal the name')
+    const value = cookie.slice('app='.length).split(';')[0] ?? ''
+    sessionIdOf(value)
+    assert.doesNotMatch(
+      Buffer.from(value, 'base64url').toString('latin1'),
+      /lovelace/,
+      'the cookie does not reveal the name',
+    )
     assert.match(cookie, /HttpOnly/)
     assert.doesNotMatch(cookie, /Max-Age|Expires/, 'no remember-me: a browser-session cookie')
   })

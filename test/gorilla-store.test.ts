@@ -523,7 +523,7 @@ describe('gorilla store keeps Go types across a TypeScript write', () => {
     )
     assert.throws(
       () => {
-        session.set('f', (() => 1))
+        session.set('f', () => 1)
       },
       { code: 'ERR_SESSION_VALUE_INVALID' },
     )

@@ -650,11 +650,13 @@ export function createServerStore<
     grace: number,
   ): Promise<string | undefined> {
     const at = now()
-    const expiresAt = expiry(old.createdAt, at, state.idleTimeout)
-    if (expiresAt <= at) return remove(state, entry, 'expired')
+    // A regenerated session is a new session (a login, usually): its absolute lifetime
+    // starts now, as with the cookie store, not when the anonymous session began.
+    const expiresAt = expiry(at, at, state.idleTimeout)
     // The new record holds everything first; only then is the old id retired, so a failure
     // in between leaves the user with a working session.
-    const next = await insert(state, old.createdAt, at, expiresAt, undefined)
+    const next = await insert(state, at, at, expiresAt, undefined)
+    state.createdAt = at
     if (grace > 0 && !old.retired) {
       // The old record lives on for the grace window, marked so that requests still using
       // it can never extend it again.
