@@ -36,13 +36,18 @@ export interface AppOptions {
   readonly now?: () => number
 }
 
-// Session data types are type aliases, not interfaces: they must be assignable to
-// Record<string, unknown>, and interfaces have no implicit index signature.
-/* eslint-disable @typescript-eslint/consistent-type-definitions */
-type Account = { userId: string; name: string; visits: number; remember: boolean }
-type Notices = { notice: string }
-type Preferences = { theme: Theme }
-/* eslint-enable @typescript-eslint/consistent-type-definitions */
+interface Account {
+  userId: string
+  name: string
+  visits: number
+  remember: boolean
+}
+interface Notices {
+  notice: string
+}
+interface Preferences {
+  theme: Theme
+}
 
 const MINUTE = 60
 const DAY = 86_400
