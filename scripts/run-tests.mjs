@@ -2,6 +2,7 @@
 // for --test, and passing a directory would also run helper modules, so the explicit file
 // list is built here.
 import { spawn } from 'node:child_process'
+import process from 'node:process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -16,9 +17,7 @@ function collect(dir) {
 }
 
 const files = collect('build/test').sort()
-const child = spawn(
-  process.execPath,
-  ['--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-)
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+})
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))

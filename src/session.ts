@@ -144,10 +144,7 @@ export function sessionState<Data extends object, Flash extends object>(
  * const id = session.getString('userId')
  * ```
  */
-export class Session<
-  Data extends object = SessionData,
-  Flash extends object = SessionData,
-> {
+export class Session<Data extends object = SessionData, Flash extends object = SessionData> {
   readonly #state: SessionState
 
   static {

@@ -1,0 +1,165 @@
+// Turns raw per-pass figures into the statistics the report and the targets use.
+import { median } from './lib/common.mjs'
+
+/** seal/open style pairs: a "pair" is one of each, timed per pass as the sum of the two. */
+export const MICRO_PAIRS = [
+  {
+    id: 'raw.gcm',
+    a: 'raw.gcm.seal',
+    b: 'raw.gcm.open',
+    group: 'limit',
+    label: 'node:crypto AES-256-GCM seal + open',
+  },
+  {
+    id: 'raw.hmac',
+    a: 'raw.hmac.sign',
+    b: 'raw.hmac.verify',
+    group: 'limit',
+    label: 'node:crypto HMAC-SHA256 sign + verify',
+  },
+  {
+    id: 'raw.web.gcm',
+    a: 'raw.web.gcm.seal',
+    b: 'raw.web.gcm.open',
+    group: 'limit',
+    label: 'Web Crypto AES-GCM seal + open (awaited)',
+  },
+  {
+    id: 'raw.web.hmac',
+    a: 'raw.web.hmac.sign',
+    b: 'raw.web.hmac.verify',
+    group: 'limit',
+    label: 'Web Crypto HMAC sign + verify (awaited)',
+  },
+  {
+    id: 'sk.node.sealed',
+    a: 'sk.node.sealed.seal',
+    b: 'sk.node.sealed.open',
+    group: 'sessionkit',
+    label: 'sessionkit sealed, node backend',
+    limit: 'raw.gcm',
+  },
+  {
+    id: 'sk.node.signed',
+    a: 'sk.node.signed.seal',
+    b: 'sk.node.signed.open',
+    group: 'sessionkit',
+    label: 'sessionkit signed, node backend',
+    limit: 'raw.hmac',
+  },
+  {
+    id: 'sk.web.sealed',
+    a: 'sk.web.sealed.seal',
+    b: 'sk.web.sealed.open',
+    group: 'sessionkit',
+    label: 'sessionkit sealed, Web Crypto backend',
+    limit: 'raw.web.gcm',
+  },
+  {
+    id: 'sk.web.signed',
+    a: 'sk.web.signed.seal',
+    b: 'sk.web.signed.open',
+    group: 'sessionkit',
+    label: 'sessionkit signed, Web Crypto backend',
+    limit: 'raw.web.hmac',
+  },
+  {
+    id: 'iron8',
+    a: 'iron8.seal',
+    b: 'iron8.unseal',
+    group: 'peer',
+    label: 'iron-session 8 sealData + unsealData',
+    limit: 'raw.web.gcm',
+  },
+  {
+    id: 'iron2',
+    a: 'iron2.seal',
+    b: 'iron2.unseal',
+    group: 'peer',
+    label: 'iron-webcrypto 2 seal + unseal',
+    limit: 'raw.web.gcm',
+  },
+  {
+    id: 'keygrip.sha1',
+    a: 'keygrip.sha1.encode',
+    b: 'keygrip.sha1.decode',
+    group: 'peer',
+    label: 'keygrip sha1 encode + decode (cookie-session)',
+    limit: 'raw.hmac',
+  },
+  {
+    id: 'keygrip.sha256',
+    a: 'keygrip.sha256.encode',
+    b: 'keygrip.sha256.decode',
+    group: 'peer',
+    label: 'keygrip sha256 encode + decode',
+    limit: 'raw.hmac',
+  },
+  {
+    id: 'cookie-signature',
+    a: 'cookie-signature.sign',
+    b: 'cookie-signature.unsign',
+    group: 'peer',
+    label: 'cookie-signature sign + unsign (session id only)',
+    limit: 'raw.hmac',
+  },
+  {
+    id: 'fastify',
+    a: 'fastify.encode',
+    b: 'fastify.decode',
+    group: 'peer',
+    label: '@fastify/secure-session encode + decode',
+    limit: 'raw.gcm',
+  },
+]
+
+/** Whole per-request cookie work, compared with the raw round trip. */
+export const MICRO_ROUND_TRIPS = [
+  { id: 'raw.cookie.rt', group: 'limit' },
+  { id: 'sk.node.cookie.rt', group: 'sessionkit' },
+  { id: 'sk.node.cookie-signed.rt', group: 'sessionkit' },
+  { id: 'sk.web.cookie.rt', group: 'sessionkit' },
+  { id: 'cookie-session.rt', group: 'peer' },
+  { id: 'express-session.rt', group: 'peer' },
+  { id: 'memorystore.rt', group: 'peer' },
+  { id: 'fastify.rt', group: 'peer' },
+]
+
+export function spread(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) }
+}
+
+/**
+ * ns/op per pass for `key` at `size` (wall time, or with `metric` 'cpu' process CPU time), or
+ * undefined when it was not run.
+ */
+export function passes(micro, size, key, metric = 'wall') {
+  const found = micro.rows.find((row) => row.size === size && row.key === key)
+  return metric === 'cpu' ? found?.cpuNsPerPass : found?.nsPerPass
+}
+
+export function pairPasses(micro, size, pairId, metric = 'wall') {
+  const pair = MICRO_PAIRS.find((p) => p.id === pairId)
+  const a = passes(micro, size, pair.a, metric)
+  const b = passes(micro, size, pair.b, metric)
+  if (a === undefined || b === undefined) return undefined
+  return a.map((ns, i) => ns + b[i])
+}
+
+/** ns per pass of a pair or a single row. */
+export function seriesOf(micro, size, id, metric = 'wall') {
+  return MICRO_PAIRS.some((p) => p.id === id)
+    ? pairPasses(micro, size, id, metric)
+    : passes(micro, size, id, metric)
+}
+
+/**
+ * Ratio x/y of two series measured in the same passes: the median of the per-pass ratios,
+ * with their min-max.
+ */
+export function passRatio(x, y) {
+  if (x === undefined || y === undefined) return undefined
+  return spread(x.map((value, i) => value / y[i]))
+}
+
+export const labelOf = (micro, key) => micro.rows.find((row) => row.key === key)?.label ?? key

@@ -1,0 +1,431 @@
+// Renders BENCHMARKS.md from the results object that bench/run.mjs also writes as JSON.
+import {
+  MICRO_PAIRS,
+  MICRO_ROUND_TRIPS,
+  labelOf,
+  passRatio,
+  seriesOf,
+  spread,
+} from './analysis.mjs'
+import { HTTP_SCENARIOS } from './http/scenarios.mjs'
+
+const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
+const ops = (ns) => {
+  const perSecond = 1e9 / ns
+  return perSecond >= 10_000 ? `${(perSecond / 1000).toFixed(1)}k` : perSecond.toFixed(0)
+}
+const x = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`)
+const row = (cells) => `| ${cells.join(' | ')} |`
+const header = (cells, align) => [row(cells), row(align ?? cells.map(() => '---'))].join('\n')
+
+function microTables(micro) {
+  const lines = []
+  for (const size of ['small', 'large']) {
+    const bytes = micro.payloadBytes[size]
+    lines.push(`### ${size === 'small' ? 'Small' : 'Large'} session (${bytes} bytes of JSON)`, '')
+    lines.push('Pairs (one seal/sign plus one open/verify, summed per pass):', '')
+    lines.push(
+      header(
+        [
+          'pair',
+          'group',
+          'µs per pair (median)',
+          'spread (min–max µs)',
+          'pairs/s',
+          '× its limit',
+          '× raw AES-GCM',
+          'CPU µs per pair',
+          'CPU × its limit',
+        ],
+        ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+      ),
+    )
+    for (const pair of MICRO_PAIRS) {
+      const series = seriesOf(micro, size, pair.id)
+      if (series === undefined) continue
+      const s = spread(series)
+      const limit =
+        pair.limit === undefined ? undefined : passRatio(series, seriesOf(micro, size, pair.limit))
+      const gcm = passRatio(series, seriesOf(micro, size, 'raw.gcm'))
+      const cpuSeries = seriesOf(micro, size, pair.id, 'cpu')
+      const cpuLimit =
+        pair.limit === undefined
+          ? undefined
+          : passRatio(cpuSeries, seriesOf(micro, size, pair.limit, 'cpu'))
+      lines.push(
+        row([
+          pair.label,
+          pair.group,
+          us(s.median),
+          `${us(s.min)}–${us(s.max)}`,
+          ops(s.median),
+          limit === undefined ? '(limit)' : `${x(limit.median)} (vs ${pair.limit})`,
+          x(gcm?.median),
+          us(spread(cpuSeries).median),
+          cpuLimit === undefined ? '(limit)' : x(cpuLimit.median),
+        ]),
+      )
+    }
+    lines.push(
+      '',
+      'Cookie round trips (parse the Cookie header, open, modify, seal, Set-Cookie string):',
+      '',
+    )
+    lines.push(
+      header(
+        [
+          'round trip',
+          'group',
+          'µs/op (median)',
+          'spread (min–max µs)',
+          'ops/s',
+          '× raw round trip',
+          'CPU µs/op',
+          'CPU × raw round trip',
+        ],
+        ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:'],
+      ),
+    )
+    for (const trip of MICRO_ROUND_TRIPS) {
+      const series = seriesOf(micro, size, trip.id)
+      if (series === undefined) continue
+      const s = spread(series)
+      const ratio = passRatio(series, seriesOf(micro, size, 'raw.cookie.rt'))
+      const cpuSeries = seriesOf(micro, size, trip.id, 'cpu')
+      const cpuRatio = passRatio(cpuSeries, seriesOf(micro, size, 'raw.cookie.rt', 'cpu'))
+      lines.push(
+        row([
+          labelOf(micro, trip.id),
+          trip.group,
+          us(s.median),
+          `${us(s.min)}–${us(s.max)}`,
+          ops(s.median),
+          x(ratio?.median),
+          us(spread(cpuSeries).median),
+          x(cpuRatio?.median),
+        ]),
+      )
+    }
+    lines.push('', 'Every single operation:', '')
+    lines.push(
+      header(
+        ['operation', 'group', 'µs/op (median)', 'spread (min–max µs)', 'ops/s', 'CPU µs/op'],
+        ['---', '---', '---:', '---:', '---:', '---:'],
+      ),
+    )
+    for (const r of micro.rows.filter((item) => item.size === size)) {
+      const s = spread(r.nsPerPass)
+      lines.push(
+        row([
+          `\`${r.key}\` ${r.label}`,
+          r.group,
+          us(s.median),
+          `${us(s.min)}–${us(s.max)}`,
+          ops(s.median),
+          us(spread(r.cpuNsPerPass).median),
+        ]),
+      )
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+function httpTables(http) {
+  const lines = []
+  lines.push(
+    header(
+      [
+        'contender',
+        'req/s',
+        '× bare',
+        '× raw',
+        'p50 ms',
+        'p99 ms',
+        'p50 × bare / × raw',
+        'p99 × bare / × raw',
+        'server CPU µs/req',
+        'CPU × bare / × raw',
+        'cookie B',
+      ],
+      ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    ),
+  )
+  for (const s of http.summary) {
+    const b = s.vs['node-bare']
+    const r = s.vs['raw-crypto']
+    lines.push(
+      row([
+        `\`${s.id}\` ${s.label}`,
+        s.rps.toFixed(0),
+        x(b.rps),
+        x(r.rps),
+        s.p50.toFixed(2),
+        s.p99.toFixed(2),
+        `${x(b.p50)} / ${x(r.p50)}`,
+        `${x(b.p99)} / ${x(r.p99)}`,
+        s.cpuUsPerRequest.toFixed(1),
+        `${x(b.cpu)} / ${x(r.cpu)}`,
+        s.cookieBytes === 0 ? '–' : String(s.cookieBytes),
+      ]),
+    )
+  }
+  for (const pending of HTTP_SCENARIOS.filter((s) => s.pending !== undefined)) {
+    lines.push(
+      row([
+        `\`${pending.id}\` ${pending.label}`,
+        `pending: ${pending.pending}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]),
+    )
+  }
+  for (const skipped of http.skipped ?? []) {
+    lines.push(
+      row([
+        `\`${skipped.id}\` ${skipped.label}`,
+        `skipped: ${skipped.reason}`,
+        ...Array(9).fill(''),
+      ]),
+    )
+  }
+  lines.push('', 'Checks and per-round figures:', '')
+  lines.push(
+    header([
+      'contender',
+      'req/s per round',
+      'errors + non-2xx',
+      'sessions loaded during load',
+      'fresh sessions during load',
+    ]),
+  )
+  for (const s of http.summary) {
+    lines.push(
+      row([
+        `\`${s.id}\``,
+        s.rpsPerRound.map((v) => v.toFixed(0)).join(' / '),
+        String(s.errors),
+        s.session ? String(s.loaded) : '–',
+        s.session ? String(s.fresh) : '–',
+      ]),
+    )
+  }
+  return lines.join('\n')
+}
+
+const STORE_OPS = {
+  get: 'get (load a stored session)',
+  patch: 'update with a one-key patch',
+  create: 'create (save a new session)',
+  touch: 'touch (move the expiry)',
+  cycle: 'request cycle via the manager: store.get(cookie) → set one key → store.save',
+}
+
+function storeTables(stores) {
+  const lines = []
+  const drivers = [...new Set(stores.rows.map((r) => r.driver))]
+  for (const size of ['small', 'large']) {
+    const rows = stores.rows.filter((r) => r.size === size)
+    if (rows.length === 0) continue
+    const bytes = stores.payloadBytes[size]
+    lines.push(`### ${size === 'small' ? 'Small' : 'Large'} session (${bytes} bytes of JSON)`, '')
+    lines.push(
+      header(
+        [
+          'operation',
+          ...drivers.flatMap((d) => [`${d} µs/op (spread)`, `${d} ops/s`, `${d} CPU µs/op`]),
+        ],
+        ['---', ...drivers.flatMap(() => ['---:', '---:', '---:'])],
+      ),
+    )
+    for (const [op, label] of Object.entries(STORE_OPS)) {
+      const cells = drivers.flatMap((driver) => {
+        const r = rows.find((item) => item.driver === driver && item.op === op)
+        if (r === undefined) return ['–', '–', '–']
+        const s = spread(r.usPerPass.map((v) => v * 1000))
+        return [
+          `${us(s.median)} (${us(s.min)}–${us(s.max)})`,
+          ops(s.median),
+          us(spread(r.cpuUsPerPass.map((v) => v * 1000)).median),
+        ]
+      })
+      lines.push(row([label, ...cells]))
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+function lostUpdatesTable(lost) {
+  const lines = [
+    header(
+      [
+        'contender',
+        'lost keys',
+        'kept keys',
+        'failed requests',
+        'max requests in flight',
+        'round ms',
+      ],
+      ['---', '---:', '---:', '---:', '---:', '---:'],
+    ),
+  ]
+  for (const r of lost.rows) {
+    if (r.skipped !== undefined) {
+      lines.push(row([`\`${r.id}\` ${r.label}`, `skipped: ${r.skipped}`, '', '', '', '']))
+      continue
+    }
+    const failures = r.failures.length > 0 ? ` (${r.failures.join('; ')})` : ''
+    lines.push(
+      row([
+        `\`${r.id}\` ${r.label}`,
+        r.kind === 'sessionkit' ? String(r.lost) : `**${r.lost}**`,
+        String(r.kept),
+        `${r.failedRequests}${failures}`,
+        String(r.maxInFlight),
+        r.roundMs.toFixed(0),
+      ]),
+    )
+  }
+  return lines.join('\n')
+}
+
+function memoryTable(memory) {
+  const lines = [header(['store', 'payload', 'bytes per stored session'], ['---', '---', '---:'])]
+  for (const r of memory.rows) {
+    lines.push(
+      row([
+        r.label,
+        r.size,
+        r.pending === undefined ? r.bytesPerSession.toFixed(0) : `pending: ${r.pending}`,
+      ]),
+    )
+  }
+  return lines.join('\n')
+}
+
+function storesSection(stores) {
+  if (stores === undefined) return ''
+  const settings = Object.entries(stores.settings)
+    .map(([driver, text]) => `${driver}: ${text}`)
+    .join('; ')
+  const c = stores.config
+  return `
+## Store operations (sessionkit's server-side drivers)
+
+\`bench/stores.mjs\`: each operation on its own fresh driver (memory; filesystem in a temp dir; SQLite: better-sqlite3 on a file in a temp dir), one call awaited at a time, with the drivers' defaults (durability: ${settings}). Per operation a warm-up (${c.warmupMs} ms and at least ${c.minWarmupOps[0].toLocaleString('en')} calls on memory, ${c.minWarmupOps[1]} on disk), then ${c.passes} passes of ${c.passMs} ms in alternating order, the disk drivers also capped at ${c.maxDiskOpsPerPass.toLocaleString('en')} calls per pass. The figure is the median over passes of the mean time per call, the spread the min–max over passes; CPU is process CPU time per call (all threads, so the thread-pool work of the filesystem driver is included). \`create\` on the memory driver runs into its default cap of 10,000 sessions, so it measures insert + LRU eviction. The request cycle goes through \`createServerStore\` (defaults: signed id cookie, per-key patches, a timeout around every driver call): the cookie is opened and verified, the record loaded and a one-key patch written; the cookie is not re-sent. SQLite: ${stores.sqlite}.
+
+${storeTables(stores)}`
+}
+
+function lostUpdatesSection(lost) {
+  if (lost === undefined) return ''
+  return `
+## Lost updates under concurrent writes to one session
+
+\`bench/lost-updates.mjs\`: per contender a node:http server in its own process on 127.0.0.1. One session is created (GET /init), then ${lost.requests} requests go out at once, each on its own connection and all with that session's cookie, and request *i* sets key \`k<i>\` = *i* (${lost.requests} different keys). Each handler waits 1–10 ms (by *i*) between loading the session and changing it, as a handler doing some I/O would, the same in every server; "max requests in flight" shows that the requests overlapped. Afterwards the session is read back and the missing keys counted. One round per contender, each request with a 10 s timeout.
+
+${lostUpdatesTable(lost)}
+
+express-session saves the whole session object it loaded at the end of each request (MemoryStore.set), so each save overwrites the keys that other requests saved after this one loaded; only the last writers' keys survive. sessionkit's server store writes per-key patches (\`conflicts: 'merge'\`, the default), applied atomically by each driver (the memory driver in one synchronous step, SQLite in a \`BEGIN IMMEDIATE\` transaction, the filesystem driver under a per-session lock), so requests that change different keys all survive.
+`
+}
+
+export function renderReport(results) {
+  const { machine: m, micro, http, memory, targets, versions, stores, lostUpdates } = results
+  const commit = m.dirty
+    ? `uncommitted (working tree differs from ${m.commit}; dist/ was built from the working tree)`
+    : m.commit
+  const counts = ['PASS', 'MISS', 'PENDING']
+    .map((s) => `${targets.filter((t) => t.status === s).length} ${s}`)
+    .join(', ')
+  const c = http.config
+  const notes = [...new Set(targets.filter((t) => t.whyKey !== undefined).map((t) => t.whyKey))]
+  const noteOf = (t) => (t.whyKey === undefined ? '' : `note ${notes.indexOf(t.whyKey) + 1}`)
+  const noteText = (key) => targets.find((t) => t.whyKey === key).why
+  return `# Benchmarks
+
+sessionkit against the raw-crypto limit and its peers, on one machine, with one payload set, in one
+run. Produced by \`npm run bench\`${results.quick ? ' **--quick** (short passes: indicative only)' : ''}; raw figures in
+[\`bench/results/latest.json\`](bench/results/latest.json). Read the **ratios**: they are computed
+inside the run against baselines measured in the same run (and, for the micro benchmarks, in the
+same pass), which is what survives a noisy virtual machine.
+
+- **Date:** ${m.date}
+- **Commit:** ${commit}
+- **Machine:** ${m.cpu} (flags: ${m.cpuFlags.join(', ') || 'none of aes/avx2/sha_ni/vaes'}), ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}
+- **Runtime:** Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}, libuv thread pool ${m.uvThreadpoolSize}
+- **Load average at start:** ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(', ')}. This run shared the 2 cores with other work (other sessions building and testing the same tree), so absolute numbers are noisy and low; re-run on a quiet machine before quoting them.
+- **Duration:** ${results.durationSeconds.toFixed(0)} s
+
+## Targets (issue 5): ${counts}
+
+${header(['status', 'target', 'measured', 'why it missed'])}
+${targets.map((t) => row([t.status === 'PASS' ? 'PASS' : `**${t.status}**`, t.text, t.measured, noteOf(t)])).join('\n')}
+
+Why the misses happen (from the profiles; fixes under "Findings" below):
+
+${notes.map((key, i) => `${i + 1}. ${noteText(key)}`).join('\n')}
+
+## HTTP (steady state, small session)
+
+autocannon ${versions.autocannon} in the parent process, ${c.connections} connections, pipelining 1, 127.0.0.1, ${c.warmupSeconds} s warm-up (not recorded) then ${c.seconds} s measured per contender, ${c.rounds} round(s) in alternating order. Every server runs in its own child process; **the load generator and the server share the 2 cores**, so the req/s figures are of the pair, and the server CPU µs/request (from the server's \`process.cpuUsage()\` over the measured window, divided by the requests it served) is the most robust figure. p50/p99 come from autocannon's per-response times (its own histogram has 1 ms buckets). Ratios are taken within each round, then averaged. One session is primed first (the first response must be "1", the second "2"), and every request then sends that cookie back: each request loads the existing session, increments a counter and writes it (a new sealed cookie; for the server-side stores, express-session's and sessionkit's, a store write: express-session saves the whole session, sessionkit writes a one-key patch and re-sends no cookie). The sessionkit server-store rows use the library's defaults; the filesystem row fsyncs each write and all ${c.connections} connections write the one session, so its writes queue on that session's lock. "fresh sessions during load" must be 0.
+
+${httpTables(http)}
+
+## Micro benchmarks
+
+A time-boxed harness (\`bench/lib/harness.mjs\`): per benchmark a warm-up that also sizes batches at ~1 ms, then ${micro.config.passes} passes of ${micro.config.passMs} ms in alternating order, \`--expose-gc\` and a GC before each benchmark. The figure is the median over passes of the mean time per operation; the spread is the min–max over passes. Web Crypto rows await each call one at a time (so they include the thread-pool hop). Ratios are medians of per-pass ratios. The CPU columns are process CPU time per operation (all threads, so Web Crypto rows include the thread-pool work): on a shared machine they are the steadier figure, while wall time (the ops/s columns and the targets) is what a user sees. Every contender gets the same payload object; JSON.stringify / JSON.parse are inside every row.
+
+${microTables(micro)}${storesSection(stores)}
+## Memory per stored session
+
+${memory.sessions} distinct sessions per store, the same payload objects for both (each with its own \`userId\`), ids of 43 characters; growth of \`heapUsed + external\` after a full GC, divided by the count (approximate). express-session's MemoryStore keeps one JSON string per session; sessionkit's memory driver keeps the record's values as objects (structured-cloned on the way in), in a \`Map\` ordered for LRU eviction. The filesystem and SQLite drivers keep nothing per session in the heap.
+
+${memoryTable(memory)}
+${lostUpdatesSection(lostUpdates)}
+## Versions and notes
+
+${header(['package', 'version'])}
+${Object.entries(versions)
+  .map(([name, version]) => row([name, version]))
+  .join('\n')}
+
+- **iron-session:** npm resolves \`iron-session\` to 8.x on Node 20, and 8.x is what is benchmarked (HTTP and micro). iron-session 9.0.1 declares \`engines.node >= 22.13\` (and depends on \`cookie@2\`, which wants Node >= 22) but does load and seal/unseal on Node 20.20.2; it is not installed here to keep \`npm install\` free of engine warnings for it. Its Iron implementation, **iron-webcrypto 2**, is benchmarked directly (micro rows \`iron2.*\`).
+- **@fastify/secure-session** uses **sodium-native**, which installed from the prebuilds inside its npm package (no compiler needed). \`@fastify/cookie\` pulls \`cookie@2\`, which prints an EBADENGINE warning on Node 20 but works.
+- **express-session** uses its own nested cookie-signature (version above) and \`cookie\`; the micro rows use those copies.
+- Fetch rows are served through a minimal hand-written node:http → Request/Response bridge (\`serveFetch\` in \`bench/http/server.mjs\`), the same for every Fetch row; \`fetch-bare\` shows what the bridge alone costs.
+
+## Findings from profiling (and what was changed)
+
+Method: \`node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/micro.mjs --only='small:sk.node.sealed.seal'\`, then \`node bench/top-frames.mjs /tmp/prof\` (top self/inclusive frames). CPU-time (\`process.cpuUsage\`) loops were used to separate the parts, because wall time on this shared machine was too noisy.
+
+1. **Changed:** \`src/lib/crypto/node.ts\` \`base64urlDecode\` checked every character with a JS loop (\`isBase64url\`, ~6 µs for a 2.7-KB token, ~18% of a large open) before calling Buffer. It now decodes with Buffer and accepts the input only if it re-encodes to exactly itself, which is the definition of canonical unpadded base64url (it rejects other characters, '+' '/' '=', a length of 1 mod 4 and non-zero trailing bits). Checked against the old function and the strict JS decoder on 300,000 random strings (0 differences) and by the codec, codec-vectors, cookie-store and encoding tests.
+2. **Proposed (node backend, seal):** \`randomFillSync(new Uint8Array(12))\` per IV is ~20% of a seal (a native call each time); draw IVs from a pooled random buffer (refilled with \`randomFillSync\` every N IVs, each byte used once, copied out). The raw baseline does not pool, so this would put sessionkit below the limit row rather than on it.
+3. **Proposed (node backend, seal):** the ciphertext is copied twice (node.ts joins update/final/tag into a new array, codec.ts then concatenates header | iv | sealed). Let \`AeadKey.seal\` take the header and IV and write the final token bytes once (or return the parts and concatenate once), and encode the JSON with \`Buffer.from(string)\` on the node backend instead of TextEncoder (about twice as fast for short strings).
+4. **Proposed (Web Crypto backend):** \`base64urlEncode\` in \`src/lib/encoding.ts\` builds the string three characters at a time (~20 µs for 2 KB, Buffer takes <1 µs); use \`btoa\`/\`atob\` on a binary string (available in every target runtime), or \`Uint8Array.prototype.toBase64\`/\`fromBase64\` where present, keeping the strict checks. The codec keeps the derived key as a promise, so every call awaits it once more; store the resolved key once it settles. \`own()\` copies every input even when it is already an ArrayBuffer-backed, unshared view.
+5. **Proposed (cookie store, every request):** the HTTP gap to the raw handler (server CPU per request about 2× the raw handler's) is mostly outside the crypto. Profiling the store round trip in a loop: JSON work in \`parsePayload\`/\`serializePayload\` (~15%, which the raw path also pays in part: the store re-validates the payload shape and rebuilds it key by key with \`defineValue\`), and ~8% in cookie writing on every save: \`resolveCookieOptions\` runs again per save, \`cookieByteLength\` walks the whole token in JS (\`utf8Length\`) although a base64url token is ASCII (its byte length is \`name.length + 1 + token.length\`), and \`serializeSetCookie\` re-checks the token against the cookie-octet regex. Skip the checks for values the codec produced and cache the resolved options (the Set-Cookie attribute suffix can be cached per name when the session has no overrides). Under HTTP, \`store.get\` is an \`async\` function that awaits a synchronous \`codec.open\`, and the registry and adapter add further promise hops per request.
+6. **Not a sessionkit bug:** @fastify/secure-session (libsodium secretbox via sodium-native, one native call per operation) is cheaper per call than any node:crypto AES-GCM path, including the raw limit row: \`createCipheriv\` builds a Cipher object and takes five native calls. "At least as fast as the closest peer" against it is out of reach with node:crypto AES-GCM on Node 20; a sealed format on XChaCha20-Poly1305/secretbox would need a native dependency.
+7. **Proposed (server store, every driver call):** \`withTimeout\` (\`src/lib/timeout.ts\`) arms a \`setTimeout\` around every driver call and clears it when the call settles: two timers per steady-state request (get + update). Each clear empties Node's timer list for that duration, so every call also creates and destroys a \`TimersList\`, and after each full GC V8 throws away the optimized timer code (\`node --trace-deopt\`: \`TimersList\`, \`insert\`, \`remove\`, \`append\`, \`percolateUp\`, \`clearTimeout\` marked for deoptimization, reason "weak objects"). Measured on the memory-driver request cycle (\`store.get\` → set → \`store.save\`) in one process, alternating passes with the real timers and with \`setTimeout\`/\`clearTimeout\` stubbed out (process CPU per cycle, median of 16 passes of 150 ms): 39.6 µs with the timers against 32.7 µs without (~18% of the cycle) without forced GCs; with a GC before each pass 74–122 µs against 47–79 µs, as the code is re-optimized after every GC (some of the other deoptimizations, e.g. \`sign\`, are not the timers'). For this reason \`bench/stores.mjs\` forces no GC between passes. Fix: one shared deadline check for all pending calls (a single timer, armed while any call is pending, checking deadlines every few hundred ms, which is precise enough for a 5 s timeout), or skip the timer for drivers whose calls settle synchronously (memory, SQLite).
+8. **Proposed (memory driver):** every \`get\` structured-clones the record's values and flash (\`snapshot\` → \`copy\`, the top self-time frame of the memory request cycle at ~14%): ~6 µs for the small session and ~30 µs for the large one, against ~2 µs for a one-key patch; the manager then copies the values into the Session again. Values arriving from a Session are already frozen JSON copies: deep-freeze records on the way in and hand out the frozen objects, which makes a load O(1) and keeps the "nothing outside can change a stored session" guarantee.
+9. **Proposed (filesystem driver):** an \`update\` takes ~20 libuv thread-pool round trips (strace of one update: lock file open, fchmod, fstat, close; read open, fstat, fstat again inside \`readFile\`, read, close; temp file open, fchmod, write, fsync, close; rename; directory open, fsync, close; lock lstat, unlink) and a \`get\` 5. At ~50 µs of CPU per round trip on this machine that is ~1 ms of CPU per write whether or not it fsyncs (measured: 1.2 ms with \`fsync: true\`, 1.0 ms with \`fsync: false\`), hence the filesystem rows. Cheaper without weakening anything: skip \`fchmod\` when the process umask cannot have removed bits from the open mode (check it once), drop the separate \`handle.stat()\` in \`readRecord\` (read at most \`maxRecordBytes + 1\` bytes and stat only a file found corrupt, for its inode), and offer a single-process mode that relies on the in-process mutex and skips the lock file (6 round trips per write).
+
+## How to run
+
+\`\`\`sh
+npm install
+npm run bench              # full run (< 10 min): builds the library, then bench/run.mjs
+npm run bench -- --quick   # < 2 min, short passes, indicative only
+node --expose-gc bench/micro.mjs --only='small:(raw.gcm|sk.node.sealed)'   # a subset, printed
+node bench/profile-http.mjs sk-node          # CPU profile of one HTTP contender under load
+node bench/run.mjs --report-only             # re-render BENCHMARKS.md from bench/results/latest.json
+\`\`\`
+`
+}

@@ -1,0 +1,159 @@
+// `npm run bench [-- --quick]`: micro benchmarks, store operations, memory per stored session,
+// lost updates under concurrent writes and HTTP, then BENCHMARKS.md and
+// bench/results/latest.json. See BENCHMARKS.md for the method.
+import { execFileSync, fork } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import process from 'node:process'
+import console from 'node:console'
+import { URL } from 'node:url'
+import { runHttp } from './http/driver.mjs'
+import { HTTP_SCENARIOS } from './http/scenarios.mjs'
+import { evaluateTargets } from './targets.mjs'
+import { renderReport } from './report.mjs'
+
+const quick = process.argv.includes('--quick')
+const root = new URL('../', import.meta.url)
+const started = Date.now()
+const log = (line) => {
+  const t = ((Date.now() - started) / 1000).toFixed(0).padStart(4)
+  console.log(`[bench ${t}s] ${line}`)
+}
+
+function sh(command, args) {
+  try {
+    return execFileSync(command, args, { cwd: root, encoding: 'utf8' }).trim()
+  } catch {
+    return ''
+  }
+}
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
+  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1].split(' ') ?? []
+  const commit = sh('git', ['rev-parse', '--short', 'HEAD'])
+  const dirty = sh('git', ['status', '--porcelain']) !== ''
+  return {
+    cpu: model,
+    cpuFlags: ['aes', 'avx2', 'sha_ni', 'vaes'].filter((flag) => flags.includes(flag)),
+    cores: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    openssl: process.versions.openssl,
+    v8: process.versions.v8,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? 'default (4)',
+    loadAverageAtStart: os.loadavg(),
+    date: new Date().toISOString(),
+    commit: commit === '' ? 'unknown' : commit,
+    dirty,
+  }
+}
+
+function versions() {
+  const read = (path) => {
+    try {
+      return JSON.parse(readFileSync(new URL(`node_modules/${path}/package.json`, root), 'utf8'))
+        .version
+    } catch {
+      return 'not installed'
+    }
+  }
+  return {
+    autocannon: read('autocannon'),
+    'iron-session': read('iron-session'),
+    'iron-session → iron-webcrypto': read('iron-session/node_modules/iron-webcrypto'),
+    'iron-webcrypto (direct)': read('iron-webcrypto'),
+    'cookie-session': read('cookie-session'),
+    keygrip: read('keygrip'),
+    express: read('express'),
+    'express-session': read('express-session'),
+    'express-session → cookie-signature': read('express-session/node_modules/cookie-signature'),
+    fastify: read('fastify'),
+    '@fastify/secure-session': read('@fastify/secure-session'),
+    'sodium-native': read('sodium-native'),
+    'better-sqlite3': read('better-sqlite3'),
+  }
+}
+
+async function child(script, args) {
+  const proc = fork(new URL(script, import.meta.url), args, {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const [result] = await Promise.race([
+    once(proc, 'message'),
+    once(proc, 'exit').then(([code]) => {
+      throw new Error(`${script} exited with code ${code} before reporting`)
+    }),
+  ])
+  if (proc.exitCode === null) await once(proc, 'exit')
+  return result
+}
+
+async function measure() {
+  const info = machine()
+  log(
+    `${quick ? 'quick' : 'full'} run on ${info.cpu}, ${info.cores} cores, Node ${info.node}, commit ${info.commit}${info.dirty ? ' (dirty tree)' : ''}`,
+  )
+  const args = quick ? ['--quick'] : []
+
+  log('micro benchmarks (child process)…')
+  const micro = await child('./micro.mjs', args)
+
+  log('store operations: memory, filesystem, SQLite (child process)…')
+  const stores = await child('./stores.mjs', args)
+
+  log('memory per stored session (child process)…')
+  const memory = await child('./memory.mjs', args)
+
+  log('lost updates under concurrent writes to one session (child process + servers)…')
+  const lostUpdates = await child('./lost-updates.mjs', args)
+
+  const httpConfig = quick
+    ? { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 }
+    : { connections: 10, warmupSeconds: 2, seconds: 5, rounds: 2 }
+  const only = process.env.BENCH_HTTP_ONLY?.split(',')
+  const active = HTTP_SCENARIOS.filter(
+    (s) => s.pending === undefined && (only === undefined || only.includes(s.id)),
+  ).length
+  log(
+    `HTTP: ${active} contenders × ${httpConfig.rounds} round(s), ${httpConfig.connections} connections, ${httpConfig.warmupSeconds} s warm-up + ${httpConfig.seconds} s each…`,
+  )
+  const http = await runHttp({ ...httpConfig, log })
+
+  const results = {
+    quick,
+    machine: info,
+    versions: versions(),
+    micro,
+    stores,
+    memory,
+    lostUpdates,
+    http: { config: httpConfig, ...http },
+    durationSeconds: (Date.now() - started) / 1000,
+  }
+  return results
+}
+
+// `--report-only` re-renders BENCHMARKS.md (and re-evaluates the targets) from latest.json.
+const reportOnly = process.argv.includes('--report-only')
+const latest = new URL('bench/results/latest.json', root)
+const results = reportOnly ? JSON.parse(readFileSync(latest, 'utf8')) : await measure()
+results.targets = evaluateTargets(results)
+
+mkdirSync(new URL('bench/results/', root), { recursive: true })
+writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(new URL('BENCHMARKS.md', root), renderReport(results))
+
+console.log('')
+console.log('Targets:')
+for (const target of results.targets) {
+  console.log(`  ${target.status.padEnd(7)} ${target.text}: ${target.measured}`)
+}
+const misses = results.targets.filter((t) => t.status === 'MISS').length
+log(
+  `${reportOnly ? 're-rendered:' : `done in ${results.durationSeconds.toFixed(0)} s;`} wrote BENCHMARKS.md and bench/results/latest.json (${misses} target(s) missed, explained in BENCHMARKS.md)`,
+)
