@@ -10,7 +10,7 @@ import { createTokenCodec } from '../src/codec.ts'
 import { createKeyRing, generateKey } from '../src/keyring.ts'
 import { SessionSaveError, SessionStoreError, type InvalidCookieError } from '../src/errors.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
-import { withTimeout } from '../src/lib/timeout.ts'
+import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
 import type { Session } from '../src/session.ts'
 import { SessionRegistry } from '../src/registry.ts'
@@ -576,5 +576,45 @@ describe('node:http adapter end to end', () => {
     probe.mode = 'ok'
     probe.only = undefined
     assert.equal((await get('/visit', login.cookie)).status, 200)
+  })
+})
+
+describe('deadline queue (one timer for all pending driver calls)', () => {
+  it('expires calls in order, answers settled ones, and leaves no timer behind', async () => {
+    const queue = createDeadlineQueue(40)
+    const never = (): Promise<string> => new Promise<string>(() => undefined)
+    const quick = (value: string) => (): Promise<string> => Promise.resolve(value)
+    const started = Date.now()
+    const results = await Promise.allSettled([
+      queue.run(never, () => new Error('first timed out')),
+      queue.run(quick('ok'), () => new Error('unexpected')),
+      queue.run(never, () => new Error('second timed out')),
+      queue.run(
+        () => Promise.reject(new Error('failed')),
+        () => new Error('unexpected'),
+      ),
+    ])
+    assert.ok(Date.now() - started >= 35, 'the hung calls waited for their deadline')
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+      ['first timed out', 'ok', 'second timed out', 'failed'],
+    )
+    const timers = (process as unknown as { getActiveResourcesInfo(): string[] })
+      .getActiveResourcesInfo()
+      .filter((kind) => kind === 'Timeout')
+    assert.equal(timers.length, 0, 'no timer left once nothing is pending')
+  })
+
+  it('a synchronous throw from the call is a rejection', async () => {
+    const queue = createDeadlineQueue(1000)
+    await assert.rejects(
+      queue.run(
+        () => {
+          throw new Error('sync')
+        },
+        () => new Error('unexpected'),
+      ),
+      /sync/,
+    )
   })
 })

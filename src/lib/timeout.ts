@@ -55,3 +55,106 @@ export function withTimeout<T>(
     )
   })
 }
+
+interface Deadline {
+  readonly at: number
+  readonly expire: () => void
+  settled: boolean
+}
+
+/**
+ * Deadlines for many calls that all get the same time limit: since every deadline is "now +
+ * ms", they expire in the order they were made, so one timer for the oldest pending call is
+ * enough, instead of a timer set and cleared per call. The timer runs only while a call is
+ * pending (as with `withTimeout`, it is not `unref`'d then) and is gone as soon as none is.
+ */
+export interface DeadlineQueue {
+  run<T>(call: () => Promise<T>, onTimeout: () => Error): Promise<T>
+}
+
+export function createDeadlineQueue(ms: number, clock: () => number = Date.now): DeadlineQueue {
+  const queue: Deadline[] = []
+  let head = 0
+  let pending = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  function arm(): void {
+    while (head < queue.length && queue[head]?.settled === true) head++
+    // Under steady load the queue may never drain; drop what the head has passed.
+    if (head > 1024 && head * 2 > queue.length) {
+      queue.splice(0, head)
+      head = 0
+    }
+    const next = queue[head]
+    if (next === undefined) {
+      queue.length = 0
+      head = 0
+      return
+    }
+    timer = setTimeout(fire, Math.max(0, next.at - clock()))
+  }
+
+  function fire(): void {
+    timer = undefined
+    const now = clock()
+    for (let next = queue[head]; next !== undefined && next.at <= now; next = queue[head]) {
+      head++
+      if (!next.settled) next.expire()
+    }
+    if (pending > 0) arm()
+    else {
+      queue.length = 0
+      head = 0
+    }
+  }
+
+  function settle(deadline: Deadline): void {
+    if (deadline.settled) return
+    deadline.settled = true
+    pending--
+    if (pending === 0 && timer !== undefined) {
+      clearTimeout(timer)
+      timer = undefined
+      queue.length = 0
+      head = 0
+    }
+  }
+
+  return {
+    run<T>(call: () => Promise<T>, onTimeout: () => Error): Promise<T> {
+      let inner: Promise<T>
+      try {
+        inner = call()
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      }
+      if (!Number.isFinite(ms)) return Promise.resolve(inner)
+      return new Promise<T>((resolve, reject) => {
+        const deadline: Deadline = {
+          at: clock() + ms,
+          settled: false,
+          expire: () => {
+            deadline.settled = true
+            pending--
+            reject(onTimeout())
+          },
+        }
+        queue.push(deadline)
+        pending++
+        if (timer === undefined) arm()
+        Promise.resolve(inner).then(
+          (value) => {
+            if (deadline.settled) return
+            settle(deadline)
+            resolve(value)
+          },
+          (error: unknown) => {
+            if (deadline.settled) return
+            settle(deadline)
+            reject(error instanceof Error ? error : new Error(String(error)))
+          },
+        )
+      })
+    },
+  }
+}

@@ -40,7 +40,7 @@ import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
-import { withTimeout } from '../lib/timeout.ts'
+import { createDeadlineQueue } from '../lib/timeout.ts'
 import type { ReclaimableStore } from '../registry.ts'
 import {
   markSaved,
@@ -321,8 +321,12 @@ export function createServerStore<
     return id
   }
 
+  // One timer for the oldest pending driver call rather than one per call: every call gets the
+  // same limit, so deadlines expire in order.
+  const deadlines = createDeadlineQueue(timeout)
+
   function call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
-    return withTimeout(run, timeout, () => new SessionStoreError(operation, true)).catch(
+    return deadlines.run(run, () => new SessionStoreError(operation, true)).catch(
       (error: unknown) => {
         if (error instanceof SessionStoreError) throw error
         throw new SessionStoreError(operation, false, { cause: error })
