@@ -326,12 +326,12 @@ export function createServerStore<
   const deadlines = createDeadlineQueue(timeout)
 
   function call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
-    return deadlines.run(run, () => new SessionStoreError(operation, true)).catch(
-      (error: unknown) => {
+    return deadlines
+      .run(run, () => new SessionStoreError(operation, true))
+      .catch((error: unknown) => {
         if (error instanceof SessionStoreError) throw error
         throw new SessionStoreError(operation, false, { cause: error })
-      },
-    )
+      })
   }
 
   function emit(...args: Parameters<DestroyListener>): void {
