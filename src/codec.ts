@@ -184,7 +184,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
         return then(key.seal(iv, bytes, aad, prefix), (token) => backend.base64urlEncode(token))
       }
       const header = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt)
-      return then(key.sign(concatBytes(header, context, bytes)), (mac) =>
+      return then(key.sign([header, context, bytes]), (mac) =>
         backend.base64urlEncode(concatBytes(header, bytes, mac)),
       )
     })
@@ -211,7 +211,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       }
       const payload = bytes.subarray(header.length, bytes.length - HMAC_LENGTH)
       const mac = bytes.subarray(bytes.length - HMAC_LENGTH)
-      return then(resolved.verify(concatBytes(headerBytes, context, payload), mac), (valid) =>
+      return then(resolved.verify([headerBytes, context, payload], mac), (valid) =>
         valid ? payload : undefined,
       )
     })

@@ -15,11 +15,14 @@ export interface AeadKey {
   open(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Awaitable<Uint8Array | undefined>
 }
 
-/** An HMAC-SHA256 key, imported once. */
+/**
+ * An HMAC-SHA256 key, imported once. `data` may be given in parts (MACed as their
+ * concatenation), which saves a copy where the backend can stream them.
+ */
 export interface MacKey {
-  sign(data: Uint8Array): Awaitable<Uint8Array>
+  sign(data: Uint8Array | readonly Uint8Array[]): Awaitable<Uint8Array>
   /** Constant-time; a MAC of the wrong length is a clean `false`. */
-  verify(data: Uint8Array, mac: Uint8Array): Awaitable<boolean>
+  verify(data: Uint8Array | readonly Uint8Array[], mac: Uint8Array): Awaitable<boolean>
 }
 
 /**

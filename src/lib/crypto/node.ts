@@ -157,8 +157,12 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
 
   function macKey(raw: Uint8Array): MacKey {
     const key = nodeCrypto.createSecretKey(raw)
-    const sign = (data: Uint8Array): Uint8Array =>
-      nodeCrypto.createHmac('sha256', key).update(data).digest()
+    const sign = (data: Uint8Array | readonly Uint8Array[]): Uint8Array => {
+      const hmac = nodeCrypto.createHmac('sha256', key)
+      if (data instanceof Uint8Array) return hmac.update(data).digest()
+      for (const part of data) hmac.update(part)
+      return hmac.digest()
+    }
     return {
       sign,
       verify(data, mac) {

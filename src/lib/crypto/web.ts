@@ -33,6 +33,10 @@ async function aeadKey(raw: Uint8Array): Promise<AeadKey> {
   }
 }
 
+function joined(data: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  return data instanceof Uint8Array ? data : concatBytes(...data)
+}
+
 async function macKey(raw: Uint8Array): Promise<MacKey> {
   const key = await crypto.subtle.importKey(
     'raw',
@@ -43,12 +47,12 @@ async function macKey(raw: Uint8Array): Promise<MacKey> {
   )
   return {
     async sign(data) {
-      return new Uint8Array(await crypto.subtle.sign('HMAC', key, own(data)))
+      return new Uint8Array(await crypto.subtle.sign('HMAC', key, own(joined(data))))
     },
     // subtle.verify compares in constant time (Node >= 20.20.2, CVE-2026-21713).
     async verify(data, mac) {
       try {
-        return await crypto.subtle.verify('HMAC', key, own(mac), own(data))
+        return await crypto.subtle.verify('HMAC', key, own(mac), own(joined(data)))
       } catch {
         return false
       }
