@@ -8,9 +8,9 @@ const SIZES = ['small', 'large']
 // on `node --cpu-prof bench/micro.mjs --only=...`). Shown next to a MISS.
 const WHY = {
   'node-codec':
-    'sessionkit does more than the bare primitive on every call: a 17-byte header and the cookie name + purpose as AES-GCM additional data (setAAD) / MAC input, a TextEncoder pass over the JSON (the raw path hands the string to cipher.update), two copies of the ciphertext on seal (node.ts copies update+final+tag into a new array, codec.ts concatenates header|iv|sealed again) and so more garbage; randomFillSync for the 12-byte IV is ~20% of a seal in both. See Findings for the fixes.',
+    'sessionkit does more than the bare primitive on every call: a header with the key id and the issue and expiry times, the cookie name + purpose as AES-GCM additional data (setAAD) or MAC input, and a TextEncoder pass over the JSON (the raw path hands the string to cipher.update). Sealing now reaches the limit; the small signed pair pays the header, context and token assembly against a single bare createHmac. See Findings.',
   'web-codec':
-    'On top of the awaited Web Crypto call both paths pay, the Web Crypto backend copies every input (own()), awaits the cached key promise (an extra microtask) and encodes/decodes base64url in a JS loop (~20 µs for a 2-KB token versus <1 µs for Buffer); the raw baseline uses Buffer. See Findings.',
+    'Both paths pay the awaited Web Crypto call (a thread-pool hop); sessionkit adds the header and context as above and encodes base64url in JavaScript (the raw baseline uses Buffer, which a web-standard core cannot). The input copies and the re-awaited key promise were removed (Findings 4).',
   'http-raw':
     'The raw handler is one function; sessionkit adds the Session object (values copied and frozen), the registry, the node:http adapter (wrapped writeHead/write/end, Set-Cookie array + Cache-Control header), the full cookie parser and the codec overheads above. Server CPU µs/request shows the difference per request; see Findings 5 for where it goes.',
   'vs-sodium':
@@ -22,7 +22,7 @@ const WHY = {
   'lost-updates':
     'A sessionkit server store lost keys or failed requests under concurrent writes to one session: see the lost-updates table (failures listed there); per-key patches should never lose a key.',
   'http-memory':
-    'Both keep the session in process memory. sessionkit signs and verifies the id cookie with HMAC (express-session does too, with cookie-signature), structured-clones the record on every load and write, and arms a timeout timer around every driver call; see Findings.',
+    'Both keep the session in process memory. sessionkit signs and verifies the id cookie with HMAC (express-session does too, with cookie-signature) and structured-clones the record on every load; see Findings 8.',
   'http-sodium':
     'Same cause as the codec row against @fastify/secure-session, plus the per-request session machinery (Findings 5); fastify itself is about as fast as bare node:http here.',
   'http-peer':
