@@ -11,6 +11,7 @@ import {
   parseCookieHeader,
   resolveCookieOptions,
   serializeDeleteCookie,
+  serializeResolvedSetCookie,
   serializeSetCookie,
 } from '../src/cookie.ts'
 import type { CookieOptions, CookieParseLimits } from '../src/cookie.ts'
@@ -975,6 +976,37 @@ describe('properties', () => {
         assert.equal(cookieByteLength(name, value), encoder.encode(`${name}=${value}`).length)
       }),
       { numRuns: 300 },
+    )
+  })
+})
+
+describe("serializeResolvedSetCookie (the stores' fast path)", () => {
+  it('writes what serializeSetCookie writes for the same resolved options', () => {
+    const now = Date.UTC(2026, 10, 22)
+    const resolved = resolveCookieOptions('__Host-sid', { sameSite: 'Strict' })
+    assert.equal(
+      serializeResolvedSetCookie('__Host-sid', 'abc', resolved, 3600, now),
+      serializeSetCookie(
+        '__Host-sid',
+        'abc',
+        { ...resolved, maxAge: 3600, expires: new Date(now + 3_600_000) },
+        now,
+      ),
+    )
+    assert.equal(
+      serializeResolvedSetCookie('sid', 'abc', resolveCookieOptions('sid'), undefined, now),
+      'sid=abc; Path=/; HttpOnly; Secure; SameSite=Lax',
+    )
+  })
+
+  it('clamps Max-Age and Expires to 400 days and refuses a bad Max-Age', () => {
+    const now = Date.UTC(2026, 10, 22)
+    const header = serializeResolvedSetCookie('sid', 'v', resolveCookieOptions('sid'), 10 ** 9, now)
+    assert.match(header, /; Max-Age=34560000;/)
+    assert.match(header, new RegExp(`; Expires=${new Date(now + 34_560_000_000).toUTCString()};`))
+    assert.throws(
+      () => serializeResolvedSetCookie('sid', 'v', resolveCookieOptions('sid'), 1.5, now),
+      { code: 'ERR_SESSION_COOKIE_OPTION' },
     )
   })
 })
