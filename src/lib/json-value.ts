@@ -7,66 +7,109 @@ import { SessionValueError } from '../errors.ts'
 
 const MAX_DEPTH = 64
 
-/** Returns a deep-frozen copy of `value`, or throws {@link SessionValueError}. */
-export function freezeJsonCopy(key: string, value: unknown): unknown {
-  return copy(key, value, '', 0, new Set())
+/** Returned by `FreezeRules.copySpecial` for a value that is none of its special kinds. */
+export const NOT_SPECIAL: unique symbol = Symbol('not special')
+
+/** Copies the parts of a value, for `FreezeRules.copySpecial`. */
+export interface FreezeCopier {
+  item(value: unknown, step: string): unknown
+  record(value: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>>
 }
 
-function copy(
-  key: string,
-  value: unknown,
-  path: string,
-  depth: number,
-  seen: Set<object>,
-): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value
-    case 'number':
-      if (!Number.isFinite(value)) throw new SessionValueError(key, path, 'numbers must be finite')
-      return value
-    case 'object':
-      break
-    case 'undefined':
-      throw new SessionValueError(key, path, 'undefined is not a JSON value (use delete)')
-    case 'bigint':
-    case 'symbol':
-    case 'function':
-      throw new SessionValueError(key, path, `a ${typeof value} is not a JSON value`)
+/** What a session format can carry, beyond arrays and plain objects. */
+export interface FreezeRules {
+  /** `undefined` when a non-object value may be stored, else what is wrong with it. */
+  readonly checkPrimitive: (value: unknown) => string | undefined
+  /** Copies an object kind the format carries (a Map, a wrapper), or returns `NOT_SPECIAL`. */
+  readonly copySpecial?: (value: object, copy: FreezeCopier) => unknown
+  /** Why an object that is neither special nor plain is refused. */
+  readonly refuse: (value: object) => string
+}
+
+const JSON_RULES: FreezeRules = {
+  checkPrimitive(value) {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return undefined
+      case 'number':
+        return Number.isFinite(value) ? undefined : 'numbers must be finite'
+      case 'undefined':
+        return 'undefined is not a JSON value (use delete)'
+      default:
+        return `a ${typeof value} is not a JSON value`
+    }
+  },
+  refuse(value) {
+    const kind = (value as { constructor?: { name?: unknown } }).constructor?.name
+    return `only plain objects are allowed, not ${typeof kind === 'string' ? kind : 'this object'}`
+  },
+}
+
+/** Returns a deep-frozen copy of `value`, or throws {@link SessionValueError}. */
+export function freezeJsonCopy(key: string, value: unknown): unknown {
+  return freezeCopy(JSON_RULES, key, value)
+}
+
+/**
+ * Returns a deep-frozen copy of `value` under `rules`, or throws {@link SessionValueError}:
+ * bounded depth, no cycles, no symbol keys, `__proto__` kept as data.
+ */
+export function freezeCopy(rules: FreezeRules, key: string, value: unknown): unknown {
+  const seen = new Set<object>()
+
+  function copy(item: unknown, path: string, depth: number): unknown {
+    if (typeof item !== 'object' || item === null) {
+      const problem = item === null ? undefined : rules.checkPrimitive(item)
+      if (problem !== undefined) throw new SessionValueError(key, path, problem)
+      return item
+    }
+    if (depth >= MAX_DEPTH) {
+      throw new SessionValueError(key, path, `nested deeper than ${MAX_DEPTH}`)
+    }
+    if (seen.has(item)) throw new SessionValueError(key, path, 'the value contains a cycle')
+    seen.add(item)
+    const special =
+      rules.copySpecial === undefined
+        ? NOT_SPECIAL
+        : rules.copySpecial(item, {
+            item: (part, step) => copy(part, `${path}/${escapePointer(step)}`, depth + 1),
+            record: (record) => copyRecord(record, path, depth),
+          })
+    const out = special !== NOT_SPECIAL ? special : copyPlain(item, path, depth)
+    seen.delete(item)
+    return out
   }
-  if (value === null) return null
-  if (depth >= MAX_DEPTH) throw new SessionValueError(key, path, `nested deeper than ${MAX_DEPTH}`)
-  if (seen.has(value)) throw new SessionValueError(key, path, 'the value contains a cycle')
-  seen.add(value)
-  let out: unknown
-  if (Array.isArray(value)) {
-    const items: unknown[] = []
-    for (let i = 0; i < value.length; i++) {
-      items.push(copy(key, value[i], `${path}/${i}`, depth + 1, seen))
+
+  function copyPlain(item: object, path: string, depth: number): unknown {
+    if (Array.isArray(item)) {
+      const items: unknown[] = []
+      for (let i = 0; i < item.length; i++) items.push(copy(item[i], `${path}/${i}`, depth + 1))
+      return Object.freeze(items)
     }
-    out = Object.freeze(items)
-  } else {
-    const proto: unknown = Object.getPrototypeOf(value)
+    const proto: unknown = Object.getPrototypeOf(item)
     if (proto !== Object.prototype && proto !== null) {
-      const kind = (value as { constructor?: { name?: unknown } }).constructor?.name
-      throw new SessionValueError(
-        key,
-        path,
-        `only plain objects are allowed, not ${typeof kind === 'string' ? kind : 'this object'}`,
-      )
+      throw new SessionValueError(key, path, rules.refuse(item))
     }
-    if (Object.getOwnPropertySymbols(value).length > 0) {
+    return copyRecord(item as Record<string, unknown>, path, depth)
+  }
+
+  function copyRecord(
+    record: Readonly<Record<string, unknown>>,
+    path: string,
+    depth: number,
+  ): Readonly<Record<string, unknown>> {
+    if (Object.getOwnPropertySymbols(record).length > 0) {
       throw new SessionValueError(key, path, 'symbol keys cannot be stored')
     }
-    const record: Record<string, unknown> = {}
-    for (const [name, item] of Object.entries(value)) {
-      defineValue(record, name, copy(key, item, `${path}/${escapePointer(name)}`, depth + 1, seen))
+    const out: Record<string, unknown> = {}
+    for (const [name, item] of Object.entries(record)) {
+      defineValue(out, name, copy(item, `${path}/${escapePointer(name)}`, depth + 1))
     }
-    out = Object.freeze(record)
+    return Object.freeze(out)
   }
-  seen.delete(value)
-  return out
+
+  return copy(value, '', 0)
 }
 
 /**
