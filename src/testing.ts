@@ -160,6 +160,17 @@ function isCode(error: unknown, code: string): boolean {
   return isSessionError(error) && error.code === code
 }
 
+/** `setup()` must throw a SessionConfigError (a capability the driver lacks, say). */
+function refusedAtSetup(setup: () => unknown, what: string): void {
+  let error: unknown
+  try {
+    setup()
+  } catch (caught) {
+    error = caught
+  }
+  check(isCode(error, 'ERR_SESSION_CONFIG'), what)
+}
+
 async function refused(promise: Promise<unknown>, what: string): Promise<void> {
   const error = await rejection(promise, what)
   check(
@@ -531,14 +542,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     test('expectVersion: a match applies, a mismatch is a conflict that writes nothing', async (h) => {
       const { inner, clock } = h
       if (!inner.capabilities.versions) {
-        let error: unknown
-        try {
-          h.storeWith({ conflicts: 'error' })
-        } catch (caught) {
-          error = caught
-        }
-        check(
-          isCode(error, 'ERR_SESSION_CONFIG'),
+        refusedAtSetup(
+          () => h.storeWith({ conflicts: 'error' }),
           "conflicts: 'error' must be refused without versions",
         )
         return
@@ -1348,14 +1353,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
 
     test("conflicts: 'error' rejects a stale write with SessionConflictError and writes nothing", async (h) => {
       if (!h.inner.capabilities.versions) {
-        let error: unknown
-        try {
-          h.storeWith({ conflicts: 'error' })
-        } catch (caught) {
-          error = caught
-        }
-        check(
-          isCode(error, 'ERR_SESSION_CONFIG'),
+        refusedAtSetup(
+          () => h.storeWith({ conflicts: 'error' }),
           "conflicts: 'error' must be refused without versions",
         )
         return
@@ -1388,13 +1387,10 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
 
     test('conflicts: a resolver merges a stale write', async (h) => {
       if (!h.inner.capabilities.versions) {
-        let error: unknown
-        try {
-          h.storeWith({ conflicts: () => undefined })
-        } catch (caught) {
-          error = caught
-        }
-        check(isCode(error, 'ERR_SESSION_CONFIG'), 'a resolver must be refused without versions')
+        refusedAtSetup(
+          () => h.storeWith({ conflicts: () => undefined }),
+          'a resolver must be refused without versions',
+        )
         return
       }
       const seen: unknown[] = []
