@@ -19,11 +19,12 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import type { SessionPatch, SessionRecord } from '../src/driver.ts'
+import type { SessionPatch } from '../src/driver.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
 import { createFilesystemStore, type FilesystemDriver } from '../src/stores/filesystem.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import { makeTempDir, removeTempDirs, tree, treePaths } from './support/fs-temp.ts'
+import { HOUR, record } from './support/records.ts'
 
 after(removeTempDirs)
 
@@ -32,23 +33,6 @@ runStoreConformance({
   createDriver: async ({ now }) => createFilesystemStore({ directory: await makeTempDir(), now }),
   test: { describe, it },
 })
-
-const HOUR = 3_600_000
-
-function record(at: number, extra: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: generateSessionId(),
-    values: { a: 1 },
-    flash: {},
-    version: 1,
-    createdAt: at,
-    lastSeenAt: at,
-    expiresAt: at + HOUR,
-    userKey: undefined,
-    meta: undefined,
-    ...extra,
-  }
-}
 
 function patch(at: number, set: Record<string, unknown>, extra: Partial<SessionPatch> = {}) {
   return {

@@ -9,6 +9,7 @@ import type { SessionRecord } from '../src/driver.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
 import { createMemoryStore } from '../src/stores/memory.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
+import { record as baseRecord } from './support/records.ts'
 
 runStoreConformance({
   name: 'memory',
@@ -16,19 +17,9 @@ runStoreConformance({
   test: { describe, it },
 })
 
+// Short-lived records for the memory driver's expiry tests.
 function record(at: number, extra: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: generateSessionId(),
-    values: { a: 1 },
-    flash: {},
-    version: 1,
-    createdAt: at,
-    lastSeenAt: at,
-    expiresAt: at + 60_000,
-    userKey: undefined,
-    meta: undefined,
-    ...extra,
-  }
+  return baseRecord(at, { expiresAt: at + 60_000, ...extra })
 }
 
 describe('memory driver', () => {

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
-import type { SessionDriver, SessionPatch, SessionRecord } from '../src/driver.ts'
+import type { SessionDriver, SessionPatch } from '../src/driver.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
 import { createSQLiteStore, type SQLiteDriver } from '../src/stores/sqlite.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
@@ -25,6 +25,7 @@ import {
   type TestDatabase,
 } from './support/sqlite-databases.ts'
 import type { WorkerInput, WorkerReport } from './support/sqlite-worker.ts'
+import { HOUR, record } from './support/records.ts'
 
 const dir = tempDirectory()
 after(() => {
@@ -79,23 +80,6 @@ describe('sqlite: node:sqlite availability', () => {
 })
 
 // ---------------------------------------------------------------------------------------
-
-const HOUR = 3_600_000
-
-function record(at: number, extra: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: generateSessionId(),
-    values: { a: 1 },
-    flash: {},
-    version: 1,
-    createdAt: at,
-    lastSeenAt: at,
-    expiresAt: at + HOUR,
-    userKey: undefined,
-    meta: undefined,
-    ...extra,
-  }
-}
 
 function patch(at: number, set: Record<string, unknown>): SessionPatch {
   return { set, unset: [], flashSet: {}, flashUnset: [], lastSeenAt: at, expiresAt: at + HOUR }
