@@ -19,6 +19,7 @@ import {
 import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
 import type { KeyRing } from '../keyring.ts'
 import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { resolveLifetime } from '../lib/lifetime.ts'
 import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
@@ -113,16 +114,16 @@ export function createCookieStore<
   Data extends object = SessionData,
   Flash extends object = SessionData,
 >(options: CookieStoreOptions): CookieStore<Data, Flash> {
-  const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout ?? 30 * DAY)
-  const idleTimeout = seconds('idleTimeout', options.idleTimeout ?? 7 * DAY)
-  const renewAfter = options.renewAfter ?? Math.floor(idleTimeout / 10)
-  if (!Number.isSafeInteger(renewAfter) || renewAfter < 0 || renewAfter > idleTimeout) {
-    throw new SessionConfigError('renewAfter must be an integer between 0 and idleTimeout')
-  }
-  const defaultMaxAge = options.maxAge ?? 0
-  if (!Number.isSafeInteger(defaultMaxAge)) {
-    throw new SessionConfigError('maxAge must be an integer number of seconds')
-  }
+  const {
+    absoluteTimeout,
+    idleTimeout,
+    renewAfter,
+    maxAge: defaultMaxAge,
+  } = resolveLifetime(options, {
+    absoluteTimeout: 30 * DAY,
+    idleTimeout: 7 * DAY,
+    renewAfter: (idle) => Math.floor(idle / 10),
+  })
   const maxLength = options.maxLength ?? 4096
   if (!Number.isSafeInteger(maxLength) || maxLength < 128) {
     throw new SessionConfigError('maxLength must be an integer of at least 128')
@@ -268,13 +269,6 @@ export function createCookieStore<
       return save(session)
     },
   })
-}
-
-function seconds(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new SessionConfigError(`${name} must be a positive integer number of seconds`)
-  }
-  return value
 }
 
 function serializePayload(state: SessionState): string {

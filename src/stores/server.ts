@@ -34,6 +34,7 @@ import {
   type StoreOperation,
 } from '../errors.ts'
 import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { resolveLifetime } from '../lib/lifetime.ts'
 import type { KeyRing } from '../keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
@@ -277,16 +278,16 @@ export function createServerStore<
       `The ${driver.name} driver has no versions, which conflict detection needs`,
     )
   }
-  const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout ?? 7 * DAY)
-  const idleTimeout = seconds('idleTimeout', options.idleTimeout ?? DAY)
-  const renewAfter = options.renewAfter ?? Math.min(60, idleTimeout)
-  if (!Number.isSafeInteger(renewAfter) || renewAfter < 0 || renewAfter > idleTimeout) {
-    throw new SessionConfigError('renewAfter must be an integer between 0 and idleTimeout')
-  }
-  const defaultMaxAge = options.maxAge ?? 0
-  if (!Number.isSafeInteger(defaultMaxAge)) {
-    throw new SessionConfigError('maxAge must be an integer number of seconds')
-  }
+  const {
+    absoluteTimeout,
+    idleTimeout,
+    renewAfter,
+    maxAge: defaultMaxAge,
+  } = resolveLifetime(options, {
+    absoluteTimeout: 7 * DAY,
+    idleTimeout: DAY,
+    renewAfter: (idle) => Math.min(60, idle),
+  })
   const timeout = options.timeout ?? 5000
   if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > 600_000) {
     throw new SessionConfigError('timeout must be an integer of milliseconds between 1 and 600000')
@@ -997,13 +998,6 @@ function withoutSettingsValues(values: Readonly<Record<string, unknown>>): Recor
 
 function withoutSettings(record: SessionRecord): SessionRecord {
   return { ...record, values: withoutSettingsValues(record.values) }
-}
-
-function seconds(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new SessionConfigError(`${name} must be a positive integer number of seconds`)
-  }
-  return value
 }
 
 // A short, growing, jittered wait between compare-and-set rounds.
