@@ -10,6 +10,7 @@ import {
   type CryptoBackend,
   type MacKey,
 } from './backend.ts'
+import { nodeBuiltin } from './builtin.ts'
 
 const RANDOM_POOL_SIZE = 4096
 
@@ -72,7 +73,6 @@ interface NodeBufferConstructor {
 }
 
 interface NodeGlobals {
-  process?: { getBuiltinModule?: (id: string) => unknown }
   Buffer?: NodeBufferConstructor
 }
 
@@ -87,21 +87,9 @@ function isNodeCrypto(value: unknown): value is NodeCryptoModule {
 }
 
 function loadNodeCrypto(): { crypto: NodeCryptoModule; buffer: NodeBufferConstructor } | undefined {
-  const globals = globalThis as NodeGlobals
-  const buffer = globals.Buffer
-  const getBuiltinModule = globals.process?.getBuiltinModule
-  if (buffer === undefined || getBuiltinModule === undefined) return undefined
-  try {
-    const mod = getBuiltinModule('node:crypto')
-    return isNodeCrypto(mod) ? { crypto: mod, buffer } : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** True when node:crypto can be reached on this runtime. */
-export function hasNodeCrypto(): boolean {
-  return loadNodeCrypto() !== undefined
+  const buffer = (globalThis as NodeGlobals).Buffer
+  const mod = nodeBuiltin('node:crypto')
+  return buffer !== undefined && isNodeCrypto(mod) ? { crypto: mod, buffer } : undefined
 }
 
 /**

@@ -5,6 +5,7 @@
 // paths give identical bytes; the vector tests run every vector through both.
 
 import type { Awaitable } from '../awaitable.ts'
+import { nodeBuiltin } from '../crypto/builtin.ts'
 import { constantTimeEqual } from '../encoding.ts'
 
 /** HMAC hash functions, by Go package name (`sha256.New`, `sha512.New`, ...). */
@@ -71,26 +72,16 @@ interface NodeCryptoModule {
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
 }
 
-interface NodeGlobals {
-  process?: { getBuiltinModule?: (id: string) => unknown }
-}
-
 function loadNodeCrypto(): NodeCryptoModule | undefined {
-  const getBuiltinModule = (globalThis as NodeGlobals).process?.getBuiltinModule
-  if (typeof getBuiltinModule !== 'function') return undefined
-  try {
-    const mod = getBuiltinModule('node:crypto') as Partial<NodeCryptoModule> | null | undefined
-    if (
-      typeof mod?.createHmac === 'function' &&
-      typeof mod.createCipheriv === 'function' &&
-      typeof mod.createSecretKey === 'function' &&
-      typeof mod.timingSafeEqual === 'function' &&
-      typeof mod.randomFillSync === 'function'
-    ) {
-      return mod as NodeCryptoModule
-    }
-  } catch {
-    // No node:crypto on this runtime.
+  const mod = nodeBuiltin('node:crypto') as Partial<NodeCryptoModule> | null | undefined
+  if (
+    typeof mod?.createHmac === 'function' &&
+    typeof mod.createCipheriv === 'function' &&
+    typeof mod.createSecretKey === 'function' &&
+    typeof mod.timingSafeEqual === 'function' &&
+    typeof mod.randomFillSync === 'function'
+  ) {
+    return mod as NodeCryptoModule
   }
   return undefined
 }
