@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, it } from 'node:test'
+import fc from 'fast-check'
 
 import { withSessions as withFetchSessions } from '../src/fetch.ts'
 import { createCookieStore, type SessionData, type SessionStore } from '../src/index.ts'
@@ -340,6 +341,49 @@ describe('several cookies of one name: the gorilla store', () => {
     const deletion = await store.save(shown)
     assert.ok(deletion !== undefined && isDeletion(deletion))
   })
+})
+
+describe('property: planted values of any shape never log the user out', () => {
+  const anyButSemicolon = fc
+    .integer({ min: 0, max: 0xffff })
+    .filter((c) => c !== 0x3b)
+    .map((c) => String.fromCharCode(c))
+
+  for (const kind of KINDS) {
+    it(kind.title, async () => {
+      const clock = manualClock(Date.now())
+      const { store } = kind.make(clock)
+      const issue = async (user: string): Promise<string> => {
+        const session = store.new('sid')
+        session.set('user', user)
+        const header = await store.save(session)
+        assert.ok(header !== undefined)
+        return cookieValue(header)
+      }
+      // Valid cookies of other users, all older than the victim's.
+      const others = [await issue('mallory'), await issue('bob')]
+      clock.advanceSeconds(60)
+      const real = await issue('alice')
+      const planted = fc.oneof(
+        fc.string({ unit: anyButSemicolon, maxLength: 40 }),
+        fc.constantFrom(...others),
+        fc
+          .tuple(fc.constantFrom(real, ...others), fc.nat())
+          .map(([token, at]) => cookieValue(flipAt(`sid=${token}`, at % token.length))),
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.array(planted, { maxLength: 30 }), fc.nat(), async (junk, at) => {
+          const values = [...junk]
+          values.splice(at % (junk.length + 1), 0, real)
+          const session = await store.get('sid', values.map((v) => `sid=${v}`).join('; '))
+          assert.equal(session.get('user'), 'alice')
+          assert.equal(session.loadError, undefined)
+          assert.equal(await store.save(session), undefined, 'no cookie is written or deleted')
+        }),
+        { numRuns: 150 },
+      )
+    })
+  }
 })
 
 /** node:crypto, counting AES-GCM opens: the work that needs a key. */
