@@ -15,6 +15,14 @@
  */
 
 import { CookieOptionError } from './errors.ts'
+import {
+  DEFAULT_MAX_HEADER_LENGTH,
+  DEFAULT_MAX_PAIRS,
+  cookieCandidates,
+  defaultBudget,
+  scanCookieHeader,
+  type ScanBudget,
+} from './lib/cookie-scan.ts'
 
 /** The `SameSite` attribute value. */
 export type SameSite = 'Strict' | 'Lax' | 'None'
@@ -81,18 +89,9 @@ export interface CookieParseLimits {
   maxHeaderLength?: number
 }
 
-const DEFAULT_MAX_PAIRS = 1000
-const DEFAULT_MAX_HEADER_LENGTH = 65_536
 const MAX_PATH_LENGTH = 1024
 const MAX_DOMAIN_LENGTH = 253
 const EPOCH_EXPIRES = 'Thu, 01 Jan 1970 00:00:00 GMT'
-
-const TAB = 0x09
-const SPACE = 0x20
-const DQUOTE = 0x22
-const COMMA = 0x2c
-const SEMICOLON = 0x3b
-const EQUALS = 0x3d
 
 // RFC 9110 §5.6.2 (was RFC 7230 §3.2.6): token = 1*tchar.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -108,9 +107,11 @@ const DOMAIN_LABEL = /^[A-Za-z0-9-]{1,63}$/
  * Parses Cookie request header(s) into a null-prototype object; the first occurrence of a name
  * wins. Names and values are returned raw: no case folding, no percent-decoding, only OWS
  * trimmed and one pair of surrounding DQUOTEs removed. Pairs without `=` or without a name are
- * skipped. Both `;` and `,` separate pairs. Never throws on a header string.
+ * skipped. Only `;` separates pairs, as in browsers: a comma is part of a value, so one
+ * cookie can never smuggle in a pair of another name. Never throws on a header string.
  *
- * @param header A Cookie header value, or several header lines in order.
+ * @param header A Cookie header value, or several header lines in order (read as if joined
+ *   with `; `, as node:http and HTTP/2 join them).
  * @throws {CookieOptionError} Only for invalid `limits`.
  */
 export function parseCookieHeader(
@@ -129,7 +130,7 @@ export function parseCookieHeader(
  * Every value sent for exactly `name`, in order of appearance, with the same rules and bounds
  * as {@link parseCookieHeader}. Browsers send duplicates when cookies with the same name exist
  * for several paths or domains, and rfc6265bis says not to rely on their order, so a caller
- * should try each candidate.
+ * should try every candidate rather than trust the first.
  *
  * @throws {CookieOptionError} Only for invalid `limits`.
  */
@@ -138,17 +139,7 @@ export function getCookieValues(
   name: string,
   limits?: CookieParseLimits,
 ): string[] {
-  const budget = readLimits(limits)
-  const values: string[] = []
-  if (header === null || header === undefined || name === '') return values
-  // Most requests do not carry a given cookie at all; skip splitting for them.
-  const present =
-    typeof header === 'string' ? header.includes(name) : header.some((line) => line.includes(name))
-  if (!present) return values
-  scanCookieHeader(header, budget, (pairName, value) => {
-    if (pairName === name) values.push(value)
-  })
-  return values
+  return cookieCandidates(header, name, readLimits(limits)).values
 }
 
 /** Whether `name` is a valid cookie name: a non-empty RFC 9110 (RFC 7230) token. */
@@ -318,104 +309,8 @@ function formatSetCookie(
   return out
 }
 
-interface ScanBudget {
-  pairs: number
-  chars: number
-}
-
-/**
- * Calls `visit` for each well-formed pair in order. One charCodeAt pass per line, so the cost
- * is linear in the (bounded) input whatever its shape; no regex touches the header.
- */
-function scanCookieHeader(
-  header: string | readonly string[] | null | undefined,
-  budget: ScanBudget,
-  visit: (name: string, value: string) => void,
-): void {
-  if (header === null || header === undefined) return
-  if (typeof header === 'string') {
-    scanLine(header, budget, visit)
-    return
-  }
-  for (const line of header) {
-    if (!scanLine(line, budget, visit)) return
-  }
-}
-
-/** @returns Whether the budget allows scanning another line. */
-function scanLine(
-  line: string,
-  budget: ScanBudget,
-  visit: (name: string, value: string) => void,
-): boolean {
-  const cut = line.length > budget.chars
-  const end = cut ? budget.chars : line.length
-  budget.chars -= end
-  // A pair that the length budget cuts is dropped, not truncated: a shortened value is a
-  // different value. It survives only when a separator sits right at the cut.
-  const lastComplete = !cut || isSeparator(line.charCodeAt(end))
-
-  let start = 0
-  while (start < end) {
-    if (budget.pairs <= 0) return false
-    let stop = start
-    let eq = -1
-    for (; stop < end; stop++) {
-      const c = line.charCodeAt(stop)
-      // Node joins repeated Cookie lines with "; ", Fetch's Headers.get() with ", ". RFC 6265
-      // §4.1.1 keeps commas out of cookie-octets, so splitting on both loses no valid cookie.
-      if (c === SEMICOLON || c === COMMA) break
-      if (c === EQUALS && eq === -1) eq = stop
-    }
-    if (stop === end && !lastComplete) return false
-    if (eq !== -1 && emitPair(line, start, eq, stop, visit)) budget.pairs--
-    start = stop + 1
-  }
-  return !cut && budget.pairs > 0
-}
-
-/** @returns Whether a pair was emitted (it has a non-empty name). */
-function emitPair(
-  line: string,
-  start: number,
-  eq: number,
-  stop: number,
-  visit: (name: string, value: string) => void,
-): boolean {
-  let nameStart = start
-  let nameEnd = eq
-  while (nameStart < nameEnd && isOws(line.charCodeAt(nameStart))) nameStart++
-  while (nameEnd > nameStart && isOws(line.charCodeAt(nameEnd - 1))) nameEnd--
-  // rfc6265bis forbids servers to set nameless cookies, so `=value` is never one of ours.
-  if (nameStart === nameEnd) return false
-
-  let valueStart = eq + 1
-  let valueEnd = stop
-  while (valueStart < valueEnd && isOws(line.charCodeAt(valueStart))) valueStart++
-  while (valueEnd > valueStart && isOws(line.charCodeAt(valueEnd - 1))) valueEnd--
-  // RFC 6265 §4.1.1: cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE ).
-  if (
-    valueEnd - valueStart >= 2 &&
-    line.charCodeAt(valueStart) === DQUOTE &&
-    line.charCodeAt(valueEnd - 1) === DQUOTE
-  ) {
-    valueStart++
-    valueEnd--
-  }
-  visit(line.slice(nameStart, nameEnd), line.slice(valueStart, valueEnd))
-  return true
-}
-
-function isOws(c: number): boolean {
-  return c === SPACE || c === TAB
-}
-
-function isSeparator(c: number): boolean {
-  return c === SEMICOLON || c === COMMA
-}
-
 function readLimits(limits: CookieParseLimits | undefined): ScanBudget {
-  if (limits === undefined) return { pairs: DEFAULT_MAX_PAIRS, chars: DEFAULT_MAX_HEADER_LENGTH }
+  if (limits === undefined) return defaultBudget()
   return {
     pairs: checkLimit('maxPairs', own(limits, 'maxPairs'), DEFAULT_MAX_PAIRS),
     chars: checkLimit('maxHeaderLength', own(limits, 'maxHeaderLength'), DEFAULT_MAX_HEADER_LENGTH),

@@ -60,10 +60,10 @@ function trimOws(text: string): string {
   return text.replace(/^[ \t]+/, '').replace(/[ \t]+$/, '')
 }
 
-/** An independent, obviously-correct model of the parser (no bounds). */
+/** An independent, obviously-correct model of the parser (no bounds); only ";" separates. */
 function referenceValues(header: string, name: string): string[] {
   const values: string[] = []
-  for (const segment of header.split(/[;,]/)) {
+  for (const segment of header.split(';')) {
     const eq = segment.indexOf('=')
     if (eq === -1 || trimOws(segment.slice(0, eq)) !== name) continue
     let value = trimOws(segment.slice(eq + 1))
@@ -166,18 +166,36 @@ describe('parseCookieHeader', () => {
     assert.deepEqual(getCookieValues('sid=A; sid=B; sid=C', 'sid'), ['A', 'B', 'C'])
   })
 
-  it('PAR-06: finds cookies in several header lines joined by node ("; "), Fetch (", ") or as an array', () => {
+  it('PAR-06: finds cookies in several header lines, joined with "; " (node, HTTP/2) or as an array', () => {
     const expected = [
       ['a', '1'],
       ['sid', 'x'],
       ['b', '2'],
     ]
     assert.deepEqual(entries('a=1; sid=x; b=2'), expected)
-    assert.deepEqual(entries('a=1; sid=x, b=2'), expected)
-    assert.deepEqual(entries('a=1, sid=x, b=2'), expected)
     assert.deepEqual(entries(['a=1', 'sid=x; b=2']), expected)
     assert.deepEqual(entries(['a=1;', '', 'sid=x', 'b=2']), expected)
     assert.deepEqual(getCookieValues(['sid=1', 'a=2; sid=3', 'sid=4'], 'sid'), ['1', '3', '4'])
+  })
+
+  it('PAR-06: a comma never separates pairs, so lines joined with ", " stay one value', () => {
+    // What Chromium sends back for `Set-Cookie: pref=dark,__Host-sid=x` (a comma is a legal
+    // value character there): one cookie named pref, never a second __Host-sid.
+    assert.deepEqual(entries('pref=dark,__Host-sid=x; __Host-sid=real'), [
+      ['pref', 'dark,__Host-sid=x'],
+      ['__Host-sid', 'real'],
+    ])
+    assert.deepEqual(getCookieValues('pref=dark,__Host-sid=x; __Host-sid=real', '__Host-sid'), [
+      'real',
+    ])
+    assert.deepEqual(getCookieValues('pref=dark, __Host-sid=x', '__Host-sid'), [])
+    // Two lines joined by the Fetch standard's generic ", " rule are indistinguishable from
+    // such a value: the later line is part of the value, and its cookies are not found.
+    assert.deepEqual(entries('a=1, sid=x, b=2'), [['a', '1, sid=x, b=2']])
+    assert.deepEqual(entries(['a=1, sid=x', 'b=2']), [
+      ['a', '1, sid=x'],
+      ['b', '2'],
+    ])
   })
 
   it('PAR-07 / PRO-01: native property names are plain own data and Object.prototype is untouched', () => {
@@ -317,13 +335,12 @@ describe('parseCookieHeader', () => {
           ['Path', '/'],
         ],
       ],
-      // A legacy unencoded comma: the tail is lost, which is why values must be encoded.
+      // A legacy unencoded comma is part of the value, as browsers send it.
       [
         'tz=Europe/Berlin; list=a,b,c=d',
         [
           ['tz', 'Europe/Berlin'],
-          ['list', 'a'],
-          ['c', 'd'],
+          ['list', 'a,b,c=d'],
         ],
       ],
       [
@@ -401,7 +418,8 @@ describe('parseCookieHeader', () => {
     ])
     // A separator exactly at the cut proves the pair before it is complete.
     assert.deepEqual(entries('a=1; b=2', { maxHeaderLength: 3 }), [['a', '1']])
-    assert.deepEqual(entries('a=1, b=2', { maxHeaderLength: 3 }), [['a', '1']])
+    // A comma is no separator: the cut falls inside the one pair `a=1, b=2`, which is dropped.
+    assert.deepEqual(entries('a=1, b=2', { maxHeaderLength: 3 }), [])
     assert.deepEqual(entries('a=12', { maxHeaderLength: 3 }), [])
     assert.deepEqual(entries(['a=1', 'b=2'], { maxHeaderLength: 6 }), [
       ['a', '1'],
@@ -428,12 +446,13 @@ describe('parseCookieHeader', () => {
 
 describe('getCookieValues', () => {
   it('returns every raw, DQUOTE-stripped value for exactly the name, in order', () => {
-    assert.deepEqual(getCookieValues('sid=1; other=2; sid="3"; sid = 4 , sid=%ZZ', 'sid'), [
+    assert.deepEqual(getCookieValues('sid=1; other=2; sid="3"; sid = 4 ; sid=%ZZ', 'sid'), [
       '1',
       '3',
       '4',
       '%ZZ',
     ])
+    assert.deepEqual(getCookieValues('sid=1 , sid=2', 'sid'), ['1 , sid=2'])
   })
 
   it('does not match names that merely contain the name, and returns [] when absent', () => {
@@ -912,8 +931,73 @@ describe('properties', () => {
         const pair = header.slice(0, header.indexOf('; Path=/'))
         assert.equal(pair, `${n}=${v}`)
         assert.equal(parseCookieHeader(pair)[n], v)
-        assert.deepEqual(getCookieValues(`${pair}, ${pair}`, n), [v, v])
+        assert.deepEqual(getCookieValues(`${pair}; ${pair}`, n), [v, v])
+        assert.deepEqual(getCookieValues([pair, pair], n), [v, v])
       }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a header of serialized pairs, joined with ";" or sent as lines, parses back to those pairs', () => {
+    const name = fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 6 })
+    const value = fc.string({ unit: fc.constantFrom(...COOKIE_OCTET_CHARS) })
+    const pairs = fc.array(fc.tuple(fc.oneof(name, fc.constant('sid')), value), { maxLength: 20 })
+    fc.assert(
+      fc.property(pairs, fc.constantFrom('; ', ';'), (list, separator) => {
+        const sent = list.map(([n, v]) => {
+          const header = serializeSetCookie(n, v)
+          return header.slice(0, header.indexOf('; Path=/'))
+        })
+        for (const [n] of list) {
+          const expected = list.filter(([other]) => other === n).map(([, v]) => v)
+          assert.deepEqual(getCookieValues(sent.join(separator), n), expected)
+          assert.deepEqual(getCookieValues(sent, n), expected)
+          assert.equal(parseCookieHeader(sent.join(separator))[n], expected[0])
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a comma is data: a value holding commas and "name=value" text stays one pair', () => {
+    const name = fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 6 })
+    const valueChar = fc.constantFrom(...COOKIE_OCTET_CHARS, ',', ' ', '=')
+    const smuggled = fc.array(
+      fc.tuple(fc.oneof(name, fc.constant('__Host-sid')), fc.string({ unit: valueChar })),
+      {
+        maxLength: 8,
+      },
+    )
+    fc.assert(
+      fc.property(name, smuggled, fc.constantFrom(',', ', '), (n, inside, comma) => {
+        // What a browser sends back for `Set-Cookie: n=x,a=1,__Host-sid=2`: one cookie.
+        const value = ['x', ...inside.map(([m, w]) => `${m}=${w}`)].join(comma)
+        const header = `${n}=${value}`
+        const parsed = parseCookieHeader(header)
+        assert.deepEqual(Object.keys(parsed), [n])
+        assert.equal(parsed[n], trimOws(value))
+        for (const [m] of inside) {
+          if (m !== n) assert.deepEqual(getCookieValues(header, m), [])
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('several header lines read exactly like the lines joined with "; "', () => {
+    const line = fc.string({ unit: fc.constantFrom('s', 'i', 'd', '=', ';', ',', ' ', '"', 'a') })
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 6 }),
+        fc.constantFrom('sid', 'a', 's'),
+        (lines, n) => {
+          assert.deepEqual(getCookieValues(lines, n), getCookieValues(lines.join('; '), n))
+          assert.deepEqual(
+            Object.entries(parseCookieHeader(lines)),
+            Object.entries(parseCookieHeader(lines.join('; '))),
+          )
+        },
+      ),
       { numRuns: 300 },
     )
   })

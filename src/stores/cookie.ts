@@ -9,18 +9,15 @@
  * @module
  */
 
-import { createTokenCodec, type TokenFormat } from '../codec.ts'
-import {
-  serializeDeleteCookie,
-  serializeResolvedSetCookie,
-  getCookieValues,
-  type CookieOptions,
-} from '../cookie.ts'
+import { createTokenCodec, type OpenResult, type TokenFormat } from '../codec.ts'
+import { serializeDeleteCookie, serializeResolvedSetCookie, type CookieOptions } from '../cookie.ts'
 import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
 import type { KeyRing } from '../keyring.ts'
 import { createCookieOptionsCache } from '../lib/cookie-options.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
-import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
+import { all, isPromise, then, type Awaitable } from '../lib/awaitable.ts'
+import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
+import { cookieCandidates, type CookieCandidates } from '../lib/cookie-scan.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
@@ -81,7 +78,10 @@ export interface CookieStore<
 
 // What the store knows about a session beyond the session's own state.
 interface CookieMeta {
-  /** A cookie of this name came with the request (valid or not) or was sent since. */
+  /**
+   * The client may hold our cookie, so an ended session sends a deletion: it was loaded from
+   * one, one was sent since, or every value the request showed under this name failed.
+   */
   present: boolean
   issuedAt: number | undefined
   rotated: boolean
@@ -95,7 +95,6 @@ interface Payload {
   readonly i?: number
 }
 
-const MAX_CANDIDATES = 4
 const DAY = 86_400
 
 /**
@@ -162,56 +161,68 @@ export function createCookieStore<
     return session
   }
 
-  function reject(name: string, reason: InvalidCookieError['reason']) {
+  // `deletable`: the request showed every value it has for this name and all of them failed,
+  // so clearing the cookie cannot remove a valid one the request did not show.
+  function reject(name: string, reason: InvalidCookieError['reason'], deletable: boolean) {
     const error = new InvalidCookieError(reason, name)
     options.onInvalidCookie?.(error)
-    return fresh(name, true, error)
+    return fresh(name, deletable, error)
   }
 
   function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
     try {
       cookieOptions.forName(name)
-      const candidates = getCookieValues(cookieHeader, name)
-      if (candidates.length === 0) return Promise.resolve(fresh(name, false))
+      const found = cookieCandidates(cookieHeader, name)
+      if (found.values.length === 0) return Promise.resolve(fresh(name, false))
+      const values = distinct(found.values)
       // On the node backend this stays synchronous; one resolved promise, no await chain.
-      const loaded = loadFirst(name, candidates.slice(0, MAX_CANDIDATES), 0, undefined)
+      const loaded = then(all(values.map((value) => codec.open(name, value))), (results) =>
+        choose(name, results, found),
+      )
       return isPromise(loaded) ? loaded : Promise.resolve(loaded)
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
-  // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
-  // stray cookie planted beside ours cannot log the user out.
-  function loadFirst(
+  // Several values of one name (other paths or domains, or planted): every one is tried and
+  // the newest authentic live session wins (src/lib/candidates.ts has the whole policy).
+  function choose(
     name: string,
-    candidates: readonly string[],
-    index: number,
-    firstReason: InvalidCookieError['reason'] | undefined,
-  ): Awaitable<Session<Data, Flash>> {
-    const candidate = candidates[index]
-    if (candidate === undefined) return reject(name, firstReason ?? 'malformed')
-    return then(codec.open(name, candidate), (opened) => {
-      if (!opened.ok) return loadFirst(name, candidates, index + 1, firstReason ?? opened.reason)
-      const payload = parsePayload(opened.payload)
-      let reason: InvalidCookieError['reason'] | undefined
-      if (payload === undefined) reason = 'malformed'
-      else if (payload.c + absoluteTimeout * 1000 <= now()) reason = 'expired'
-      if (payload === undefined || reason !== undefined) {
-        return loadFirst(name, candidates, index + 1, firstReason ?? reason)
-      }
-      const session = new Session<Data, Flash>({
-        name,
-        isNew: false,
-        createdAt: payload.c,
-        values: Object.entries(payload.v),
-        flash: payload.f === undefined ? undefined : Object.entries(payload.f),
-        maxAge: payload.m,
-        idleTimeout: payload.i,
-      })
-      metas.set(session, { present: true, issuedAt: opened.issuedAt, rotated: opened.rotated })
-      return session
+    results: readonly OpenResult[],
+    found: CookieCandidates,
+  ): Session<Data, Flash> {
+    const reasons = results.map((result) => (result.ok ? undefined : result.reason))
+    const authentic = newestFirst(
+      results.flatMap((result, index) => (result.ok ? [{ result, index }] : [])),
+      (entry) => entry.result.issuedAt,
+    )
+    for (const { result, index } of authentic) {
+      const payload = parsePayload(result.payload)
+      if (payload === undefined) reasons[index] = 'malformed'
+      else if (payload.c + absoluteTimeout * 1000 <= now()) reasons[index] = 'expired'
+      else return loadedSession(name, payload, result.issuedAt, result.rotated)
+    }
+    return reject(name, firstDefined(reasons) ?? 'malformed', mayDelete(found, true))
+  }
+
+  function loadedSession(
+    name: string,
+    payload: Payload,
+    issuedAt: number,
+    rotated: boolean,
+  ): Session<Data, Flash> {
+    const session = new Session<Data, Flash>({
+      name,
+      isNew: false,
+      createdAt: payload.c,
+      values: Object.entries(payload.v),
+      flash: payload.f === undefined ? undefined : Object.entries(payload.f),
+      maxAge: payload.m,
+      idleTimeout: payload.i,
     })
+    metas.set(session, { present: true, issuedAt, rotated })
+    return session
   }
 
   function deletion(state: SessionState, meta: CookieMeta): string | undefined {

@@ -15,19 +15,16 @@
  * @module
  */
 
-import {
-  getCookieValues,
-  serializeDeleteCookie,
-  serializeSetCookie,
-  type CookieOptions,
-} from '../cookie.ts'
+import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../cookie.ts'
 import {
   InvalidCookieError,
   SecureCookieError,
   SessionConfigError,
   type InvalidCookieReason,
 } from '../errors.ts'
+import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
 import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { cookieCandidates } from '../lib/cookie-scan.ts'
 import { gobDecodeSessionValues, gobEncodeSessionValues } from '../gob.ts'
 import { then, type Awaitable } from '../lib/awaitable.ts'
 // Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
@@ -42,7 +39,12 @@ import {
 } from '../lib/securecookie/codec.ts'
 import type { SecureCookieCryptoChoice, SecureCookieHash } from '../lib/securecookie/crypto.ts'
 import { GO_MESSAGES, SecureCookieMultiError } from '../lib/securecookie/errors.ts'
-import { codecsFromPairs, decodeMultiDetailed, encodeMulti } from '../lib/securecookie/multi.ts'
+import {
+  codecsFromPairs,
+  decodeMultiDetailed,
+  encodeMulti,
+  type DecodedMulti,
+} from '../lib/securecookie/multi.ts'
 import type { GoSerializer } from '../lib/securecookie/serializer.ts'
 import { DEFAULT_FLASH_KEY, Session, sessionState, type SessionData } from '../session.ts'
 import type { SessionState } from '../session.ts'
@@ -132,7 +134,6 @@ interface GorillaMeta {
   source: Map<unknown, unknown> | undefined
 }
 
-const MAX_CANDIDATES = 4
 const DAY = 86_400
 
 /**
@@ -289,35 +290,44 @@ export function createGorillaCookieStore<
     return session
   }
 
-  function reject(name: string, goError: SecureCookieError) {
+  // `deletable`: the request showed every value it has for this name and all of them failed,
+  // so clearing the cookie cannot remove a valid one the request did not show.
+  function reject(name: string, goError: SecureCookieError, deletable: boolean) {
     const error = new InvalidCookieError(reasonOf(goError), name)
     options.onInvalidCookie?.(error, goError)
-    return fresh(name, true, error)
+    return fresh(name, deletable, error)
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
     cookieOptions.forName(name)
-    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
-    if (candidates.length === 0) return fresh(name, false)
-    // Duplicate names (another Path or Domain): the first candidate that decodes wins.
-    let firstError: SecureCookieError | undefined
-    for (const candidate of candidates) {
-      let decoded
+    const found = cookieCandidates(cookieHeader, name)
+    if (found.values.length === 0) return fresh(name, false)
+    // Several values of one name (other paths or domains, or planted): every one is tried and
+    // the newest that decodes to a session wins (src/lib/candidates.ts has the whole policy).
+    const errors: (SecureCookieError | undefined)[] = []
+    const decoded: { cookie: DecodedMulti; index: number }[] = []
+    for (const candidate of distinct(found.values)) {
       try {
-        decoded = await decodeMultiDetailed(name, candidate, codecs)
+        decoded.push({
+          cookie: await decodeMultiDetailed(name, candidate, codecs),
+          index: errors.length,
+        })
+        errors.push(undefined)
       } catch (error) {
         if (!(error instanceof SecureCookieError)) throw error
-        firstError ??= error
-        continue
+        errors.push(error)
       }
-      const session = load(name, decoded.value, decoded.timestamp, decoded.codecIndex)
+    }
+    for (const { cookie, index } of newestFirst(decoded, (entry) => entry.cookie.timestamp)) {
+      const session = load(name, cookie.value, cookie.timestamp, cookie.codecIndex)
       if (session !== undefined) return session
-      firstError ??= new SecureCookieError(
+      errors[index] = new SecureCookieError(
         'decode',
         'securecookie: error - caused by: session values are not a map',
       )
     }
-    return reject(name, firstError ?? new SecureCookieError('decode', GO_MESSAGES.macInvalid))
+    const goError = firstDefined(errors) ?? new SecureCookieError('decode', GO_MESSAGES.macInvalid)
+    return reject(name, goError, mayDelete(found, true))
   }
 
   function deletion(state: SessionState, meta: GorillaMeta): string | undefined {

@@ -11,13 +11,8 @@
  * @module
  */
 
-import { createTokenCodec } from '../codec.ts'
-import {
-  getCookieValues,
-  serializeDeleteCookie,
-  serializeSetCookie,
-  type CookieOptions,
-} from '../cookie.ts'
+import { createTokenCodec, type OpenResult } from '../codec.ts'
+import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../cookie.ts'
 import type {
   SessionDriver,
   SessionPatch,
@@ -33,7 +28,10 @@ import {
   SessionValueTypeError,
   type StoreOperation,
 } from '../errors.ts'
+import { all } from '../lib/awaitable.ts'
+import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
 import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { cookieCandidates } from '../lib/cookie-scan.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
 import type { KeyRing } from '../keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
@@ -202,12 +200,15 @@ const MAX_AGE_KEY = '\u0000sk:maxAge'
 const RETIRED_KEY = '\u0000sk:retired'
 const RESERVED = new Set([IDLE_KEY, MAX_AGE_KEY, RETIRED_KEY])
 
-const MAX_CANDIDATES = 4
+/** Driver lookups per request for the authentic ids its cookies carry, newest first. */
+const MAX_LOOKUPS = 4
 const MAX_CREATE_ATTEMPTS = 4
 const MAX_MERGE_ROUNDS = 5
 const MAX_EMULATED_ROUNDS = 32
 const MAX_USER_KEY_LENGTH = 512
 const DAY = 86_400
+
+type OpenedToken = Extract<OpenResult, { ok: true }>
 
 interface Stored {
   readonly id: string
@@ -379,10 +380,12 @@ export function createServerStore<
     return session
   }
 
-  function reject(name: string, reason: InvalidCookieError['reason']) {
+  // `deletable`: the request showed every value it has for this name and all of them failed,
+  // so clearing the cookie cannot remove a valid one the request did not show.
+  function reject(name: string, reason: InvalidCookieError['reason'], deletable: boolean) {
     const error = new InvalidCookieError(reason, name)
     options.onInvalidCookie?.(error)
-    return fresh(name, true, error)
+    return fresh(name, deletable, error)
   }
 
   function loaded(
@@ -439,41 +442,58 @@ export function createServerStore<
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
     cookieOptions.forName(name)
-    const candidates = getCookieValues(cookieHeader, name).slice(0, MAX_CANDIDATES)
-    if (candidates.length === 0) return fresh(name, false)
-    // Duplicate names (another Path or Domain): the first candidate that opens wins, so a
-    // stray cookie planted beside ours cannot log the user out.
-    let firstReason: InvalidCookieError['reason'] | undefined
-    for (const candidate of candidates) {
-      const opened = await codec.open(name, candidate)
-      if (!opened.ok) {
-        firstReason ??= opened.reason
-        continue
-      }
-      const id = utf8Decode(opened.payload)
-      if (!isValidSessionId(id)) {
-        firstReason ??= 'malformed'
-        continue
-      }
-      const at = now()
-      const record = await call('get', () => driver.get(id, at))
-      if (record !== undefined && record.id !== id) {
-        throw new SessionStoreError('get', false, {
-          cause: new Error(`The ${driver.name} driver returned another session than asked for`),
-        })
-      }
-      // The manager checks expiry itself too: a driver's clock or rounding never extends it.
-      if (
-        record === undefined ||
-        record.expiresAt <= at ||
-        record.createdAt + absoluteTimeout * 1000 <= at
-      ) {
-        firstReason ??= 'unknown-session'
-        continue
-      }
-      return loaded(name, record, opened.issuedAt, opened.rotated)
+    const found = cookieCandidates(cookieHeader, name)
+    if (found.values.length === 0) return fresh(name, false)
+    // Several values of one name (other paths or domains, or planted): all are verified
+    // before any driver call, so only tokens this application issued reach the driver.
+    const { reasons, ids } = await verifyAll(name, distinct(found.values))
+    // Newest first; the bound caps the driver work an attacker's own valid tokens can cause.
+    for (const { id, index, opened } of ids.slice(0, MAX_LOOKUPS)) {
+      const record = await lookUp(id)
+      if (record !== undefined) return loaded(name, record, opened.issuedAt, opened.rotated)
+      reasons[index] = 'unknown-session'
     }
-    return reject(name, firstReason ?? 'malformed')
+    const everyValueTried = ids.length <= MAX_LOOKUPS
+    return reject(name, firstDefined(reasons) ?? 'malformed', mayDelete(found, everyValueTried))
+  }
+
+  /**
+   * Opens every value: the reason of each that fails, and the distinct valid ids newest
+   * first, each with its newest token (whose issue time and key the cookie logic needs).
+   */
+  async function verifyAll(name: string, values: readonly string[]) {
+    const results = await all(values.map((value) => codec.open(name, value)))
+    const reasons = results.map((result) => (result.ok ? undefined : result.reason))
+    const byId = new Map<string, { id: string; index: number; opened: OpenedToken }>()
+    results.forEach((result, index) => {
+      if (!result.ok) return
+      const id = utf8Decode(result.payload)
+      if (!isValidSessionId(id)) reasons[index] = 'malformed'
+      else if ((byId.get(id)?.opened.issuedAt ?? -1) < result.issuedAt) {
+        byId.set(id, { id, index, opened: result })
+      }
+    })
+    return { reasons, ids: newestFirst([...byId.values()], (entry) => entry.opened.issuedAt) }
+  }
+
+  /** The live record of `id`, or `undefined` when it is unknown, expired or past its lifetime. */
+  async function lookUp(id: string): Promise<SessionRecord | undefined> {
+    const at = now()
+    const record = await call('get', () => driver.get(id, at))
+    if (record !== undefined && record.id !== id) {
+      throw new SessionStoreError('get', false, {
+        cause: new Error(`The ${driver.name} driver returned another session than asked for`),
+      })
+    }
+    // The manager checks expiry itself too: a driver's clock or rounding never extends it.
+    if (
+      record === undefined ||
+      record.expiresAt <= at ||
+      record.createdAt + absoluteTimeout * 1000 <= at
+    ) {
+      return undefined
+    }
+    return record
   }
 
   function deletionHeader(state: SessionState, entry: Tracked): string | undefined {

@@ -1,0 +1,143 @@
+// The one scanner of untrusted Cookie request headers, shared by `sessionkit/cookie` and the
+// stores. Pairs are separated by ";" only (RFC 6265 §4.2.1 and §5.4, rfc6265bis): browsers
+// store a cookie value such as `dark,__Host-sid=x` as it was set and send it back whole, so a
+// comma is data, and splitting on it would let any cookie smuggle pairs under other names.
+
+/** A Cookie header value, several header lines in order, or nothing. */
+export type CookieHeaderLines = string | readonly string[] | null | undefined
+
+export const DEFAULT_MAX_PAIRS = 1000
+export const DEFAULT_MAX_HEADER_LENGTH = 65_536
+
+/** What is left to read: pairs and characters, counted over all header lines. */
+export interface ScanBudget {
+  pairs: number
+  chars: number
+}
+
+/** Every value sent for one cookie name, and whether the whole header was read for them. */
+export interface CookieCandidates {
+  readonly values: string[]
+  /**
+   * False when a bound stopped the scan early: a value of this name may sit in the unread
+   * rest, so the request proves nothing about cookies it did not show.
+   */
+  readonly complete: boolean
+}
+
+const TAB = 0x09
+const SPACE = 0x20
+const DQUOTE = 0x22
+const SEMICOLON = 0x3b
+const EQUALS = 0x3d
+
+export function defaultBudget(): ScanBudget {
+  return { pairs: DEFAULT_MAX_PAIRS, chars: DEFAULT_MAX_HEADER_LENGTH }
+}
+
+/**
+ * The values of cookie `name` in order, within `budget` (the default bounds if omitted).
+ * Several header lines are read in order, as if joined with `; ` (RFC 9113 §8.2.3 for
+ * HTTP/2's split fields).
+ */
+export function cookieCandidates(
+  header: CookieHeaderLines,
+  name: string,
+  budget: ScanBudget = defaultBudget(),
+): CookieCandidates {
+  const values: string[] = []
+  if (header === null || header === undefined || name === '') return { values, complete: true }
+  // Most requests do not carry a given cookie at all; skip splitting for them.
+  const present =
+    typeof header === 'string' ? header.includes(name) : header.some((line) => line.includes(name))
+  if (!present) return { values, complete: true }
+  const complete = scanCookieHeader(header, budget, (pairName, value) => {
+    if (pairName === name) values.push(value)
+  })
+  return { values, complete }
+}
+
+/**
+ * Calls `visit` for each well-formed pair in order. One charCodeAt pass per line, so the cost
+ * is linear in the (bounded) input whatever its shape; no regex touches the header.
+ *
+ * @returns Whether every pair was visited (no bound cut the scan short).
+ */
+export function scanCookieHeader(
+  header: CookieHeaderLines,
+  budget: ScanBudget,
+  visit: (name: string, value: string) => void,
+): boolean {
+  if (header === null || header === undefined) return true
+  if (typeof header === 'string') return scanLine(header, budget, visit)
+  for (const line of header) {
+    if (!scanLine(line, budget, visit)) return false
+  }
+  return true
+}
+
+/** @returns Whether the whole line was read. */
+function scanLine(
+  line: string,
+  budget: ScanBudget,
+  visit: (name: string, value: string) => void,
+): boolean {
+  const cut = line.length > budget.chars
+  const end = cut ? budget.chars : line.length
+  budget.chars -= end
+  // A pair that the length budget cuts is dropped, not truncated: a shortened value is a
+  // different value. It survives only when a separator sits right at the cut.
+  const lastComplete = !cut || line.charCodeAt(end) === SEMICOLON
+
+  let start = 0
+  while (start < end) {
+    if (budget.pairs <= 0) return false
+    let stop = start
+    let eq = -1
+    for (; stop < end; stop++) {
+      const c = line.charCodeAt(stop)
+      if (c === SEMICOLON) break
+      if (c === EQUALS && eq === -1) eq = stop
+    }
+    if (stop === end && !lastComplete) return false
+    if (eq !== -1 && emitPair(line, start, eq, stop, visit)) budget.pairs--
+    start = stop + 1
+  }
+  return !cut
+}
+
+/** @returns Whether a pair was emitted (it has a non-empty name). */
+function emitPair(
+  line: string,
+  start: number,
+  eq: number,
+  stop: number,
+  visit: (name: string, value: string) => void,
+): boolean {
+  let nameStart = start
+  let nameEnd = eq
+  while (nameStart < nameEnd && isOws(line.charCodeAt(nameStart))) nameStart++
+  while (nameEnd > nameStart && isOws(line.charCodeAt(nameEnd - 1))) nameEnd--
+  // rfc6265bis forbids servers to set nameless cookies, so `=value` is never one of ours.
+  if (nameStart === nameEnd) return false
+
+  let valueStart = eq + 1
+  let valueEnd = stop
+  while (valueStart < valueEnd && isOws(line.charCodeAt(valueStart))) valueStart++
+  while (valueEnd > valueStart && isOws(line.charCodeAt(valueEnd - 1))) valueEnd--
+  // RFC 6265 §4.1.1: cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE ).
+  if (
+    valueEnd - valueStart >= 2 &&
+    line.charCodeAt(valueStart) === DQUOTE &&
+    line.charCodeAt(valueEnd - 1) === DQUOTE
+  ) {
+    valueStart++
+    valueEnd--
+  }
+  visit(line.slice(nameStart, nameEnd), line.slice(valueStart, valueEnd))
+  return true
+}
+
+function isOws(c: number): boolean {
+  return c === SPACE || c === TAB
+}
