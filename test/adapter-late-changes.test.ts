@@ -296,6 +296,48 @@ describe('node:http adapter: changes while a save runs or after the response', (
       assert.equal(reported.errors.length, 1)
     })
 
+    it(`crypto ${crypto}: a change after res.end() returned and the response finished is reported`, async () => {
+      const reported = reporting()
+      const { url } = await serve(async (req, res) => {
+        const session = await sessions(req, res, reported).get(store, 'app')
+        session.set('n', 1)
+        res.end('ok')
+        await once(res, 'finish')
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        session.increment('n')
+      })
+      const response = await get(url)
+      assert.equal(await response.text(), 'ok')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+      assertHeadersSent(await within(reported.first, 2000, 'onError'))
+    })
+
+    it(`crypto ${crypto}: an onError that throws never makes the late change throw`, async (t) => {
+      const logged = t.mock.method(console, 'error', () => undefined)
+      const thrown = new Error('onError broke')
+      const outcome = deferred<unknown>()
+      const { url } = await serve(async (req, res) => {
+        const registry = sessions(req, res, {
+          onError: () => {
+            throw thrown
+          },
+        })
+        const session = await registry.get(store, 'app')
+        res.end('ok')
+        try {
+          session.set('n', 1)
+          outcome.resolve('no throw')
+        } catch (error) {
+          outcome.resolve(error)
+        }
+      })
+      assert.equal(await (await get(url)).text(), 'ok')
+      assert.equal(await outcome.promise, 'no throw')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const calls = logged.mock.calls.map((call) => call.arguments as unknown[])
+      assert.ok(calls.some((args) => args.includes(thrown)))
+    })
+
     it(`crypto ${crypto}: sessions() first used after the headers were sent reports a change`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
