@@ -55,8 +55,9 @@ export class FetchSessionRegistry extends SessionRegistry {
 
   protected override sessionChanged(name: string): void {
     this.#pending.add(name)
-    if (this.#committed)
+    if (this.#committed) {
       this.#report(name, `session "${name}" changed after its response was committed`)
+    }
   }
 
   // Reported apart from the change itself, so a throwing onError never makes set() throw.
@@ -132,7 +133,8 @@ export function sessionsFor(request: Request): FetchSessionRegistry {
 /**
  * Saves the sessions of `request` and returns `response` with their `Set-Cookie` headers.
  * Throws `SessionSaveError` when a session cannot be saved (fail closed: no partial response).
- * A `Response.error()` is returned as it is, without saving (see {@link FetchSessionsOptions.onError}).
+ * A `Response.error()` is returned as it is, without saving (see
+ * {@link FetchSessionsOptions.onError}).
  */
 export function commitSessions(
   request: Request,

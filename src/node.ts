@@ -50,7 +50,7 @@ export class NodeSessionRegistry extends SessionRegistry {
     req: IncomingMessage,
     res: ServerResponse,
     apply: (values: readonly string[]) => void,
-    changed: (name: string) => void,
+    changed: (name: string) => void = () => undefined,
   ) {
     super(req.headers.cookie)
     this.#res = res
