@@ -146,9 +146,9 @@ export function commitSessions(
 
 /**
  * Adds `Set-Cookie` values with `headers.append` (never `set`, which would join them), on a
- * copy of the response when its headers are immutable. Throws `HeadersSentError` for a
- * response that cannot carry them: a `Response.error()`, or immutable headers on a status a
- * copy cannot have (outside 200-599).
+ * copy of the response when its headers are immutable; a value the response already carries
+ * is not added again. Throws `HeadersSentError` for a response that cannot carry them: a
+ * `Response.error()`, or immutable headers on a status a copy cannot have (outside 200-599).
  */
 export function appendSetCookies(
   response: Response,
@@ -156,12 +156,16 @@ export function appendSetCookies(
   options: FetchSessionsOptions = {},
 ): Response {
   if (values.length === 0) return response
+  // A response committed twice (commitSessions inside withSessions) gets each cookie once.
+  const present = new Set(response.headers.getSetCookie())
+  const missing = values.filter((value) => !present.has(value))
+  if (missing.length === 0) return response
   if (response.type === 'error') {
     throw new HeadersSentError('a network error (Response.error()) carries no cookies')
   }
   let target = response
   try {
-    appendTo(target.headers, values, options)
+    appendTo(target.headers, missing, options)
   } catch {
     if (response.status < 200 || response.status > 599) {
       throw new HeadersSentError(
@@ -169,7 +173,7 @@ export function appendSetCookies(
       )
     }
     target = new Response(response.body, response)
-    appendTo(target.headers, values, options)
+    appendTo(target.headers, missing, options)
   }
   return target
 }

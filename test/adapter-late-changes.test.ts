@@ -5,7 +5,12 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { sessions, withSessions } from '../src/node.ts'
-import { appendSetCookies, sessionsFor, withSessions as withFetchSessions } from '../src/fetch.ts'
+import {
+  appendSetCookies,
+  commitSessions,
+  sessionsFor,
+  withSessions as withFetchSessions,
+} from '../src/fetch.ts'
 import type { FetchSessionsOptions } from '../src/fetch.ts'
 import { HeadersSentError } from '../src/errors.ts'
 import { createCookieStore, createServerStore, createMemoryStore } from '../src/index.ts'
@@ -685,6 +690,15 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
       const untouched = Response.error()
       assert.equal(appendSetCookies(untouched, []), untouched)
     })
+  })
+
+  it('commitSessions inside withSessions: the response carries each Set-Cookie once', async () => {
+    const handler = withFetchSessions(async (request, registry) => {
+      ;(await registry.get(store, 'app')).set('n', 1)
+      return commitSessions(request, new Response('ok'))
+    })
+    const response = await handler(new Request('http://app.test/'))
+    assert.equal(response.headers.getSetCookie().length, 1)
   })
 
   it('an explicit save still running when the commit starts: one record, not two', async () => {
