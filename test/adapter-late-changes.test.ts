@@ -363,7 +363,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         const session = await sessions(req, res, reported).get(store, 'app')
         session.set('n', 1)
         res.flushHeaders()
-        await new Promise((resolve) => setTimeout(resolve, 5))
+        while (!res.headersSent) await new Promise((resolve) => setImmediate(resolve))
         session.set('n', 2)
         res.end('done')
       })
