@@ -8,8 +8,10 @@
  * - otherwise the first `writeHead`/`write`/`end`/`flushHeaders` starts the save and the
  *   response calls are replayed, in order, once it has finished.
  *
- * A save that fails before the headers are sent turns the response into a 500 (or whatever
- * `onError` sends); a session changed after the headers were sent is reported to `onError`.
+ * A session changed while that save runs (right after `res.end()`, say) is saved again before
+ * the held response goes out. A save that fails before the headers are sent turns the response
+ * into a 500 (or whatever `onError` sends); a session changed once the headers were sent (a
+ * value set, a flash read, a destroy) is reported to `onError` as a `HeadersSentError`.
  *
  * Available from `'sessionkit/node'`.
  *
@@ -24,7 +26,9 @@ import { SessionRegistry } from './registry.ts'
 export interface NodeSessionsOptions {
   /**
    * Called when sessions cannot be saved. Before the headers are sent, it may write its own
-   * response (if it does not, a plain 500 is sent); after, it can only report.
+   * response (if it does not, a plain 500 is sent); after, it can only report. A session
+   * changed after the headers were sent is given here as a `HeadersSentError`, once per
+   * session and request.
    * @default logs to `console.error` and sends a plain 500 when still possible
    */
   readonly onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void
@@ -40,15 +44,22 @@ export interface NodeSessionsOptions {
 export class NodeSessionRegistry extends SessionRegistry {
   readonly #res: ServerResponse
   readonly #apply: (values: readonly string[]) => void
+  readonly #changed: (name: string) => void
 
   constructor(
     req: IncomingMessage,
     res: ServerResponse,
     apply: (values: readonly string[]) => void,
+    changed: (name: string) => void = () => undefined,
   ) {
     super(req.headers.cookie)
     this.#res = res
     this.#apply = apply
+    this.#changed = changed
+  }
+
+  protected override sessionChanged(name: string): void {
+    this.#changed(name)
   }
 
   /** Saves every session now and writes the cookies to the response. */
@@ -71,6 +82,10 @@ const registries = new WeakMap<IncomingMessage, NodeSessionRegistry>()
 const abortOf = new WeakMap<ServerResponse, (error: unknown) => void>()
 
 type Deferred = () => void
+
+// A session changed while its save ran is saved again while the headers wait; a handler that
+// keeps changing it cannot hold its response forever, the change left over is reported.
+const MAX_SAVE_ROUNDS = 4
 
 /**
  * The sessions of this request. Calling it again for the same request returns the same
@@ -119,7 +134,37 @@ export function sessions(
     }
   }
 
-  const registry = new NodeSessionRegistry(req, res, apply)
+  // Sessions changed since the last save began, and those already reported as late.
+  const pending = new Set<string>()
+  const reported = new Set<string>()
+
+  function report(name: string): void {
+    if (reported.has(name)) return
+    reported.add(name)
+    const error = new HeadersSentError(
+      `session "${name}" changed after the response headers were written`,
+    )
+    // Reported apart from the change itself, so a throwing onError never makes set() throw.
+    queueMicrotask(() => {
+      try {
+        onError(error, req, res)
+      } catch (thrown) {
+        defaultOnError(thrown)
+      }
+    })
+  }
+
+  function changed(name: string): void {
+    pending.add(name)
+    if (res.headersSent && phase !== 'failed') report(name)
+  }
+
+  function saveRound(): Awaitable<readonly string[]> {
+    pending.clear()
+    return registry.save()
+  }
+
+  const registry = new NodeSessionRegistry(req, res, apply, changed)
   registries.set(req, registry)
   let endQueued = false
   abortOf.set(res, (error) => {
@@ -171,7 +216,7 @@ export function sessions(
     }
     let result: Awaitable<readonly string[]>
     try {
-      result = registry.save()
+      result = saveRound()
     } catch (error) {
       fail(error)
       return false
@@ -182,17 +227,31 @@ export function sessions(
     }
     phase = 'saving'
     queue.push(call)
-    result
+    afterSave(result, 1)
+    return false
+  }
+
+  // Once a save has finished: another round for sessions changed meanwhile, else the held
+  // response calls are replayed in order.
+  function afterSave(saving: Promise<unknown>, round: number): void {
+    saving
       .then(
         () => {
           if (phase === 'failed') return
+          if (pending.size > 0 && round < MAX_SAVE_ROUNDS) {
+            afterSave(Promise.resolve().then(saveRound), round + 1)
+            return
+          }
           phase = 'done'
           try {
             for (const deferred of queue.splice(0)) deferred()
           } catch (error) {
             // A replayed call threw (a bad header, say); the handler is no longer there to see it.
             fail(error)
+            return
           }
+          // Changed during the last round allowed: the headers left without it.
+          if (res.headersSent) for (const name of pending) report(name)
         },
         (error: unknown) => {
           if (phase !== 'failed') fail(error)
@@ -200,7 +259,6 @@ export function sessions(
       )
       // Nobody awaits this chain: an onError that throws is logged, not an unhandled rejection.
       .catch(defaultOnError)
-    return false
   }
 
   res.writeHead = function (...args: unknown[]): ServerResponse {
@@ -235,16 +293,6 @@ export function sessions(
     }
     original.flushHeaders()
   }
-
-  res.once('finish', () => {
-    if (phase === 'done' && registry.hasChanges) {
-      onError(
-        new HeadersSentError('a session changed after the response headers were written'),
-        req,
-        res,
-      )
-    }
-  })
 
   return registry
 }

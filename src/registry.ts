@@ -12,7 +12,7 @@
 import { assertCookieName } from './cookie.ts'
 import { SessionRegistryError, SessionSaveError, isSessionError } from './errors.ts'
 import { isPromise, type Awaitable } from './lib/awaitable.ts'
-import type { Session } from './session.ts'
+import { Session, sessionState } from './session.ts'
 import type { CookieHeader, SessionStore } from './store.ts'
 
 type AnyStore = SessionStore
@@ -57,6 +57,8 @@ export class SessionRegistry {
   readonly #cookieHeader: CookieHeader
   readonly #entries = new Map<string, Entry>()
   readonly #setCookies = new Map<string, string>()
+  /** The save under way, when it is asynchronous. */
+  #saving: Promise<readonly string[]> | undefined
 
   constructor(cookieHeader: CookieHeader) {
     this.#cookieHeader = cookieHeader
@@ -80,6 +82,7 @@ export class SessionRegistry {
       const current = existing.session
       if (current?.isDestroyed === true && allowsReclaim(store)) {
         const fresh = store.new(name) as unknown as AnySession
+        this.#observe(name, fresh)
         existing.retired.push(current)
         existing.session = fresh
         existing.loading = Promise.resolve(fresh)
@@ -102,11 +105,30 @@ export class SessionRegistry {
     loading.then(
       (session) => {
         entry.session = session as unknown as AnySession
+        this.#observe(name, entry.session)
       },
       // A failed load reaches the caller through `loading`; nothing is left to save.
       () => undefined,
     )
     return loading
+  }
+
+  // Runs before the caller's own continuation of `get`, so no change can be missed.
+  #observe(name: string, session: AnySession): void {
+    if (!(session instanceof Session)) return
+    sessionState(session).onChange = () => {
+      this.sessionChanged(name)
+    }
+  }
+
+  /**
+   * Called on every change to a session of this registry (a value set, a flash read, a
+   * destroy). The adapters use it to save a change made while a save ran, and to report one
+   * made after their response was committed. Does nothing here.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the adapters' hook
+  protected sessionChanged(_name: string): void {
+    // Nothing to do without an adapter.
   }
 
   /** Names of the sessions loaded so far, in load order. */
@@ -135,8 +157,30 @@ export class SessionRegistry {
    * Saves every loaded session and returns all `Set-Cookie` values to send. Failures of
    * several sessions are reported together in one {@link SessionSaveError}; the sessions that
    * did save keep their values in {@link setCookies}. Synchronous when every store is.
+   *
+   * A save asked for while another one runs starts when that one has settled, so a session
+   * is never written twice at once (which would store a new server-side session twice).
    */
   save(): Awaitable<readonly string[]> {
+    const running = this.#saving
+    const result =
+      running === undefined
+        ? this.#saveAll()
+        : running.then(
+            () => this.#saveAll(),
+            () => this.#saveAll(),
+          )
+    if (isPromise(result)) {
+      this.#saving = result
+      const settled = (): void => {
+        if (this.#saving === result) this.#saving = undefined
+      }
+      result.then(settled, settled)
+    }
+    return result
+  }
+
+  #saveAll(): Awaitable<readonly string[]> {
     const outcomes: Awaitable<Outcome>[] = []
     for (const [name, entry] of this.#entries) {
       if (entry.session === undefined) continue

@@ -92,17 +92,113 @@ export interface SessionState {
   /** `userKey` or `meta` changed since the last save. */
   userChanged: boolean
   readonly copyValue: (key: string, value: unknown) => unknown
+  /** Counts every change; a save compares it with its {@link SaveMark}. */
+  generation: number
+  /** What the latest save started with (see {@link beginSave}). */
+  saving: SaveMark | undefined
+  /** Told about every change (the registry, so adapters can report late changes). */
+  onChange: (() => void) | undefined
 }
 
-/** Clears the change tracking after a store has persisted the session. */
+/**
+ * What a save persists, taken when it starts. A save is asynchronous with most stores, and
+ * the application may change the session meanwhile (right after `res.end()`, say): only
+ * what the save wrote is marked saved, later changes stay pending for the next save.
+ */
+export interface SaveMark {
+  readonly generation: number
+  /** The changed values as written (`ABSENT` for a removed key). */
+  readonly values: ReadonlyMap<string, unknown>
+  /** The changed flash lists as written (`undefined` for a removed key). */
+  readonly flash: ReadonlyMap<string, readonly unknown[] | undefined>
+  readonly touched: boolean
+  readonly regenerate: SessionState['regenerate']
+  readonly userKey: string | undefined
+  readonly meta: SessionState['meta']
+  readonly idleTimeout: number | undefined
+  readonly maxAge: number | undefined
+}
+
+const ABSENT = Symbol('absent')
+
+function markOf(state: SessionState): SaveMark {
+  const values = new Map<string, unknown>()
+  for (const key of state.changedValues) {
+    values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
+  }
+  const flash = new Map<string, readonly unknown[] | undefined>()
+  for (const key of state.changedFlash) {
+    const list = state.flash.get(key)
+    flash.set(key, list === undefined ? undefined : [...list])
+  }
+  return {
+    generation: state.generation,
+    values,
+    flash,
+    touched: state.touched,
+    regenerate: state.regenerate,
+    userKey: state.userKey,
+    meta: state.meta,
+    idleTimeout: state.idleTimeout,
+    maxAge: state.maxAge,
+  }
+}
+
+/**
+ * Called by a store when a save starts, before it reads the session; {@link markSaved} then
+ * clears only what this save persisted. A later save replaces the mark.
+ */
+export function beginSave(state: SessionState): SaveMark {
+  state.saving = markOf(state)
+  return state.saving
+}
+
+/** The mark of the save under way (the session as it is now when none was begun). */
+export function savingMark(state: SessionState): SaveMark {
+  return state.saving ?? markOf(state)
+}
+
+/**
+ * Clears the change tracking for what the save begun with {@link beginSave} persisted.
+ * Changes made while it ran stay pending: the session stays dirty, and the keys changed since
+ * keep their place in the patch of the next save.
+ */
 export function markSaved(state: SessionState): void {
-  state.dirty = false
-  state.touched = false
+  const mark = savingMark(state)
   state.isNew = false
-  state.changedValues.clear()
-  state.changedFlash.clear()
-  state.regenerate = undefined
-  state.userChanged = false
+  if (state.regenerate === mark.regenerate) state.regenerate = undefined
+  if (state.generation === mark.generation) {
+    state.dirty = false
+    state.touched = false
+    state.changedValues.clear()
+    state.changedFlash.clear()
+    state.userChanged = false
+    return
+  }
+  // Values are frozen copies, so the same reference means the value written is still current.
+  for (const [key, written] of mark.values) {
+    const current = state.values.has(key) ? state.values.get(key) : ABSENT
+    if (current === written) state.changedValues.delete(key)
+  }
+  for (const [key, written] of mark.flash) {
+    if (sameList(state.flash.get(key), written)) state.changedFlash.delete(key)
+  }
+  if (mark.touched) state.touched = false
+  if (state.userKey === mark.userKey && state.meta === mark.meta) state.userChanged = false
+  state.dirty = true
+}
+
+// Every change goes through here: it marks the session dirty (not for an expiry shift alone,
+// which only touches), counts the change for a save under way, and tells the registry.
+function changed(state: SessionState, dirty = true): void {
+  if (dirty) state.dirty = true
+  state.generation++
+  state.onChange?.()
+}
+
+function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.length === b.length && a.every((value, index) => value === b[index])
 }
 
 export interface SessionInit {
@@ -178,6 +274,9 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       meta: init.meta,
       userChanged: false,
       copyValue: init.copyValue ?? freezeJsonCopy,
+      generation: 0,
+      saving: undefined,
+      onChange: undefined,
     }
   }
 
@@ -238,7 +337,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     state.values.set(key, state.copyValue(key, value))
     state.frozen.add(key)
     state.changedValues.add(key)
-    state.dirty = true
+    changed(state)
   }
 
   /**
@@ -256,7 +355,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     state.frozen.delete(key)
     if (existed) {
       state.changedValues.add(key)
-      state.dirty = true
+      changed(state)
     }
     return existed
   }
@@ -264,10 +363,11 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Removes every value (flash messages stay). */
   clear(): void {
     const state = this.#live()
-    if (state.values.size > 0) state.dirty = true
+    const had = state.values.size > 0
     for (const key of state.values.keys()) state.changedValues.add(key)
     state.values.clear()
     state.frozen.clear()
+    if (had) changed(state)
   }
 
   keys(): SessionKey<Data>[] {
@@ -332,7 +432,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     list.push(state.copyValue(key, value))
     state.flash.set(key, list)
     state.changedFlash.add(key)
-    state.dirty = true
+    changed(state)
   }
 
   /** Reads and consumes every flash value under `key` (gorilla `Flashes`). */
@@ -347,7 +447,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     const state = this.#live()
     state.flash.set(key, [state.copyValue(key, value)])
     state.changedFlash.add(key)
-    state.dirty = true
+    changed(state)
   }
 
   /** Reads and consumes the flash under `key`; the latest value when several were added. */
@@ -382,10 +482,11 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Removes every flash without reading it. */
   clearFlashes(): void {
     const state = this.#live()
-    if (state.flash.size > 0) state.dirty = true
+    const had = state.flash.size > 0
     for (const key of state.flash.keys()) state.changedFlash.add(key)
     state.flash.clear()
     state.flashRead.clear()
+    if (had) changed(state)
   }
 
   // Lifecycle
@@ -408,7 +509,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       state.maxAge = maxAge
     }
     state.cookie = { ...state.cookie, ...rest }
-    state.dirty = true
+    changed(state)
   }
 
   /**
@@ -423,6 +524,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   shiftExpiration(): void {
     const state = this.#live()
     state.touched = true
+    changed(state, false)
   }
 
   /**
@@ -440,7 +542,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     }
     state.idleTimeout = seconds
     state.touched = true
-    state.dirty = true
+    changed(state)
   }
 
   /**
@@ -460,7 +562,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       )
     }
     state.regenerate = { grace }
-    state.dirty = true
+    changed(state)
   }
 
   /** The user this session belongs to (see `setUser`). */
@@ -478,7 +580,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     state.userKey = userKey
     if (meta !== undefined) state.meta = Object.freeze({ ...meta })
     state.userChanged = true
-    state.dirty = true
+    changed(state)
   }
 
   /**
@@ -495,7 +597,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     state.changedValues.clear()
     state.changedFlash.clear()
     state.regenerate = undefined
-    state.dirty = true
+    changed(state)
   }
 
   /** Sessions never serialize their data by accident (logs, JSON responses). */
@@ -538,7 +640,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       read.push(...pending)
       state.flashRead.set(key, read)
       state.changedFlash.add(key)
-      state.dirty = true
+      changed(state)
     }
     return [...read]
   }

@@ -22,6 +22,7 @@ import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import {
+  beginSave,
   markSaved,
   Session,
   sessionState,
@@ -235,6 +236,7 @@ export function createCookieStore<
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
     const state = sessionState(session)
+    beginSave(state)
     const meta = metaOf(session)
     const maxAge = state.maxAge ?? defaultMaxAge
     if (state.destroyed || maxAge < 0) return deletion(state, meta)

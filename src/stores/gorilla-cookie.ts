@@ -46,7 +46,14 @@ import {
   type DecodedMulti,
 } from '../lib/securecookie/multi.ts'
 import type { GoSerializer } from '../lib/securecookie/serializer.ts'
-import { DEFAULT_FLASH_KEY, Session, sessionState, type SessionData } from '../session.ts'
+import {
+  beginSave,
+  DEFAULT_FLASH_KEY,
+  markSaved,
+  Session,
+  sessionState,
+  type SessionData,
+} from '../session.ts'
 import type { SessionState } from '../session.ts'
 import type { CookieHeader, SessionStore } from '../store.ts'
 
@@ -331,8 +338,7 @@ export function createGorillaCookieStore<
   }
 
   function deletion(state: SessionState, meta: GorillaMeta): string | undefined {
-    state.dirty = false
-    state.touched = false
+    markSaved(state)
     if (!meta.present) return undefined
     meta.present = false
     meta.timestamp = undefined
@@ -383,6 +389,7 @@ export function createGorillaCookieStore<
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
     const state = sessionState(session)
+    beginSave(state)
     const meta = metaOf(session)
     const cookieMaxAge = state.maxAge ?? maxAge
     if (state.destroyed || cookieMaxAge < 0) return deletion(state, meta)
@@ -402,9 +409,7 @@ export function createGorillaCookieStore<
         lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
       }
       const header = serializeSetCookie(state.name, value, { ...cookie, ...lifetime }, current)
-      state.dirty = false
-      state.touched = false
-      state.isNew = false
+      markSaved(state)
       meta.present = true
       meta.timestamp = Math.floor(current / 1000)
       meta.rotated = false

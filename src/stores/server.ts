@@ -42,7 +42,9 @@ import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
 import { createDeadlineQueue } from '../lib/timeout.ts'
 import type { ReclaimableStore } from '../registry.ts'
 import {
+  beginSave,
   markSaved,
+  savingMark,
   Session,
   sessionState,
   type SessionData,
@@ -235,6 +237,8 @@ interface Tracked {
   issuedAt: number | undefined
   /** The client's cookie was signed with a key other than the primary. */
   rotated: boolean
+  /** Removed by someone else while this request ran; a later save must not store it again. */
+  ended?: true
 }
 
 interface Changes {
@@ -558,6 +562,7 @@ export function createServerStore<
     const header = deletionHeader(state, entry)
     entry.stored = undefined
     entry.present = false
+    entry.ended = true
     markSaved(state)
     return header
   }
@@ -661,8 +666,9 @@ export function createServerStore<
     if (expiresAt <= at) return gone(state, entry)
     entry.stored = await insert(state, state.createdAt, at, expiresAt, state.id)
     state.id = entry.stored.id
-    entry.idle = state.idleTimeout
-    entry.maxAge = state.maxAge
+    // The settings this save wrote: one changed while it ran is still to be written.
+    entry.idle = savingMark(state).idleTimeout
+    entry.maxAge = savingMark(state).maxAge
     const header = await idCookie(state, entry, at)
     markSaved(state)
     return header
@@ -710,8 +716,9 @@ export function createServerStore<
     emit(old.id, 'regenerate')
     entry.stored = next
     state.id = next.id
-    entry.idle = state.idleTimeout
-    entry.maxAge = state.maxAge
+    // The settings this save wrote: one changed while it ran is still to be written.
+    entry.idle = savingMark(state).idleTimeout
+    entry.maxAge = savingMark(state).maxAge
     const header = await idCookie(state, entry, at)
     markSaved(state)
     return header
@@ -835,8 +842,9 @@ export function createServerStore<
       stored.lastSeenAt = at
       stored.expiresAt = expiresAt
       stored.base = fullValues(state)
-      entry.idle = state.idleTimeout
-      entry.maxAge = state.maxAge
+      // The settings this save wrote: one changed while it ran is still to be written.
+      entry.idle = savingMark(state).idleTimeout
+      entry.maxAge = savingMark(state).maxAge
       renewed = true
     } else if (
       state.touched ||
@@ -867,9 +875,12 @@ export function createServerStore<
 
   async function save(session: Session<Data, Flash>): Promise<string | undefined> {
     const state = sessionState(session)
+    beginSave(state)
     const entry = trackedOf(session)
     const maxAge = state.maxAge ?? defaultMaxAge
     if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy')
+    // Changed again after it was found gone (while its save ran, say): it stays gone.
+    if (entry.ended === true) return gone(state, entry)
     checkUser(state)
     const hasData = state.values.size > 0 || state.flash.size > 0 || state.userKey !== undefined
     const stored = entry.stored
