@@ -35,9 +35,14 @@ function walk(dir, prefix = '') {
 
 /** A copy of the working tree as a fresh clone would have it: tracked and new files only. */
 function cleanCopy(dest) {
-  const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: root,
-  })
+  let listed
+  try {
+    listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+    })
+  } catch {
+    throw new Error('the package check copies a git checkout; run it in a clone of the repository')
+  }
   for (const file of listed.split('\0')) {
     // Listed but deleted in the working tree: a clone of the next commit would not have it.
     if (file === '' || !existsSync(join(root, file))) continue
