@@ -56,7 +56,7 @@ function codeBlocks(text) {
   const lines = text.split('\n')
   const blocks = []
   for (let i = 0; i < lines.length; i++) {
-    const open = /^ {0,3}(`{3,}|~{3,})\s*([^`]*)$/.exec(lines[i] ?? '')
+    const open = /^\s*(`{3,}|~{3,})\s*([^`]*)$/.exec(lines[i] ?? '')
     if (open === null) continue
     const fence = open[1]
     const [lang = '', ...meta] = (open[2] ?? '').trim().split(/\s+/)
