@@ -1,6 +1,7 @@
-// The example application: a server-side login session and a cookie-only preferences session,
-// each in its own cookie, on plain node:http. In your own code, import from 'sessionkit',
-// 'sessionkit/node' and 'sessionkit/stores/filesystem'.
+// The example application, on plain node:http, with three sessions in three cookies: a
+// server-side login session, a sealed cookie session for visitors (notes and the messages shown
+// after a failed login or a logout) and a signed preferences session. In your own code, import
+// from 'sessionkit', 'sessionkit/cookie', 'sessionkit/node' and 'sessionkit/stores/filesystem'.
 
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -12,13 +13,16 @@ import {
   type Session,
   type SessionDriver,
 } from '../src/index.ts'
+import { getCookieValues } from '../src/cookie.ts'
 import { withSessions, type NodeSessionRegistry } from '../src/node.ts'
 import { deviceLabel } from './device.ts'
 import {
   errorPage,
   homePage,
+  notesPage,
   sessionsPage,
   type HomeView,
+  type LoginError,
   type SessionItem,
   type Theme,
 } from './pages.ts'
@@ -48,6 +52,13 @@ interface Notices {
 interface Preferences {
   theme: Theme
 }
+interface Guest {
+  notes: readonly string[]
+}
+interface GuestFlash {
+  notice: string
+  loginError: LoginError
+}
 
 const MINUTE = 60
 const DAY = 86_400
@@ -56,12 +67,16 @@ const REMEMBER_FOR = 7 * DAY
 const PREFS_FOR = 365 * DAY
 const MAX_BODY_BYTES = 4096
 const MAX_NAME_LENGTH = 32
+const MAX_NOTES = 5
+const MAX_NOTE_LENGTH = 80
+const GUEST_COOKIE = 'guest'
 
 interface Context {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly accounts: ServerStore<Account, Notices>
   readonly app: Session<Account, Notices>
+  readonly guest: Session<Guest, GuestFlash>
   readonly prefs: Session<Preferences>
   readonly form: URLSearchParams
 }
@@ -84,6 +99,16 @@ export function createApp(options: AppOptions): Server {
     ...clock,
   })
 
+  // The visitor's session is the quick start's store with its defaults: the whole session lives
+  // in the cookie, sealed (AES-256-GCM), so the server keeps nothing for visitors who are not
+  // logged in. It holds the notes page and the one-time messages after a failed login or a
+  // logout, which the login session cannot carry (a visitor has none, a logout just ended it).
+  const guests = createCookieStore<Guest, GuestFlash>({
+    keys: options.keys,
+    cookie: { secure: options.secure },
+    ...clock,
+  })
+
   // Preferences stay in a signed cookie: a theme is not secret and needs no server state, so
   // signing is enough (the client can read it but not forge it) and the server stores nothing
   // for visitors who never log in. Its own store and cookie let it outlive any login.
@@ -103,6 +128,8 @@ export function createApp(options: AppOptions): Server {
     ['/login', { POST: login }],
     ['/count', { POST: count }],
     ['/theme', { POST: theme }],
+    ['/notes', { GET: notes, POST: addNote }],
+    ['/notes/clear', { POST: clearNotes }],
     ['/sessions', { GET: sessions }],
     ['/sessions/logout-others', { POST: logoutOthers }],
     ['/logout', { POST: logout }],
@@ -112,15 +139,16 @@ export function createApp(options: AppOptions): Server {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     const route = routes.get(pathname)
     if (route === undefined) {
-      sendError(res, 404, 'Not Found')
+      sendError(res, 404, 'Not Found', `There is no page at ${pathname}.`)
       return
     }
     // HEAD is answered like GET; node:http leaves the body out.
     const method = req.method === 'HEAD' ? 'GET' : req.method
     const handler = method === 'GET' || method === 'POST' ? route[method] : undefined
     if (handler === undefined) {
-      res.setHeader('Allow', route.GET === undefined ? 'POST' : 'GET, HEAD')
-      sendError(res, 405, 'Method Not Allowed')
+      const allow = Object.keys(route).join(', ').replace('GET', 'GET, HEAD')
+      res.setHeader('Allow', allow)
+      sendError(res, 405, 'Method Not Allowed', `${pathname} answers ${allow} requests only.`)
       return
     }
 
@@ -130,22 +158,23 @@ export function createApp(options: AppOptions): Server {
       // browser does not send them with a POST from another site: no CSRF token is needed.
       const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
       if (type !== 'application/x-www-form-urlencoded') {
-        sendError(res, 415, 'Unsupported Media Type')
+        sendError(res, 415, 'Unsupported Media Type', 'The forms post URL-encoded bodies only.')
         return
       }
       const body = await readBody(req, MAX_BODY_BYTES)
       if (body === undefined) {
         // The rest of the body is not read: closing the connection is cheaper.
         res.setHeader('Connection', 'close')
-        sendError(res, 413, 'Content Too Large')
+        sendError(res, 413, 'Content Too Large', `The forms post ${MAX_BODY_BYTES} bytes at most.`)
         return
       }
       form = new URLSearchParams(body)
     }
 
     const app = await registry.get(accounts, 'app')
+    const guest = await registry.get(guests, GUEST_COOKIE)
     const prefs = await registry.get(preferences, 'prefs')
-    await handler({ req, res, accounts, app, prefs, form })
+    await handler({ req, res, accounts, app, guest, prefs, form })
   }
 
   // withSessions hands each request its sessions (their cookies are written, and server-side
@@ -157,9 +186,13 @@ function home(context: Context): void {
   sendHtml(context.res, 200, homePage(view(context)))
 }
 
-function view(context: Context, loginError?: HomeView['loginError']): HomeView {
-  const { app, prefs } = context
+function view(context: Context): HomeView {
+  const { app, guest, prefs } = context
   const loggedIn = app.has('userId')
+  // Reading a flash consumes it: the save at the end of this response drops it, so a reload
+  // shows the page without it.
+  const loginError = guest.getFlash('loginError')
+  const guestNotice = guest.getFlash('notice')
   return {
     theme: prefs.get('theme') ?? 'light',
     user: loggedIn
@@ -169,23 +202,27 @@ function view(context: Context, loginError?: HomeView['loginError']): HomeView {
           remember: app.getBoolean('remember', false),
         }
       : undefined,
-    // Reading the flash consumes it: the save at the end of this response drops it.
-    notices: app.flashes('notice'),
+    notices: [...app.flashes('notice'), ...(guestNotice === undefined ? [] : [guestNotice])],
     store: context.accounts.driver.name,
     hasPrefsCookie: !prefs.isNew,
+    guestNotes: guest.isNew ? undefined : (guest.get('notes') ?? []).length,
     rejected: app.loadError?.reason,
-    ...(loginError === undefined ? {} : { loginError }),
+    ...(loginError === undefined || loggedIn ? {} : { loginError }),
   }
 }
 
 function login(context: Context): void {
-  const { app, form } = context
+  const { app, guest, form } = context
   const username = (form.get('username') ?? '').trim()
   const password = form.get('password') ?? ''
   // A demo: any non-empty password is accepted. Check real credentials here.
   if (username.length === 0 || username.length > MAX_NAME_LENGTH || password === '') {
+    // Back to the form with a redirect, not a page in answer to the POST: reloading it then
+    // does not post the form again. The message and the name travel in the visitor's sealed
+    // cookie, so a failed login leaves nothing on the server.
     const message = `Enter a username of 1 to ${MAX_NAME_LENGTH} characters and a password.`
-    sendHtml(context.res, 400, homePage(view(context, { message, username })))
+    guest.setFlash('loginError', { message, username: username.slice(0, MAX_NAME_LENGTH) })
+    redirect(context.res, '/')
     return
   }
   const remember = form.get('remember') === 'on'
@@ -220,7 +257,7 @@ function count({ app, res }: Context): void {
 function theme({ prefs, form, res }: Context): void {
   const value = form.get('theme')
   if (value !== 'light' && value !== 'dark') {
-    sendError(res, 400, 'Bad Request')
+    sendError(res, 400, 'Bad Request', 'The theme is light or dark.')
     return
   }
   prefs.set('theme', value)
@@ -268,10 +305,46 @@ async function logoutOthers({ accounts, app, res }: Context): Promise<void> {
   redirect(res, '/sessions')
 }
 
-function logout({ app, res }: Context): void {
+function logout({ app, guest, res }: Context): void {
   // Deletes the server-side record and the app cookie; the prefs session is separate and stays.
+  // The confirmation goes in the visitor's session: a destroyed session takes no more writes.
   app.destroy()
+  guest.setFlash('notice', 'You have been logged out.')
   redirect(res, '/')
+}
+
+function notes(context: Context): void {
+  const { guest, prefs, req, res } = context
+  const notice = guest.getFlash('notice')
+  // What this request's cookie weighs: the whole session travels in it, and a browser keeps at
+  // most 4096 bytes per cookie (the store refuses to write more).
+  const [cookie] = getCookieValues(req.headers.cookie, GUEST_COOKIE)
+  const page = notesPage({
+    theme: prefs.get('theme') ?? 'light',
+    notes: guest.get('notes') ?? [],
+    notices: notice === undefined ? [] : [notice],
+    cookieBytes: cookie === undefined ? undefined : `${GUEST_COOKIE}=${cookie}`.length,
+    maxNoteLength: MAX_NOTE_LENGTH,
+    maxNotes: MAX_NOTES,
+  })
+  sendHtml(res, 200, page)
+}
+
+function addNote({ guest, form, res }: Context): void {
+  const note = (form.get('note') ?? '').trim()
+  if (note.length === 0 || note.length > MAX_NOTE_LENGTH) {
+    sendError(res, 400, 'Bad Request', `A note has 1 to ${MAX_NOTE_LENGTH} characters.`)
+    return
+  }
+  // The newest few only: the cookie has to stay well under 4096 bytes.
+  guest.set('notes', [...(guest.get('notes') ?? []), note].slice(-MAX_NOTES))
+  redirect(res, '/notes')
+}
+
+function clearNotes({ guest, res }: Context): void {
+  guest.delete('notes')
+  guest.setFlash('notice', 'Notes cleared.')
+  redirect(res, '/notes')
 }
 
 /** A short label that tells sessions apart without revealing (or leading to) their ids. */
@@ -295,8 +368,8 @@ function sendHtml(res: ServerResponse, status: number, body: string): void {
   res.end(body)
 }
 
-function sendError(res: ServerResponse, status: number, message: string): void {
-  sendHtml(res, status, errorPage(status, message))
+function sendError(res: ServerResponse, status: number, message: string, detail?: string): void {
+  sendHtml(res, status, errorPage(status, message, detail))
 }
 
 /** The body as text, or `undefined` when it is larger than `limit` bytes. */

@@ -78,9 +78,36 @@ const STYLE = `
     background: var(--accent); color: var(--card); margin-right: 0.5rem; }
   .tag { font: 0.8rem ui-monospace, monospace; color: var(--muted); }
   .head { margin-bottom: 0.35rem; }
+  a { color: var(--accent); text-decoration: underline; text-decoration-thickness: 1px;
+    text-underline-offset: 0.2em; }
+  a:hover { text-decoration-thickness: 2px; }
+  a:focus-visible, button:focus-visible, input:focus-visible { outline: 2px solid var(--accent);
+    outline-offset: 2px; }
+  nav { display: flex; gap: 1.25rem; margin: -0.75rem 0 1.5rem; }
+  nav a { text-decoration: none; font-weight: 500; }
+  nav a:hover { text-decoration: underline; }
+  nav a[aria-current='page'] { color: var(--fg); text-decoration: underline;
+    text-decoration-color: var(--accent); text-decoration-thickness: 2px; }
+  ol.notes { margin: 0 0 1rem; padding-left: 1.4rem; }
+  table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
+  th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.5rem 0.35rem 0;
+    border-bottom: 1px solid var(--line); }
+  thead th { color: var(--muted); font-weight: 500; }
+  tbody th { font-weight: 500; white-space: nowrap; }
+  code { font: 0.85em ui-monospace, monospace; }
 `
 
-function layout(title: string, theme: Theme, body: readonly Html[]): Html {
+const NAV: readonly (readonly [path: string, label: string])[] = [
+  ['/', 'Home'],
+  ['/notes', 'Notes'],
+]
+
+/** A page: `current` is the path of the page, marked in the navigation. */
+function layout(title: string, theme: Theme, body: readonly Html[], current?: string): Html {
+  const nav = NAV.map(([path, label]) => {
+    const here = path === current ? html` aria-current="page"` : null
+    return html`<a href="${path}" ${here}>${label}</a>`
+  })
   return html`<!doctype html>
     <html lang="en" data-theme="${theme}">
       <head>
@@ -94,6 +121,7 @@ function layout(title: string, theme: Theme, body: readonly Html[]): Html {
       <body>
         <main>
           <h1>sessionkit example</h1>
+          <nav aria-label="Pages">${nav}</nav>
           ${body}
         </main>
       </body>
@@ -111,20 +139,31 @@ export interface HomeView {
   readonly store: string
   /** Whether the request carried a valid `prefs` cookie. */
   readonly hasPrefsCookie: boolean
+  /** Notes in the visitor's sealed cookie; `undefined` without a valid `guest` cookie. */
+  readonly guestNotes: number | undefined
   /** Why the `app` cookie was rejected, when it was. */
   readonly rejected: string | undefined
-  /** A login form error, with the name that was entered. */
-  readonly loginError?: { readonly message: string; readonly username: string }
+  /** A failed login's message, with the name that was entered. */
+  readonly loginError?: LoginError
+}
+
+/** Why a login failed, shown once on the form after the redirect. */
+export interface LoginError {
+  readonly message: string
+  /** What was entered, to fill the field in again. */
+  readonly username: string
 }
 
 export function homePage(view: HomeView): string {
   const { user } = view
-  return layout(user === undefined ? 'Log in' : `Hello ${user.name}`, view.theme, [
+  const title = user === undefined ? 'Log in' : `Hello ${user.name}`
+  const body = [
     ...view.notices.map((notice) => html`<p class="flash" role="status">${notice}</p>`),
     user === undefined ? loginForm(view.loginError) : account(user),
     themeSwitcher(view.theme),
     sessionInfo(view),
-  ]).markup
+  ]
+  return layout(title, view.theme, body, '/').markup
 }
 
 function loginForm(error: HomeView['loginError']): Html {
@@ -205,11 +244,19 @@ function sessionInfo(view: HomeView): Html {
   const prefs = view.hasPrefsCookie
     ? html`signed, HttpOnly; theme ${view.theme}; kept for a year`
     : html`no cookie yet (default theme)`
+  const notes = view.guestNotes
+  const guest =
+    notes === undefined
+      ? html`no cookie (nothing to keep yet)`
+      : html`sealed cookie, the whole session inside it, nothing on the server;
+        ${notes === 0 ? 'no notes' : `${notes} note${notes === 1 ? '' : 's'}`}`
   return html`<section aria-label="Session info">
     <h2>Session info</h2>
     <dl>
       <dt>app</dt>
       <dd data-testid="info-app">${app}</dd>
+      <dt>guest</dt>
+      <dd data-testid="info-guest">${guest}</dd>
       <dt>prefs</dt>
       <dd data-testid="info-prefs">${prefs}</dd>
     </dl>
@@ -287,10 +334,119 @@ function time(ms: number): Html {
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`
 }
 
-export function errorPage(status: number, message: string): string {
+/** Everything the notes page shows, from the visitor's cookie session. */
+export interface NotesView {
+  readonly theme: Theme
+  /** Oldest first. */
+  readonly notes: readonly string[]
+  readonly notices: readonly string[]
+  /** Bytes of the `guest` cookie this request carried (`name=value`); `undefined` without one. */
+  readonly cookieBytes: number | undefined
+  readonly maxNoteLength: number
+  readonly maxNotes: number
+}
+
+export function notesPage(view: NotesView): string {
+  return layout(
+    'Notes',
+    view.theme,
+    [
+      ...view.notices.map((notice) => html`<p class="flash" role="status">${notice}</p>`),
+      notesSection(view),
+      comparison(),
+    ],
+    '/notes',
+  ).markup
+}
+
+function notesSection(view: NotesView): Html {
+  const size =
+    view.cookieBytes === undefined
+      ? html`No <code>guest</code> cookie yet: a cookie session sends nothing until it holds data.`
+      : html`This request's <code>guest</code> cookie: ${view.cookieBytes} bytes of the 4096 a
+          cookie may have.`
+  return html`<section>
+    <h2>Notes in a cookie session</h2>
+    <p class="muted">
+      These notes live in a sealed cookie, the default of <code>createCookieStore</code> (the store
+      of the quick start): the whole session travels with every request, encrypted and authenticated
+      (AES-256-GCM), and the server keeps nothing. The newest ${view.maxNotes} are kept, logged in
+      or not.
+    </p>
+    ${
+      view.notes.length === 0
+        ? html`<p class="muted" data-testid="no-notes">No notes yet.</p>`
+        : html`<ol class="notes">
+            ${view.notes.map((note) => html`<li>${note}</li>`)}
+          </ol>`
+    }
+    <form method="post" action="/notes">
+      <label for="note">Note</label>
+      <input id="note" type="text" name="note" required maxlength="${view.maxNoteLength}" />
+      <div class="row">
+        <button type="submit">Add note</button>
+      </div>
+    </form>
+    ${
+      view.notes.length > 0 &&
+      html`<form method="post" action="/notes/clear">
+        <button class="secondary" type="submit">Clear notes</button>
+      </form>`
+    }
+    <p class="muted" data-testid="cookie-size">${size}</p>
+  </section>`
+}
+
+function comparison(): Html {
+  return html`<section aria-label="Cookie session and server session">
+    <h2>How it differs from the login session</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col"></th>
+          <th scope="col">Login (<code>app</code>): server-side</th>
+          <th scope="col">Notes (<code>guest</code>): cookie</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th scope="row">The data</th>
+          <td>in the filesystem store on the server</td>
+          <td>in the cookie, sealed</td>
+        </tr>
+        <tr>
+          <th scope="row">The cookie</th>
+          <td>a signed, random session id</td>
+          <td>the whole session, encrypted</td>
+        </tr>
+        <tr>
+          <th scope="row">Size</th>
+          <td>no limit that matters</td>
+          <td>4096 bytes for the cookie</td>
+        </tr>
+        <tr>
+          <th scope="row">Ending it</th>
+          <td>the server deletes the record: every copy of the cookie stops working</td>
+          <td>
+            the cookie is replaced, but a copy of the old one opens until it expires (7 idle days,
+            30 at most)
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Listing</th>
+          <td>the server lists a user's sessions and logs the others out</td>
+          <td>the server knows nothing about it</td>
+        </tr>
+      </tbody>
+    </table>
+  </section>`
+}
+
+export function errorPage(status: number, message: string, detail?: string): string {
   return layout(message, 'light', [
     html`<section>
       <h2>${status} ${message}</h2>
+      ${detail !== undefined && html`<p data-testid="error-detail">${detail}</p>`}
       <p><a href="/">Back to the home page</a></p>
     </section>`,
   ]).markup

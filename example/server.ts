@@ -1,15 +1,17 @@
 // Starts the example: `npm start`, then open the printed URL.
 //
 //   PORT, HOST      where to listen (default 127.0.0.1:3000)
-//   SESSION_KEYS    comma-separated id:secret pairs, primary first; secrets from generateKey()
+//   SESSION_KEYS    comma-separated id:secret pairs, primary first; secrets from generateKey().
+//                   Unset: a random development key. Set but empty or malformed: no start.
 //   COOKIE_SECURE=1 mark cookies Secure (set it whenever the app is served over HTTPS)
 //   SESSION_DIR     where the login sessions are kept (default .sessionkit-dev/sessions in the
 //                   current directory, which .gitignore leaves out)
 
 import { resolve } from 'node:path'
-import { createKeyRing, generateKey, type KeyRing, type KeyRingEntry } from '../src/index.ts'
+import { createKeyRing, generateKey, type KeyRing } from '../src/index.ts'
 import { createFilesystemStore } from '../src/stores/filesystem.ts'
 import { createApp } from './app.ts'
+import { exampleValue, parseSessionKeys, VARIABLE } from './keys.ts'
 
 const env = process.env
 const host = env['HOST'] ?? '127.0.0.1'
@@ -22,7 +24,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535)
 // set COOKIE_SECURE=1.
 const secure = env['COOKIE_SECURE'] === '1'
 
-const keys = loadKeys(env['SESSION_KEYS'])
+const keys = loadKeys(env[VARIABLE])
 
 // The login sessions live on the server, in the filesystem store: one 0600 JSON file per
 // session in a 0700 directory. Chosen over SQLite for the example because it needs nothing
@@ -86,29 +88,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 function loadKeys(value: string | undefined): KeyRing {
-  if (value === undefined || value.trim() === '') {
-    const month = new Date().toISOString().slice(0, 7)
+  if (value === undefined) {
     console.log(
       [
-        'SESSION_KEYS is not set: using a random development key generated at start.',
+        `${VARIABLE} is not set: using a random development key generated at start.`,
         'Session files stay on disk, but cookies signed with this key will not open after a',
         'restart, so everyone is logged out. To keep the logins, set for example:',
-        `  SESSION_KEYS=${month}:${generateKey()}`,
+        `  ${exampleValue()}`,
       ].join('\n'),
     )
     return createKeyRing([{ id: 'dev', secret: generateKey() }])
   }
-  const entries: KeyRingEntry[] = value.split(',').map((pair) => {
-    const colon = pair.indexOf(':')
-    if (colon < 1) fail('SESSION_KEYS must be comma-separated id:secret pairs')
-    return { id: pair.slice(0, colon).trim(), secret: pair.slice(colon + 1).trim() }
-  })
-  const [primary, ...older] = entries
-  if (primary === undefined) fail('SESSION_KEYS is empty')
   try {
-    return createKeyRing([primary, ...older])
+    return parseSessionKeys(value)
   } catch (error) {
-    fail(`SESSION_KEYS: ${error instanceof Error ? error.message : String(error)}`)
+    fail(error instanceof Error ? error.message : String(error))
   }
 }
 

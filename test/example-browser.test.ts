@@ -214,11 +214,16 @@ describe('example app in Chromium', () => {
       `prefs persists for a year (expires ${prefs.expires})`,
     )
 
-    // Logging out deletes the server record and the app cookie only: the theme stays.
+    // Logging out deletes the server record and the app cookie only: the theme stays. The
+    // confirmation came in the visitor's sealed cookie, which reading it emptied and deleted.
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    assert.equal(await page.getByRole('status').textContent(), 'You have been logged out.')
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
     assert.deepEqual([...(await cookies()).keys()], ['prefs'])
+    await page.reload()
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    assert.equal(await page.getByRole('status').count(), 0, 'the confirmation is shown once')
     assert.equal((await recordFiles(driver)).length, filesBefore, 'logout removed the file')
     assert.equal(
       (await records(driver)).find((r) => r.id === id),
@@ -232,6 +237,111 @@ describe('example app in Chromium', () => {
     assert.equal(session?.expires, -1, 'a browser-session cookie has no expiry')
     assert.notEqual(sessionIdOf(session.value), id, 'a new login, a new session id')
     assert.match((await page.getByTestId('info-app').textContent()) ?? '', /remember me\s+off/)
+  })
+
+  it('sends a failed login back to the form with the error once, without a re-post on reload', async () => {
+    await page.goto(`${base}/`)
+    const files = (await recordFiles(driver)).length
+    // Spaces pass the form's `required` check; the server trims them and refuses the name.
+    await page.getByLabel('Username').fill('   ')
+    await page.getByLabel('Password').fill('any password')
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${base}/login`),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ])
+    assert.equal(response.status(), 303, 'the POST answers with a redirect, not a page')
+    const alert = page.getByRole('alert')
+    await alert.waitFor()
+    assert.match((await alert.textContent()) ?? '', /Enter a username of 1 to 32 characters/)
+    assert.equal(new URL(page.url()).pathname, '/')
+    assert.equal((await recordFiles(driver)).length, files, 'a failed login stores nothing')
+    assert.equal((await cookies()).has('app'), false)
+
+    // The page on screen came from a GET: reloading it posts nothing and the message is gone.
+    const requests: string[] = []
+    page.on('request', (request) => requests.push(`${request.method()} ${request.url()}`))
+    await page.reload()
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    assert.deepEqual(requests, [`GET ${base}/`])
+    assert.equal(await page.getByRole('alert').count(), 0)
+    assert.equal((await cookies()).has('guest'), false, 'the emptied guest cookie was deleted')
+  })
+
+  it('keeps notes in a sealed cookie session and nothing on the server', async () => {
+    const response = await page.goto(`${base}/notes`)
+    assert.equal(response?.status(), 200)
+    await page.getByRole('heading', { name: 'Notes in a cookie session' }).waitFor()
+    await page.getByTestId('no-notes').waitFor()
+    assert.match((await page.getByTestId('cookie-size').textContent()) ?? '', /No guest cookie yet/)
+    const files = (await recordFiles(driver)).length
+
+    const addNote = async (text: string): Promise<void> => {
+      await page.getByLabel('Note').fill(text)
+      await page.getByRole('button', { name: 'Add note' }).click()
+      await page.getByRole('listitem').filter({ hasText: text }).waitFor()
+    }
+    await addNote('<b>milk</b>')
+    assert.equal(await page.locator('ol.notes b').count(), 0, 'a note is text, not markup')
+
+    // The whole session is in the cookie, sealed: format byte 0x01, and the note is not readable.
+    const guest = (await cookies()).get('guest')
+    assert.ok(guest, 'a guest cookie')
+    assert.equal(guest.httpOnly, true)
+    assert.equal(guest.expires, -1, 'the default: a browser-session cookie')
+    const bytes = Buffer.from(guest.value, 'base64url')
+    assert.equal(bytes[0], 0x01, 'a sealed token')
+    assert.doesNotMatch(bytes.toString('latin1'), /milk/)
+    assert.equal((await recordFiles(driver)).length, files, 'nothing stored on the server')
+    const size = (await page.getByTestId('cookie-size').textContent()) ?? ''
+    assert.match(
+      size,
+      new RegExp(`guest cookie: ${'guest='.length + guest.value.length} bytes of the 4096`),
+    )
+
+    for (const note of ['eggs', 'flour', 'sugar', 'butter', 'salt']) await addNote(note)
+    const items = await page.locator('ol.notes li').allTextContents()
+    assert.deepEqual(items, ['eggs', 'flour', 'sugar', 'butter', 'salt'], 'the newest five')
+    await page.getByRole('link', { name: 'Home' }).click()
+    assert.match(
+      (await page.getByTestId('info-guest').textContent()) ?? '',
+      /sealed cookie.*5 notes/s,
+    )
+
+    // Clearing replaces the cookie, but a copy of the old one still opens: a cookie session
+    // cannot be ended from the server, unlike the login session.
+    const copy = (await cookies()).get('guest')!.value
+    await page.getByRole('link', { name: 'Notes' }).click()
+    await page.getByRole('button', { name: 'Clear notes' }).click()
+    await page.getByRole('status').filter({ hasText: 'Notes cleared.' }).waitFor()
+    await page.getByTestId('no-notes').waitFor()
+    assert.equal((await cookies()).has('guest'), false, 'empty again: the cookie is deleted')
+    const other = await device()
+    await other.context().addCookies([{ name: 'guest', value: copy, url: base }])
+    await other.goto(`${base}/notes`)
+    assert.equal(await other.locator('ol.notes li').count(), 5)
+  })
+
+  it('shows 404 and 405 pages with a way back, and styled links', async () => {
+    const missing = await page.goto(`${base}/nope`)
+    assert.equal(missing?.status(), 404)
+    await page.getByRole('heading', { name: '404 Not Found' }).waitFor()
+    assert.equal(await page.getByTestId('error-detail').textContent(), 'There is no page at /nope.')
+    const back = page.getByRole('link', { name: 'Back to the home page' })
+    // Links use the theme's accent colour, not the browser's default blue.
+    const color = await back.evaluate((a) => getComputedStyle(a).color)
+    assert.equal(color, 'rgb(36, 88, 214)')
+    await back.click()
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    const home = page.getByRole('navigation').getByRole('link', { name: 'Home' })
+    assert.equal(await home.getAttribute('aria-current'), 'page')
+
+    const wrong = await page.goto(`${base}/logout`)
+    assert.equal(wrong?.status(), 405)
+    await page.getByRole('heading', { name: '405 Method Not Allowed' }).waitFor()
+    assert.equal(
+      await page.getByTestId('error-detail').textContent(),
+      '/logout answers POST requests only.',
+    )
   })
 
   it('gives a logged-in session a new id when someone logs in over it', async () => {
@@ -369,6 +479,9 @@ describe('example app over plain HTTP', () => {
     const others = await fetch(`${base}/sessions/logout-others`)
     assert.equal(others.status, 405)
     assert.equal(others.headers.get('allow'), 'POST')
+    const notes = await fetch(`${base}/notes`, { method: 'DELETE' })
+    assert.equal(notes.status, 405)
+    assert.equal(notes.headers.get('allow'), 'GET, HEAD, POST')
     const put = await fetch(`${base}/`, { method: 'PUT' })
     assert.equal(put.status, 405)
     assert.equal(put.headers.get('allow'), 'GET, HEAD')
@@ -390,15 +503,29 @@ describe('example app over plain HTTP', () => {
     assert.equal(json.status, 415)
   })
 
-  it('rejects an invalid login with 400 and sets no cookie', async () => {
+  it('redirects an invalid login to the form, the error and name in a sealed flash cookie', async () => {
     const response = await fetch(`${base}/login`, {
       method: 'POST',
       headers: form,
       body: new URLSearchParams({ username: 'x'.repeat(33), password: 'p' }).toString(),
+      redirect: 'manual',
     })
-    assert.equal(response.status, 400)
-    assert.equal(response.headers.get('set-cookie'), null)
+    assert.equal(response.status, 303)
+    assert.equal(response.headers.get('location'), '/')
     assert.equal(response.headers.get('cache-control'), 'no-store')
+    const setCookies = response.headers.getSetCookie()
+    assert.equal(setCookies.length, 1, 'no app cookie: a failed login starts no session')
+    const [guest = ''] = setCookies
+    assert.match(guest, /^guest=/)
+    const value = guest.slice('guest='.length).split(';')[0] ?? ''
+    assert.doesNotMatch(Buffer.from(value, 'base64url').toString('latin1'), /xxxx/, 'sealed')
+
+    // The form shows the message and the name (cut to the 32 allowed) once.
+    const page = await fetch(`${base}/`, { headers: { cookie: `guest=${value}` } })
+    const body = await page.text()
+    assert.match(body, /role="alert">Enter a username of 1 to 32 characters and a password\./)
+    assert.match(body, new RegExp(`value="${'x'.repeat(32)}"`))
+    assert.match(page.headers.get('set-cookie') ?? '', /^guest=; .*Max-Age=0/, 'read, then deleted')
   })
 
   it('redirects a logged-out POST to /sessions/logout-others without touching anything', async () => {

@@ -6,8 +6,11 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser } from 'playwright-core'
 
-/** Debian's chromium package; playwright-core does not download browsers. */
-export const CHROMIUM_PATH = '/usr/bin/chromium'
+/**
+ * Debian's chromium package (playwright-core does not download browsers); `npm test` installs
+ * it first when missing (scripts/ensure-chromium.mjs, which reads the same variable).
+ */
+export const CHROMIUM_PATH = process.env['SESSIONKIT_CHROMIUM'] || '/usr/bin/chromium'
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -23,7 +26,7 @@ const CHROMIUM_ARGS = [
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: the browser tests need it (apt-get install chromium)`,
+      `Chromium not found at ${CHROMIUM_PATH}: the browser tests need it (npm test installs it: node scripts/ensure-chromium.mjs)`,
     )
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
