@@ -1,6 +1,7 @@
 // Session values in a gorilla-compatible store may carry Go types: the wrappers below, byte
 // slices, bigints for 64-bit integers and Maps for map[interface{}]interface{}. They are
-// copied and frozen like JSON values in native stores, so the stored copy cannot change.
+// copied and frozen like JSON values in native stores, so the stored copy cannot change, and
+// checked against what the next save will encode, so a bad value fails at set(), by its key.
 
 import { GobError, SessionValueError } from '../../errors.ts'
 import { freezeCopy, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
