@@ -101,7 +101,11 @@ export interface GobLimits {
   maxBytes?: number
   /** Deepest nesting of slices, maps, structs and interfaces (default 32). */
   maxDepth?: number
-  /** Total slice, array and map elements across the stream (default 100 000). */
+  /**
+   * Total slice, array and map elements, struct field definitions and fields of decoded struct
+   * values (sent or zero-filled) across the stream (default 100 000). Decoding work is linear
+   * in the input plus this budget.
+   */
   maxElements?: number
   /** Type definitions in one stream (default 256). */
   maxTypes?: number
