@@ -56,7 +56,10 @@ export class GoUint {
   }
 }
 
-/** An explicit Go float (needed for integral floats such as `2.0`, which would encode as `int`). */
+/**
+ * An explicit Go float (needed for integral floats such as `2.0`, which would encode as `int`).
+ * A `float32` is rounded to float32 when encoded; a finite value beyond its range is refused.
+ */
 export class GoFloat {
   readonly value: number
   readonly kind: GoFloatKind
