@@ -91,7 +91,7 @@ export interface SessionState {
   meta: Readonly<Record<string, string>> | undefined
   /** `userKey` or `meta` changed since the last save. */
   userChanged: boolean
-  readonly copyValue: (key: string, value: unknown) => unknown
+  readonly copyValue: CopyValue
   /** Counts every change; a save compares it with its {@link SaveMark}. */
   generation: number
   /** What the latest save started with (see {@link beginSave}). */
@@ -99,6 +99,12 @@ export interface SessionState {
   /** Told about every change (the registry, so adapters can report late changes). */
   onChange: (() => void) | undefined
 }
+
+/**
+ * Checks and copies a value for `set` (role `value`) or for a flash setter (role `flash`);
+ * throws `SessionValueError` for a value the session's store cannot carry.
+ */
+export type CopyValue = (key: string, value: unknown, role: 'value' | 'flash') => unknown
 
 /**
  * What a save persists, taken when it starts. A save is asynchronous with most stores, and
@@ -217,7 +223,7 @@ export interface SessionInit {
    * How `set` and the flash setters check and copy values. Defaults to JSON values; a store
    * whose format carries more types (gob) passes its own.
    */
-  readonly copyValue?: ((key: string, value: unknown) => unknown) | undefined
+  readonly copyValue?: CopyValue | undefined
 }
 
 let stateOf: (session: object) => SessionState
@@ -334,7 +340,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Stores a frozen copy of `value`. Throws `SessionValueError` for non-JSON values. */
   set<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
     const state = this.#live()
-    state.values.set(key, state.copyValue(key, value))
+    state.values.set(key, state.copyValue(key, value, 'value'))
     state.frozen.add(key)
     state.changedValues.add(key)
     changed(state)
@@ -429,7 +435,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   addFlash(value: unknown, key: string = DEFAULT_FLASH_KEY): void {
     const state = this.#live()
     const list = state.flash.get(key) ?? []
-    list.push(state.copyValue(key, value))
+    list.push(state.copyValue(key, value, 'flash'))
     state.flash.set(key, list)
     state.changedFlash.add(key)
     changed(state)
@@ -445,7 +451,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Replaces the flash under `key` with one value (go-sessions `SetFlash`). */
   setFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
-    state.flash.set(key, [state.copyValue(key, value)])
+    state.flash.set(key, [state.copyValue(key, value, 'flash')])
     state.changedFlash.add(key)
     changed(state)
   }

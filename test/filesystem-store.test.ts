@@ -433,6 +433,7 @@ describe('filesystem driver: exclusive create and corrupt files', () => {
     ['a wrong version field', (valid) => valid.replace('"version":1', '"version":-1')],
     ['another id inside (STO-13)', (_valid, other) => other],
     ['invalid UTF-8', () => new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+    ['prefixed with a byte order mark', (valid) => `\ufeff${valid}`],
     ['over maxRecordBytes', (valid) => valid.replace('"a":1', `"a":"${'x'.repeat(70_000)}"`)],
   ]
   for (const [what, make] of corrupt) {

@@ -2,17 +2,43 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { GobError } from '../src/errors.ts'
-import { gobDecode, gobDecodeSessionValues, gobEncode } from '../src/gob.ts'
+import { gobDecode, gobDecodeSessionValues, gobEncode, type GobLimits } from '../src/gob.ts'
+// The decoder's work meter: tests count its steps instead of timing it.
+import { decodeStream, type DecodeMeter } from '../src/lib/gob/decode.ts'
 import { i, mapDef, msg, sliceDef, str, stream, structDef, u } from './support/gob-build.ts'
 import { loadGobVectors } from './support/gob-vectors.ts'
 
 const INT = 2
 const STRING = 6
 const INTERFACE = 8
+const DEFAULT_MAX_ELEMENTS = 100_000
 
-/** Must throw GobError('ERR_GOB_DECODE') and do so quickly (no work proportional to a claim). */
-function rejects(bytes: Uint8Array, pattern?: RegExp, limits?: Parameters<typeof gobDecode>[1]) {
-  const start = performance.now()
+/** Decodes with the work meter; the error, if any, is returned rather than thrown. */
+function metered(bytes: Uint8Array, limits?: GobLimits): { meter: DecodeMeter; error?: unknown } {
+  const meter = { steps: 0, elements: 0 }
+  try {
+    decodeStream(bytes, limits, meter)
+    return { meter }
+  } catch (error) {
+    return { meter, error }
+  }
+}
+
+/**
+ * The work bound: a few steps per input byte plus a few per element the budget allowed. Every
+ * step of the decoder either reads input or is charged against maxElements, so no claim in
+ * the input can buy work beyond that.
+ */
+function assertBoundedWork(bytes: Uint8Array, limits?: GobLimits): DecodeMeter {
+  const { meter } = metered(bytes, limits)
+  const budget = Math.min(meter.elements, limits?.maxElements ?? DEFAULT_MAX_ELEMENTS)
+  const bound = 4 * bytes.length + 3 * budget + 8
+  assert.ok(meter.steps <= bound, `${meter.steps} steps for ${bytes.length} bytes`)
+  return meter
+}
+
+/** Must throw GobError('ERR_GOB_DECODE'), with work bounded by the input (not by a claim). */
+function rejects(bytes: Uint8Array, pattern?: RegExp, limits?: GobLimits) {
   assert.throws(
     () => gobDecode(bytes, limits),
     (error: unknown) => {
@@ -23,7 +49,7 @@ function rejects(bytes: Uint8Array, pattern?: RegExp, limits?: Parameters<typeof
       return true
     },
   )
-  assert.ok(performance.now() - start < 250, 'took too long')
+  assertBoundedWork(bytes, limits)
 }
 
 function isDecodeError(error: unknown): boolean {
@@ -179,11 +205,12 @@ describe('gob hostile input: nesting and types', () => {
   it('rejects wrong input types and wrong top-level types for session values', () => {
     assert.throws(() => gobDecode('abc' as unknown as Uint8Array), isDecodeError)
     assert.throws(() => gobDecode(new Uint8Array(1), { maxDepth: -1 }), isDecodeError)
+    // Session value keys of any Go type are Go's to choose: a bool key is kept, not refused.
     const keyed = stream(
       msg(mapDef(65, INTERFACE, INTERFACE)),
       msg(i(65), [0], [1], str('bool'), i(1), [2, 0, 1], [0]),
     )
-    assert.throws(() => gobDecodeSessionValues(keyed), /neither a string nor an int/)
+    assert.deepStrictEqual(gobDecodeSessionValues(keyed), new Map([[true, null]]))
     assert.throws(
       () => gobDecodeSessionValues(stream(msg(i(STRING), [0], str('x')))),
       isDecodeError,
@@ -202,7 +229,7 @@ describe('gob hostile input: truncation and noise', () => {
     }
   })
 
-  it('random bytes either decode or throw GobError', () => {
+  it('random bytes either decode or throw GobError, with bounded work', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
         try {
@@ -210,8 +237,28 @@ describe('gob hostile input: truncation and noise', () => {
         } catch (error) {
           assert.ok(isDecodeError(error), String(error))
         }
+        assertBoundedWork(bytes)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('random message sequences with valid framing either decode or throw GobError, with bounded work', () => {
+    // Framed messages get past the length checks, so the type and value code sees the noise.
+    const framed = fc
+      .array(fc.uint8Array({ minLength: 1, maxLength: 48 }), { minLength: 1, maxLength: 6 })
+      .map((messages) => stream(...messages.map((m) => msg([...m]))))
+    const limits = fc.option(
+      fc.record({ maxDepth: fc.nat({ max: 40 }), maxElements: fc.nat({ max: 5000 }) }),
+      { nil: undefined },
+    )
+    fc.assert(
+      fc.property(framed, limits, (bytes, lim) => {
+        const { error } = metered(bytes, lim)
+        if (error !== undefined) assert.ok(isDecodeError(error), (error as Error).message)
+        assertBoundedWork(bytes, lim)
+      }),
+      { numRuns: 500 },
     )
   })
 
@@ -228,15 +275,104 @@ describe('gob hostile input: truncation and noise', () => {
       fc.property(mutation, ({ which, edits }) => {
         const bytes = Uint8Array.from(payloads[which]!)
         for (const [at, value] of edits) bytes[at % bytes.length] = value
-        const start = performance.now()
         try {
           gobDecode(bytes)
         } catch (error) {
           assert.ok(isDecodeError(error), String(error))
         }
-        assert.ok(performance.now() - start < 250)
+        assertBoundedWork(bytes)
       }),
       { numRuns: 300 },
     )
   })
+})
+
+// A struct type with `fields` unnamed int fields, defined once (3 bytes a field).
+function wideStruct(id: number, fields: number): number[] {
+  const body: number[] = []
+  for (let n = 0; n < fields; n++) body.push(2, ...i(INT), 0)
+  return [...i(-id), 3, 1, 1, ...str('T'), 1, ...i(id), 0, 1, ...u(fields), ...body, 0, 0]
+}
+
+// ~size bytes: a third of them define a wide struct, the rest are one-byte (all-zero) values.
+function wideStructs(size: number): Uint8Array {
+  const fields = Math.floor(size / 3)
+  return stream(
+    msg(wideStruct(65, fields)),
+    msg(sliceDef(66, 65)),
+    msg(i(66), [0], u(size), new Array<number>(size).fill(0)),
+  )
+}
+
+describe('gob hostile input: work is linear in the input', () => {
+  it('a struct defined once with many fields cannot make every one-byte value fill them for free', () => {
+    // 16 KB: 5 000 fields times 16 000 values would be 80 million zero fields to build.
+    const bytes = wideStructs(16_000)
+    rejects(bytes, /too many elements/)
+    const { meter } = metered(bytes)
+    assert.ok(meter.steps < 2 * DEFAULT_MAX_ELEMENTS, `${meter.steps} steps`)
+    // Within the budget the fields are still filled with Go zero values.
+    const small = gobDecode(wideStructs(300)) as Record<string, unknown>[]
+    assert.equal(small.length, 300)
+    assert.deepStrictEqual(small[0], { '': 0 })
+  })
+
+  it('struct values pay their fields into maxElements, sent or not', () => {
+    const def = msg(
+      structDef(65, 'T', [
+        ['A', INT],
+        ['B', STRING],
+        ['C', INT],
+      ]),
+    )
+    const slice = msg(sliceDef(66, 65))
+    const values = (n: number) =>
+      stream(def, slice, msg(i(66), [0], u(n), new Array<number>(n).fill(0)))
+    // 10 elements + 10 values of 3 fields + 3 field definitions = 43.
+    assert.equal((gobDecode(values(10), { maxElements: 43 }) as unknown[]).length, 10)
+    rejects(values(10), /too many elements/, { maxElements: 42 })
+  })
+
+  // DOS-03: worst cases of each shape at about 1 KB, 10 KB and 100 KB; the steps per input
+  // byte must not grow with the input (the wide structs are capped by the budget instead).
+  const families: [string, (size: number) => Uint8Array][] = [
+    [
+      'a slice of ints',
+      (n) => stream(msg(sliceDef(65, INT)), msg(i(65), [0], u(n), new Array<number>(n).fill(2))),
+    ],
+    [
+      'a map of one-letter strings',
+      (n) => {
+        const count = Math.floor(n / 4)
+        const entries = Array.from({ length: count }, () => [...str('k'), 2]).flat()
+        return stream(msg(mapDef(65, STRING, INT)), msg(i(65), [0], u(count), entries))
+      },
+    ],
+    [
+      'interface values named by a long type name',
+      (n) => {
+        // type M map[int]M, each (empty) value named "map[int]map[int]…" in 500 bytes.
+        const name = 'map[int]'.repeat(61) + 'map[int]int'
+        const count = Math.floor(n / (name.length + 8))
+        const one = [...str(name), ...i(65), 2, 0, 0]
+        const recursive = [...i(-65), 4, 1, 2, ...i(65), 0, 1, ...i(INT), 1, ...i(65), 0, 0]
+        return stream(
+          msg(sliceDef(66, INTERFACE)),
+          msg(recursive),
+          msg(i(66), [0], u(count), new Array<number[]>(count).fill(one).flat()),
+        )
+      },
+    ],
+    ['wide structs', wideStructs],
+  ]
+  for (const [what, build] of families) {
+    it(`${what}: steps grow linearly with the input`, () => {
+      const perByte = [1_000, 10_000, 100_000].map((size) => {
+        const bytes = build(size)
+        return assertBoundedWork(bytes).steps / bytes.length
+      })
+      const [small = 0, medium = 0, large = 0] = perByte
+      assert.ok(medium <= 1.25 * small && large <= 1.25 * medium, `per byte ${perByte.join(', ')}`)
+    })
+  }
 })

@@ -16,6 +16,8 @@ import {
   gobSerializer,
   type GoField,
 } from '../src/gob.ts'
+import { i, mapDef, msg, str, stream } from './support/gob-build.ts'
+import { decodedSlot } from './support/gob-typed.ts'
 import { fromHex, hex, loadGobVectors } from './support/gob-vectors.ts'
 
 const vectors = loadGobVectors()
@@ -259,6 +261,119 @@ describe('gob: encoding from explicit Go types', () => {
   it('serializes through gobSerializer', () => {
     const values = new Map<unknown, unknown>([['n', 1]])
     assert.deepStrictEqual(gobSerializer.deserialize(gobSerializer.serialize(values)), values)
+  })
+})
+
+describe('gob: Go types per value', () => {
+  const goType = (values: Map<unknown, unknown>, key: unknown) =>
+    decodedSlot(values, key, values.get(key)).go
+
+  it('gives each Go number type its own range check and rounding, whatever came first', () => {
+    // One wire id per family (int, uint, float) but one Go type per kind: an int8 seen first
+    // must not range-check a later int, nor a float32 round a later float64.
+    const values = new Map<string, unknown>([
+      ['level', new GoInt(3, 'int8')],
+      ['visits', 1000],
+      ['small', new GoUint(7, 'uint8')],
+      ['count', new GoUint(70_000)],
+      ['ratio', new GoFloat(0.5, 'float32')],
+      ['share', 0.1],
+      ['huge', 1e300],
+    ])
+    const decoded = gobDecodeSessionValues(gobEncodeSessionValues(values))
+    assert.deepStrictEqual(
+      [...decoded.keys()].map((key) => [key, goType(decoded, key), decoded.get(key)]),
+      [
+        ['level', 'int8', 3],
+        ['visits', 'int', 1000],
+        ['small', 'uint8', 7],
+        ['count', 'uint', 70_000],
+        ['ratio', 'float32', 0.5],
+        ['share', 'float64', 0.1],
+        ['huge', 'float64', 1e300],
+      ],
+    )
+    // The other order: a float64 first, then a float32 that fits, then one that cannot.
+    const floats = (last: number) =>
+      new Map<string, unknown>([
+        ['a', 1e300],
+        ['b', new GoFloat(0.1, 'float32')],
+        ['c', new GoFloat(last, 'float32')],
+      ])
+    const back = gobDecodeSessionValues(gobEncodeSessionValues(floats(3.4e38)))
+    assert.deepStrictEqual([...back.values()], [1e300, Math.fround(0.1), Math.fround(3.4e38)])
+    assert.throws(() => gobEncodeSessionValues(floats(1e39)), /value out of range for float32/)
+    assert.deepStrictEqual(
+      gobDecode(gobEncode(new GoFloat(Number.POSITIVE_INFINITY, 'float32'))),
+      Number.POSITIVE_INFINITY,
+    )
+  })
+
+  it('keeps a leading U+FEFF in every decoded string (keys, values, type names)', () => {
+    // Hand-built: map[interface {}]interface {}{"\ufeffkey": "\ufeff"}, as Go writes it.
+    const iface = (text: string) => {
+      const value = [0, ...str(text)]
+      return [...str('string'), ...i(6), value.length, ...value]
+    }
+    const bytes = stream(
+      msg(mapDef(65, 8, 8)),
+      msg(i(65), [0], [1], iface('\ufeffkey'), iface('\ufeff')),
+    )
+    const decoded = gobDecodeSessionValues(bytes)
+    assert.deepStrictEqual([...decoded], [['\ufeffkey', '\ufeff']])
+    assert.equal(hex(gobEncodeSessionValues(decoded)), hex(bytes))
+    const struct = new GoStruct('\ufeffmain.T', [{ name: '\ufeffF', type: 'string' }], {
+      '\ufeffF': '\ufeff\ufeffx',
+    })
+    const values = gobDecodeSessionValues(gobEncodeSessionValues(new Map([['s', struct]])))
+    assert.deepStrictEqual(values.get('s'), { '\ufeffF': '\ufeff\ufeffx' })
+    assert.equal(goType(values, 's'), '\ufeffmain.T')
+  })
+
+  it('keeps session value keys of any Go type: bool, ints beyond 2^53, sized ints', () => {
+    const values = new Map<unknown, unknown>([
+      [true, 'bool key'],
+      [2n ** 60n, 'int key beyond 2^53'],
+      [new GoUint(2n ** 64n - 1n, 'uint64'), 'uint64 key'],
+      [new GoInt(-3, 'int16'), 'int16 key'],
+      ['s', 1],
+    ])
+    const bytes = gobEncodeSessionValues(values)
+    const decoded = gobDecodeSessionValues(bytes)
+    assert.deepStrictEqual([...decoded.keys()], [true, 2n ** 60n, 2n ** 64n - 1n, -3, 's'])
+    const keyType = (key: unknown) => decodedSlot(decoded, key, key, true).go
+    assert.deepStrictEqual([...decoded.keys()].map(keyType), [
+      'bool',
+      'int',
+      'uint64',
+      'int16',
+      'string',
+    ])
+    assert.equal(hex(gobEncodeSessionValues(decoded)), hex(bytes))
+  })
+
+  it('a remembered type is reused only while the value fits it all the way down', () => {
+    const w = vectors.find((v) => v.note === 'slices and maps' && !v.encrypted)!
+    const values = gobDecodeSessionValues(w.payload)
+    // []string in Go; numbers do not fit, so the default mapping applies instead of a failure.
+    values.set('roles', [1, 2])
+    ;(values.get('ids') as unknown[]).push('three')
+    const back = gobDecodeSessionValues(gobEncodeSessionValues(values))
+    assert.deepStrictEqual(back.get('roles'), [1, 2])
+    assert.equal(goType(back, 'roles'), '[]interface {}')
+    assert.deepStrictEqual(back.get('ids'), [1, 2, 3, 'three'])
+    assert.equal(goType(back, 'ids'), '[]interface {}')
+    values.set('roles', ['root'])
+    assert.equal(
+      goType(gobDecodeSessionValues(gobEncodeSessionValues(values)), 'roles'),
+      '[]string',
+    )
+  })
+
+  it('refuses struct values with keys that are not fields (they would be dropped)', () => {
+    const user = new GoStruct('main.User', USER_FIELDS, { ID: 1, Email: 'ada@example.com' })
+    assert.throws(() => gobEncode(user), /main\.User has no field "Email"/)
+    assert.throws(() => gobEncode(user), isEncodeError)
   })
 })
 

@@ -5,8 +5,22 @@ import assert from 'node:assert/strict'
 import { Buffer } from 'node:buffer'
 import { describe, it } from 'node:test'
 
-import { GoInt, GoStruct, GoTyped, gobEncode, GobTypeIds, gobSerializer } from '../src/gob.ts'
-import { InvalidCookieError, SessionConfigError, type Session } from '../src/index.ts'
+import {
+  GoFloat,
+  GoInt,
+  GoStruct,
+  GoTyped,
+  GoUint,
+  gobEncode,
+  GobTypeIds,
+  gobSerializer,
+} from '../src/gob.ts'
+import {
+  InvalidCookieError,
+  SessionConfigError,
+  SessionValueError,
+  type Session,
+} from '../src/index.ts'
 import {
   codecsFromPairs,
   createSecureCookie,
@@ -19,6 +33,7 @@ import {
   type GorillaCookieStoreOptions,
 } from '../src/stores/gorilla-cookie.ts'
 import { cookieAttributes, cookieValue, expectCookie } from './support/cookies.ts'
+import { decodedSlot } from './support/gob-typed.ts'
 import {
   AES256_KEY,
   fixedIv,
@@ -472,11 +487,22 @@ describe('gorilla store keeps Go types across a TypeScript write', () => {
     const gob = inner(cookieValue(expectCookie(await store.save(session))))
     assert.match(gob, /int64/)
     assert.match(gob, /uint/)
-    const s2 = await storeFor(w, 'node').get(NAME, `${NAME}=${w.encoded}`)
+    const wStore = storeFor(w, 'node')
+    const s2 = await wStore.get(NAME, `${NAME}=${w.encoded}`)
+    // A key Go wrote keeps its Go type while the new value fits it ([]string stays []string);
+    // another shape is refused at set(), and GoTyped says which Go type to use instead.
     s2.set('roles', ['root'])
-    const gob2 = inner(cookieValue(expectCookie(await storeFor(w, 'node').save(s2))))
-    // A replaced array gets the default mapping (gob only reuses a remembered container type
-    // for the decoded object itself); GoTyped says which Go type to use instead.
+    assert.ok(
+      inner(cookieValue(expectCookie(await wStore.save(s2)))).includes('roles\u0008[]string'),
+    )
+    assert.throws(
+      () => {
+        s2.set('roles', ['root', 1])
+      },
+      { code: 'ERR_SESSION_VALUE_INVALID', key: 'roles' },
+    )
+    s2.set('roles', new GoTyped({ slice: 'interface' }, ['root', 1]))
+    const gob2 = inner(cookieValue(expectCookie(await wStore.save(s2))))
     assert.ok(gob2.includes('roles\u000e[]interface {}'))
   })
 
@@ -527,5 +553,179 @@ describe('gorilla store keeps Go types across a TypeScript write', () => {
       },
       { code: 'ERR_SESSION_VALUE_INVALID' },
     )
+  })
+})
+
+describe('gorilla store: Go types in mixed Go and TypeScript sessions', () => {
+  const clock = () => TS * 1000
+  const store = createGorillaCookieStore({ keyPairs: [HASH_KEY], now: clock, crypto: 'node' })
+  // Stands in for the Go service: gob is byte-exact with Go's encoder (see the vectors above).
+  const goPeer = createSecureCookie({
+    hashKey: HASH_KEY,
+    serializer: gorillaSessionSerializer,
+    now: clock,
+    crypto: 'node',
+  })
+  const goRead = async (header: string | undefined) =>
+    (await goPeer.decode(NAME, cookieValue(expectCookie(header)))) as Map<unknown, unknown>
+  const typeOf = (values: Map<unknown, unknown>, key: unknown) =>
+    decodedSlot(values, key, values.get(key)).go
+
+  it('an int8 set first does not range-check a later int (one Go type per number kind)', async () => {
+    const session = store.new(NAME)
+    session.set('level', new GoInt(3, 'int8'))
+    session.set('visits', 1000)
+    session.set('ratio', new GoFloat(0.25, 'float32'))
+    session.set('share', 0.1)
+    const values = await goRead(await store.save(session))
+    assert.deepStrictEqual(
+      ['level', 'visits', 'ratio', 'share'].map((key) => [typeOf(values, key), values.get(key)]),
+      [
+        ['int8', 3],
+        ['int', 1000],
+        ['float32', 0.25],
+        ['float64', 0.1],
+      ],
+    )
+  })
+
+  for (const order of [
+    ['level', 'visits'],
+    ['visits', 'level'],
+  ]) {
+    it(`Go wrote {level: int16, visits: int} (${order.join(' first, ')}): Node increments visits`, async () => {
+      const written = new Map<string, unknown>([
+        ['level', new GoInt(2, 'int16')],
+        ['visits', 41],
+      ])
+      const cookie = await goPeer.encode(NAME, new Map(order.map((key) => [key, written.get(key)])))
+      const session = await store.get(NAME, `${NAME}=${cookie}`)
+      // Beyond int16: with one entry per wire family, an int16 seen first range-checked it.
+      assert.equal(session.increment('visits', 100_000), 100_041)
+      const values = await goRead(await store.save(session))
+      assert.deepStrictEqual(
+        ['level', 'visits'].map((key) => [typeOf(values, key), values.get(key)]),
+        [
+          ['int16', 2],
+          ['int', 100_041],
+        ],
+      )
+    })
+  }
+
+  it('a session key with a leading U+FEFF keeps it', async () => {
+    const cookie = await goPeer.encode(NAME, new Map([['\ufeffkey', '\ufeffvalue']]))
+    const session = await store.get(NAME, `${NAME}=${cookie}`)
+    assert.deepStrictEqual(session.keys(), ['\ufeffkey'])
+    assert.equal(session.get('\ufeffkey'), '\ufeffvalue')
+    session.set('\ufeffother', '\ufeff')
+    const values = await goRead(await store.save(session))
+    assert.deepStrictEqual(
+      [...values],
+      [
+        ['\ufeffkey', '\ufeffvalue'],
+        ['\ufeffother', '\ufeff'],
+      ],
+    )
+  })
+
+  it('flashes Go wrote and Node did not read keep the Go types of their elements', async () => {
+    const flash = [
+      new GoInt(5, 'int64'),
+      new GoUint(2n ** 64n - 1n, 'uint64'),
+      new GoInt(-1, 'int8'),
+    ]
+    const cookie = await goPeer.encode(
+      NAME,
+      new Map<string, unknown>([
+        ['_flash', flash],
+        ['user', 'ada'],
+      ]),
+    )
+    const session = await store.get(NAME, `${NAME}=${cookie}`)
+    session.set('user', 'grace')
+    const header = await store.save(session)
+    const values = await goRead(header)
+    assert.deepStrictEqual(decodedSlot(values, '_flash', values.get('_flash')), {
+      go: '[]interface {}',
+      value: [
+        { go: 'int64', value: 5 },
+        { go: 'uint64', value: 2n ** 64n - 1n },
+        { go: 'int8', value: -1 },
+      ],
+    })
+    // A flash Node adds is appended; Go's elements keep their types.
+    const next = await store.get(NAME, `${NAME}=${cookieValue(expectCookie(header))}`)
+    next.addFlash(7)
+    const appended = await goRead(await store.save(next))
+    assert.deepStrictEqual(
+      (decodedSlot(appended, '_flash', appended.get('_flash')).value as { go: string }[]).map(
+        (slot) => slot.go,
+      ),
+      ['int64', 'uint64', 'int8', 'int'],
+    )
+  })
+
+  it('a bool key and an int key beyond 2^53 do not make the session malformed', async () => {
+    const cookie = await goPeer.encode(
+      NAME,
+      new Map<unknown, unknown>([
+        [true, 'bool key'],
+        [2n ** 60n, 'big int key'],
+        [new GoUint(7, 'uint8'), 'uint8 key'],
+        [1.5, 'float key'],
+        ['user', 'ada'],
+      ]),
+    )
+    const session = await store.get(NAME, `${NAME}=${cookie}`)
+    assert.equal(session.loadError, undefined)
+    // Int keys show as their decimal text; keys of other Go types are kept but not shown.
+    assert.deepStrictEqual(session.keys(), [String(2n ** 60n), '7', 'user'])
+    assert.equal(session.get(String(2n ** 60n)), 'big int key')
+    session.set('7', 'changed')
+    const values = await goRead(await store.save(session))
+    assert.deepStrictEqual(
+      [...values],
+      [
+        [true, 'bool key'],
+        [2n ** 60n, 'big int key'],
+        [7, 'changed'],
+        [1.5, 'float key'],
+        ['user', 'ada'],
+      ],
+    )
+    const keyTypes = [...values.keys()].map((key) => decodedSlot(values, key, key, true).go)
+    assert.deepStrictEqual(keyTypes, ['bool', 'int', 'uint8', 'float64', 'string'])
+  })
+
+  it('values the next save could not write are refused at set(), naming the key', () => {
+    const session = store.new(NAME)
+    const refused: [string, unknown][] = [
+      ['big', 2n ** 63n],
+      ['tiny', new GoInt(128, 'int8')],
+      ['neg', new GoUint(-1)],
+      ['far', new GoFloat(1e39, 'float32')],
+      ['names', new GoTyped({ slice: 'string' }, ['a', 1])],
+      ['user', new GoStruct('main.User', [{ name: 'ID', type: 'int' }], { ID: 1, Email: 'x' })],
+    ]
+    for (const [key, value] of refused) {
+      assert.throws(
+        () => {
+          session.set(key, value)
+        },
+        (error: unknown) =>
+          error instanceof SessionValueError &&
+          error.key === key &&
+          error.message.includes(`"${key}"`),
+        key,
+      )
+      assert.equal(session.has(key), false)
+    }
+    // The same checks for flashes; within range, all of them are fine.
+    assert.throws(() => {
+      session.addFlash(2n ** 63n)
+    }, SessionValueError)
+    session.set('big', new GoUint(2n ** 63n, 'uint64'))
+    session.addFlash(new GoInt(-(2n ** 63n), 'int64'))
   })
 })

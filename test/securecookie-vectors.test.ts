@@ -260,6 +260,46 @@ describe('go-seeds.md §4.3', () => {
             assert.equal(await codec.decode('n', cookie), 'x')
           }
         })
+        it('zero-padded timestamps of any length parse like strconv.ParseInt', async () => {
+          const detailed = createSecureCookie({ ...base, maxAge: 0, maxLength: 0 })
+          const zeros = '0'.repeat(40)
+          const accepted: [string, number][] = [
+            [`${zeros}${TS}`, TS],
+            [`+${zeros}${TS}`, TS],
+            [`-${zeros}1`, -1],
+            [`${zeros}0`, 0],
+            ['-0', 0],
+            ['0'.repeat(5000) + String(TS), TS],
+          ]
+          for (const [ts, expected] of accepted) {
+            const cookie = craftCookie({ name: 'n', ts, inner: innerOf('"x"\n') })
+            const out = await detailed.decodeWithTimestamp('n', cookie)
+            assert.equal(out.value, 'x', ts.slice(0, 60))
+            assert.equal(out.timestamp, expected, ts.slice(0, 60))
+          }
+          // int64 bounds still apply after the zeros; a sign needs digits after it.
+          const int64Min = await detailed.decodeWithTimestamp(
+            'n',
+            craftCookie({ name: 'n', ts: `-${zeros}9223372036854775808`, inner: innerOf('"x"\n') }),
+          )
+          assert.equal(int64Min.value, 'x')
+          for (const ts of [
+            `${zeros}9223372036854775808`,
+            `-${zeros}9223372036854775809`,
+            `${zeros}10000000000000000000`,
+            '+',
+            '-',
+            '+-1',
+            `${zeros}x`,
+          ]) {
+            const cookie = craftCookie({ name: 'n', ts, inner: innerOf('"x"\n') })
+            await decodeError(
+              () => detailed.decode('n', cookie),
+              'decode',
+              'securecookie: invalid timestamp',
+            )
+          }
+        })
         it('ts "abc", "", " 1", "1_700", "1e9" and out-of-int64 → invalid timestamp', async () => {
           for (const ts of [
             'abc',

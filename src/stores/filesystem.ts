@@ -936,7 +936,8 @@ async function forEachLimit<T>(items: readonly T[], body: (item: T) => Promise<v
 // ---------------------------------------------------------------------------------------
 // The record format
 
-const decoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a record is exactly what was written; a leading U+FEFF makes it not JSON.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Parses and checks a record file; undefined when anything is off (STO-10, STO-13). */
 function decode(bytes: Uint8Array, hash: string): SessionRecord | undefined {

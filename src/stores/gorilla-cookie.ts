@@ -29,8 +29,9 @@ import { gobDecodeSessionValues, gobEncodeSessionValues } from '../gob.ts'
 import { then, type Awaitable } from '../lib/awaitable.ts'
 // Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
 // re-encoded map, so a round trip keeps the types Go code type-asserts.
-import { freezeGoValue } from '../lib/gob/freeze.ts'
-import { setSlotHint, slotHint } from '../lib/gob/provenance.ts'
+import { checkGoValue, freezeGoValue } from '../lib/gob/freeze.ts'
+import { appendWithHints, setSlotHint, slotHint, type TypeHint } from '../lib/gob/provenance.ts'
+import { isIntKind, isUintKind } from '../lib/gob/spec.ts'
 import { freezeJsonCopy } from '../lib/json-value.ts'
 import {
   DEFAULT_SECURECOOKIE_MAX_LENGTH,
@@ -54,7 +55,7 @@ import {
   sessionState,
   type SessionData,
 } from '../session.ts'
-import type { SessionState } from '../session.ts'
+import type { CopyValue, SessionState } from '../session.ts'
 import type { CookieHeader, SessionStore } from '../store.ts'
 
 export interface GorillaCookieStoreOptions {
@@ -135,7 +136,10 @@ interface GorillaMeta {
   order: unknown[]
   /** Session key → the original non-string Go key (an int key 42 shows as "42"). */
   goKeys: Map<string, unknown>
-  /** Entries with no session key of their own (an int key colliding with a string key). */
+  /**
+   * Entries with no session key of their own, written back unchanged: keys of other Go types
+   * (bool, float, nil, structs) and an int key colliding with a string key.
+   */
   hidden: Map<unknown, unknown>
   /** The decoded Values map (holder of the gob type hints). */
   source: Map<unknown, unknown> | undefined
@@ -149,7 +153,7 @@ const DAY = 86_400
  */
 export const gorillaSessionSerializer: GoSerializer = Object.freeze({
   serialize(value: unknown): Uint8Array {
-    return gobEncodeSessionValues(value as ReadonlyMap<string | number, unknown>)
+    return gobEncodeSessionValues(value as ReadonlyMap<unknown, unknown>)
   },
   deserialize(bytes: Uint8Array): unknown {
     return gobDecodeSessionValues(bytes)
@@ -172,10 +176,7 @@ export function createGorillaCookieStore<
   Flash extends object = SessionData,
 >(options: GorillaCookieStoreOptions): GorillaCookieStore<Data, Flash> {
   // With gob, values may carry Go types (wrappers, []byte, bigint); JSON takes JSON values.
-  const copyValue =
-    options.serializer === undefined || options.serializer === gorillaSessionSerializer
-      ? freezeGoValue
-      : freezeJsonCopy
+  const isGob = options.serializer === undefined || options.serializer === gorillaSessionSerializer
   const hasPairs = options.keyPairs !== undefined
   const hasCodecs = options.codecs !== undefined
   if (hasPairs === hasCodecs) {
@@ -246,16 +247,28 @@ export function createGorillaCookieStore<
     return meta
   }
 
+  // A value is refused at set() when the next save could not write it; with gob, a key Go
+  // wrote also keeps Go's type (see checkGoValue).
+  function copierFor(meta: GorillaMeta): CopyValue {
+    if (!isGob) return freezeJsonCopy
+    return (key, value, role) => {
+      const copy = freezeGoValue(key, value)
+      checkGoValue(key, copy, role === 'value' ? heldTypeOf(meta, key) : undefined)
+      return copy
+    }
+  }
+
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
     cookieOptions.forName(name)
+    const meta = newMeta(present)
     const session = new Session<Data, Flash>({
       name,
       isNew: true,
       createdAt: now(),
       loadError,
-      copyValue,
+      copyValue: copierFor(meta),
     })
-    metas.set(session, newMeta(present))
+    metas.set(session, meta)
     return session
   }
 
@@ -277,7 +290,7 @@ export function createGorillaCookieStore<
         else sessionValues.push([key, value])
         continue
       }
-      const text = typeof key === 'number' || typeof key === 'bigint' ? String(key) : undefined
+      const text = intKeyText(key, meta.source && slotHint(meta.source, key)?.key)
       if (text === undefined || stringKeys.has(text) || meta.goKeys.has(text)) {
         meta.hidden.set(key, value)
       } else {
@@ -287,7 +300,7 @@ export function createGorillaCookieStore<
     }
     const session = new Session<Data, Flash>({
       name,
-      copyValue,
+      copyValue: copierFor(meta),
       isNew: false,
       createdAt: now(),
       values: sessionValues,
@@ -368,12 +381,20 @@ export function createGorillaCookieStore<
       if (flashes === undefined && !hasValue) return
       done.add(key)
       const value = state.values.get(key)
-      if (flashes === undefined) put(meta.goKeys.get(key) ?? key, value)
-      else
-        put(
-          key,
-          hasValue && Array.isArray(value) ? [...(value as unknown[]), ...flashes] : [...flashes],
-        )
+      if (flashes === undefined) {
+        put(meta.goKeys.get(key) ?? key, value)
+        return
+      }
+      // Go's AddFlash appends to the []interface{} under the key. Elements keep their Go types:
+      // the value's own, and those of the Go list that unread flashes were loaded from.
+      const joined: unknown[] = []
+      if (hasValue && Array.isArray(value)) appendWithHints(joined, value as unknown[], value)
+      appendWithHints(
+        joined,
+        flashes,
+        !hasValue && flashKeys.has(key) ? source?.get(key) : undefined,
+      )
+      put(key, joined)
     }
     for (const key of meta.order) {
       if (meta.hidden.has(key)) {
@@ -428,6 +449,22 @@ export function createGorillaCookieStore<
       return save(session)
     },
   })
+}
+
+// The Go type a key was decoded with (what a TypeScript value set there must fit).
+function heldTypeOf(meta: GorillaMeta, key: string): TypeHint | undefined {
+  const goKey = meta.goKeys.get(key) ?? key
+  return meta.source?.has(goKey) === true ? slotHint(meta.source, goKey)?.value : undefined
+}
+
+// An int key (any Go int or uint kind, beyond 2^53 as a bigint) shows as its decimal text;
+// other keys (a float, a bool, nil) have no session key.
+function intKeyText(key: unknown, hint: TypeHint | undefined): string | undefined {
+  const isInt = typeof key === 'bigint' || (typeof key === 'number' && Number.isSafeInteger(key))
+  if (!isInt || (hint !== undefined && !isIntKind(hint.spec) && !isUintKind(hint.spec))) {
+    return undefined
+  }
+  return String(key)
 }
 
 // The entries of a decoded gorilla Values map (gob: a Map; JSON: a plain object).

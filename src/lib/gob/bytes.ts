@@ -4,7 +4,9 @@
 import { GobError } from '../../errors.ts'
 
 const utf8Encoder = new TextEncoder()
-const utf8Decoder = new TextDecoder()
+// ignoreBOM: a leading U+FEFF is part of a Go string ("\ufeffkey"), not a byte order mark.
+// Not fatal: invalid UTF-8 becomes U+FFFD, which a JavaScript string cannot avoid.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 const TWO_64 = 1n << 64n
 
 export function decodeError(message: string): never {
@@ -13,6 +15,11 @@ export function decodeError(message: string): never {
 
 export function encodeError(message: string): never {
   throw new GobError('ERR_GOB_ENCODE', `gob: ${message}`)
+}
+
+/** UTF-8 to a string, keeping a leading U+FEFF and replacing invalid bytes with U+FFFD. */
+export function utf8Decode(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes)
 }
 
 /** A growable byte buffer; also the unit gob frames as a message (length prefix + contents). */
@@ -166,7 +173,7 @@ export class GobReader {
   }
 
   string(): string {
-    return utf8Decoder.decode(this.lengthPrefixed())
+    return utf8Decode(this.lengthPrefixed())
   }
 }
 

@@ -1,8 +1,12 @@
 // A gob stream decoder driven only by the type definitions in the stream (no Go registry here),
 // bounded for hostile input: every length is checked against the bytes left before anything is
 // built, element counts and nesting are capped, and type definitions are limited in number.
+// Work is linear in the input plus the element budget: the only output not paid for by input
+// bytes is the zero-filled fields of struct values, and every struct value pays its field count
+// into the same budget as slice and map elements.
 import { GobError } from '../../errors.ts'
-import { decodeError, GobReader, toNumeric } from './bytes.ts'
+import { defineValue } from '../json-value.ts'
+import { decodeError, GobReader, toNumeric, utf8Decode } from './bytes.ts'
 import { setContainerType, setSlotHint, type TypeHint } from './provenance.ts'
 import { FIRST_USER_ID, ID, MAX_NAME } from './spec.ts'
 import { typeFromName } from './type-names.ts'
@@ -37,15 +41,23 @@ interface Decoded {
   readonly hint?: TypeHint | undefined
 }
 
+/** The work one decode did, kept up to date even when it throws (tests check it stays linear). */
+export interface DecodeMeter {
+  /** Values built, elements and fields visited, type definition and type name bytes read. */
+  steps: number
+  /** What was charged against `maxElements`. */
+  elements: number
+}
+
 /** Decodes one top-level value, as gorilla's GobEncoder.Deserialize (one Decoder.Decode) does. */
-export function decodeStream(bytes: Uint8Array, limits?: GobLimits): Decoded {
+export function decodeStream(bytes: Uint8Array, limits?: GobLimits, meter?: DecodeMeter): Decoded {
   if (!(bytes instanceof Uint8Array)) {
     throw new GobError('ERR_GOB_DECODE', 'gob: input must be a Uint8Array')
   }
   const resolved = resolveLimits(limits)
   if (bytes.length > resolved.maxBytes) decodeError('input exceeds maxBytes')
   try {
-    const decoder = new Decoder(bytes, resolved)
+    const decoder = new Decoder(bytes, resolved, meter ?? { steps: 0, elements: 0 })
     const id = decoder.typeSequence(false)
     return { value: decoder.value(id), hint: decoder.hintFor(id, undefined) }
   } catch (error) {
@@ -60,19 +72,21 @@ export class Decoder {
   private readonly r: GobReader
   private readonly types = new Map<number, Wire>()
   private readonly specs = new WireSpecs(this.types)
-  private elements = 0
   private depth = 0
   private readonly limits: Limits
+  private readonly meter: DecodeMeter
 
-  constructor(bytes: Uint8Array, limits: Limits) {
+  constructor(bytes: Uint8Array, limits: Limits, meter: DecodeMeter) {
     this.r = new GobReader(bytes)
     this.limits = limits
+    this.meter = meter
   }
 
   /** Type definitions up to the next value's type id (Go's decodeTypeSequence). */
   typeSequence(isInterface: boolean): number {
     const r = this.r
     for (;;) {
+      this.meter.steps++
       if (r.remainingInMessage === 0) this.nextMessage()
       const id = readTypeId(r)
       if (id >= 0) return id
@@ -98,17 +112,20 @@ export class Decoder {
     if (id < FIRST_USER_ID) decodeError('type definition for a reserved id')
     if (this.types.has(id)) decodeError('duplicate type definition')
     if (this.types.size >= this.limits.maxTypes) decodeError('too many type definitions')
+    const start = this.r.pos
     this.types.set(
       id,
       readWire(this.r, (n) => {
         this.charge(n)
       }),
     )
+    // Reading a definition is a walk over its bytes.
+    this.meter.steps += this.r.pos - start
   }
 
   private charge(n: number): void {
-    this.elements += n
-    if (this.elements > this.limits.maxElements) decodeError('too many elements')
+    this.meter.elements += n
+    if (this.meter.elements > this.limits.maxElements) decodeError('too many elements')
   }
 
   private count(): number {
@@ -133,6 +150,7 @@ export class Decoder {
 
   private decode(id: number): unknown {
     const r = this.r
+    this.meter.steps++
     switch (id) {
       case ID.bool:
         return r.uintBig() !== 0n
@@ -178,6 +196,7 @@ export class Decoder {
     if (len >= 0 && n !== len) decodeError('array length mismatch')
     const out: unknown[] = []
     for (let i = 0; i < n; i++) {
+      this.meter.steps++
       const { value, hint } = this.slot(elem)
       if (hint) setSlotHint(out, i, { value: hint })
       out.push(value)
@@ -191,6 +210,7 @@ export class Decoder {
     const n = this.count()
     const out = keyId === ID.string ? {} : new Map<unknown, unknown>()
     for (let i = 0; i < n; i++) {
+      this.meter.steps++
       const key = this.slot(keyId)
       const value = this.slot(elemId)
       if (out instanceof Map) out.set(key.value, value.value)
@@ -205,11 +225,15 @@ export class Decoder {
 
   private struct(id: number, wire: Extract<Wire, { kind: 'struct' }>): object {
     this.enter()
+    // Every field of every value is built, sent or not: a type defined once with many fields
+    // must not make each one-byte value cost that many steps for free.
+    this.charge(wire.fields.length)
     const r = this.r
     const present = new Map<number, unknown>()
     const out = {}
     let field = -1
     while (r.remainingInMessage > 0) {
+      this.meter.steps++
       const delta = r.uint()
       if (delta === 0) break
       if (delta >= wire.fields.length - field) decodeError('field number out of range')
@@ -222,6 +246,7 @@ export class Decoder {
     }
     // Absent fields were Go zero values, which gob does not send.
     wire.fields.forEach((f, i) => {
+      this.meter.steps++
       defineData(out, f.name, present.has(i) ? present.get(i) : this.zero(f.id))
     })
     this.depth--
@@ -254,8 +279,10 @@ export class Decoder {
     if (length > r.remainingInMessage) decodeError('type name exceeds message')
     if (length === 0) return { value: null }
     if (length > MAX_NAME) decodeError('type name too long')
-    const name = new TextDecoder().decode(r.data.subarray(r.pos, r.pos + length))
+    const name = utf8Decode(r.data.subarray(r.pos, r.pos + length))
     r.pos += length
+    // The name is decoded here and parsed once more by hintFor, both linear in its length.
+    this.meter.steps += 2 * length
     this.enter()
     const id = this.typeSequence(true)
     r.uint() // the value's byte count; Go ignores it too (nested definitions make it partial)
@@ -289,11 +316,6 @@ export class Decoder {
 }
 
 /** Own data property even for "__proto__": never a prototype change. */
-export function defineData(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
+function defineData(target: object, key: string, value: unknown): void {
+  defineValue(target as Record<string, unknown>, key, value)
 }

@@ -4,7 +4,7 @@
 // skipped, map entries in the order given.
 import { GobError } from '../../errors.ts'
 import { encodeError, GobWriter } from './bytes.ts'
-import { concrete, describe, isPlainObject, unwrap } from './infer.ts'
+import { concrete, describe, inFloat32Range, isPlainObject, unwrap } from './infer.ts'
 import { slotHint, type TypeHint } from './provenance.ts'
 import { FIRST_USER_ID, inIntRange, isIntKind, isUintKind, MAX_NAME } from './spec.ts'
 import { GobTypeIds, wireOf, type TypeEntry } from './type-ids.ts'
@@ -122,6 +122,9 @@ class Encoder {
       this.bytes(b, value)
     } else if (spec === 'float64' || spec === 'float32') {
       if (typeof value !== 'number') mismatch(spec, value)
+      // Rounding would make it ±Infinity: a changed value, so refused like an int out of range.
+      if (spec === 'float32' && !inFloat32Range(value))
+        encodeError('value out of range for float32')
       b.float(spec === 'float32' ? Math.fround(value) : value)
     } else if (isIntKind(spec) || isUintKind(spec)) {
       const v = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value
@@ -168,6 +171,12 @@ class Encoder {
     const value = unwrap(raw)
     if (!isPlainObject(value)) return mismatch('struct', value)
     const spec = entry.spec as Extract<GoTypeSpec, { struct: string }>
+    // A key that is no field would be dropped without a trace.
+    const names = new Set(spec.fields.map((f) => f.name))
+    const stray = Object.keys(value).find((name) => !names.has(name))
+    if (stray !== undefined) {
+      encodeError(`${spec.struct.slice(0, 100)} has no field ${JSON.stringify(stray.slice(0, 64))}`)
+    }
     let last = -1
     spec.fields.forEach((field, i) => {
       const item = Object.hasOwn(value, field.name) ? value[field.name] : undefined

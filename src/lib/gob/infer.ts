@@ -2,8 +2,16 @@
 // else the type it was decoded with (if the value still fits it), else the default mapping.
 import { encodeError } from './bytes.ts'
 import { containerType, type TypeHint } from './provenance.ts'
-import { inIntRange, isIntKind, isUintKind, registeredName } from './spec.ts'
-import { GoFloat, GoInt, GoStruct, GoTyped, GoUint, type GoTypeSpec } from './values.ts'
+import { inIntRange, registeredName } from './spec.ts'
+import {
+  GoFloat,
+  GoInt,
+  GoStruct,
+  GoTyped,
+  GoUint,
+  type GoField,
+  type GoTypeSpec,
+} from './values.ts'
 
 export interface Concrete {
   readonly spec: GoTypeSpec
@@ -81,28 +89,79 @@ export function describe(value: unknown): string {
   return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object'
 }
 
-/** A shallow check: does `value` have the shape of Go type `spec`? */
-export function fits(spec: GoTypeSpec, value: unknown): boolean {
-  if (typeof spec === 'string') {
-    if (spec === 'bool') return typeof value === 'boolean'
-    if (spec === 'string') return typeof value === 'string'
-    if (spec === 'bytes') return value instanceof Uint8Array
-    if (spec === 'float64' || spec === 'float32') return typeof value === 'number'
-    if (isIntKind(spec) || isUintKind(spec)) {
+/**
+ * Does `value` have the shape of Go type `spec` all the way down (every element of a `[]string`
+ * a string, every integer in range, no struct keys that are not fields)? Only then may a
+ * remembered type be reused: a shallow check would pick `[]string` for `[1, 2]` and fail later.
+ */
+export function fits(spec: GoTypeSpec, value: unknown, depth = 0): boolean {
+  if (depth > MAX_FIT_DEPTH) return false
+  if (typeof spec === 'string') return fitsBasic(spec, value)
+  if ('slice' in spec) return Array.isArray(value) && everyFits(spec.slice, value, depth)
+  if ('array' in spec) {
+    return Array.isArray(value) && value.length === spec.len && everyFits(spec.array, value, depth)
+  }
+  if ('map' in spec) return fitsMap(spec.map[0], spec.map[1], value, depth)
+  if ('struct' in spec) return fitsStruct(spec.fields, value, depth)
+  return value instanceof Uint8Array
+}
+
+const MAX_FIT_DEPTH = 1000
+
+function fitsBasic(spec: GoTypeSpec & string, value: unknown): boolean {
+  switch (spec) {
+    case 'interface':
+      return true
+    case 'bool':
+      return typeof value === 'boolean'
+    case 'string':
+      return typeof value === 'string'
+    case 'bytes':
+      return value instanceof Uint8Array
+    case 'float64':
+      return typeof value === 'number'
+    case 'float32':
+      return typeof value === 'number' && inFloat32Range(value)
+    default:
       if (typeof value === 'number' && Number.isSafeInteger(value)) {
         return inIntRange(spec, BigInt(value))
       }
       return typeof value === 'bigint' && inIntRange(spec, value)
-    }
-    return false
   }
-  if ('slice' in spec) return Array.isArray(value)
-  if ('array' in spec) return Array.isArray(value) && value.length === spec.len
-  if ('map' in spec)
-    return (
-      value instanceof Map ||
-      ((spec.map[0] === 'string' || spec.map[0] === 'interface') && isPlainObject(value))
-    )
-  if ('struct' in spec) return isPlainObject(value)
-  return value instanceof Uint8Array
+}
+
+/** float32 holds every float64 but the finite ones that round to ±Infinity. */
+export function inFloat32Range(value: number): boolean {
+  return !Number.isFinite(value) || Number.isFinite(Math.fround(value))
+}
+
+/** A slot of concrete type `spec` inside a container: wrappers there only carry the value. */
+function fitsSlot(spec: GoTypeSpec, item: unknown, depth: number): boolean {
+  return spec === 'interface' || fits(spec, unwrap(item), depth + 1)
+}
+
+function everyFits(spec: GoTypeSpec, items: readonly unknown[], depth: number): boolean {
+  return items.every((item) => fitsSlot(spec, item, depth))
+}
+
+function fitsMap(key: GoTypeSpec, elem: GoTypeSpec, value: unknown, depth: number): boolean {
+  if (value instanceof Map) {
+    for (const [k, item] of value as Map<unknown, unknown>) {
+      if (!fitsSlot(key, k, depth) || !fitsSlot(elem, item, depth)) return false
+    }
+    return true
+  }
+  if (!isPlainObject(value) || (key !== 'string' && key !== 'interface')) return false
+  return everyFits(elem, Object.values(value), depth)
+}
+
+function fitsStruct(fields: readonly GoField[], value: unknown, depth: number): boolean {
+  if (!isPlainObject(value)) return false
+  const names = new Set(fields.map((f) => f.name))
+  if (Object.keys(value).some((name) => !names.has(name))) return false
+  // A missing or nil field is Go's zero value, which is never sent.
+  return fields.every((f) => {
+    const item = Object.hasOwn(value, f.name) ? value[f.name] : undefined
+    return item === undefined || item === null || fitsSlot(f.type, item, depth)
+  })
 }

@@ -38,3 +38,18 @@ export function setSlotHint(container: object, slot: unknown, hint: SlotHint): v
 export function slotHint(container: object, slot: unknown): SlotHint | undefined {
   return slotHints.get(container)?.get(slot)
 }
+
+/**
+ * Appends `items` to `out` with the interface-slot hints of `from` (the decoded list the items
+ * came from) wherever `from` still holds the same item at the same index, so a copied or
+ * concatenated list keeps `int64(5)` an int64.
+ */
+export function appendWithHints(out: unknown[], items: readonly unknown[], from: unknown): void {
+  const source = Array.isArray(from) ? (from as readonly unknown[]) : undefined
+  items.forEach((item, i) => {
+    const hint =
+      source !== undefined && Object.is(source[i], item) ? slotHint(source, i) : undefined
+    if (hint !== undefined) setSlotHint(out, out.length, hint)
+    out.push(item)
+  })
+}

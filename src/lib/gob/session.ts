@@ -13,11 +13,14 @@ export function gobDecode(bytes: Uint8Array, limits?: GobLimits): unknown {
 
 export { encodeStream as gobEncode }
 
-/** Decodes gorilla's `session.Values` (map[interface{}]interface{} with string and int keys). */
+/**
+ * Decodes gorilla's `session.Values` (map[interface{}]interface{}). Keys are kept whatever Go
+ * type they have (a string, an int as a number or bigint, a bool, ...), in stream order.
+ */
 export function gobDecodeSessionValues(
   bytes: Uint8Array,
   limits?: GobLimits,
-): Map<string | number, unknown> {
+): Map<unknown, unknown> {
   const { value, hint } = decodeStream(bytes, limits)
   const spec = hint?.spec
   const isAnyMap =
@@ -26,17 +29,12 @@ export function gobDecodeSessionValues(
     spec.map[0] === 'interface' &&
     spec.map[1] === 'interface'
   if (!isAnyMap || !(value instanceof Map)) decodeError('not a map[interface {}]interface {}')
-  for (const key of (value as Map<unknown, unknown>).keys()) {
-    if (typeof key !== 'string' && typeof key !== 'number') {
-      decodeError('session value key is neither a string nor an int')
-    }
-  }
-  return value as Map<string | number, unknown>
+  return value as Map<unknown, unknown>
 }
 
 /** Encodes values the way gorilla encodes `session.Values`; entries keep their given order. */
 export function gobEncodeSessionValues(
-  values: ReadonlyMap<string | number, unknown> | Readonly<Record<string, unknown>>,
+  values: ReadonlyMap<unknown, unknown> | Readonly<Record<string, unknown>>,
 ): Uint8Array {
   return encodeStream(values, { topLevel: SESSION_VALUES_SPEC })
 }

@@ -25,7 +25,9 @@ export class GobTypeIds {
   readonly #types = new Map<string, TypeEntry>()
   readonly #keys = new WeakMap<object, string>()
   readonly #interned = new Map<string, number>()
-  readonly #builtins = new Map<number, TypeEntry>()
+  // Keyed by Go type, not by wire id: int8 and int share id 2 on the wire, but range checks
+  // and float32 rounding belong to the Go type of each value.
+  readonly #builtins = new Map<GoTypeSpec, TypeEntry>()
 
   /** The entry for `spec`, defining it (and its parts) on first use like Go's getTypeInfo. */
   entry(spec: GoTypeSpec): TypeEntry {
@@ -41,10 +43,10 @@ export class GobTypeIds {
     if (depth > MAX_SPEC_DEPTH) encodeError('type nested too deeply')
     const builtin = builtinId(spec)
     if (builtin !== undefined) {
-      let entry = this.#builtins.get(builtin)
+      let entry = this.#builtins.get(spec)
       if (!entry) {
         entry = { id: builtin, spec, name: '', children: [] }
-        this.#builtins.set(builtin, entry)
+        this.#builtins.set(spec, entry)
       }
       return entry
     }

@@ -25,6 +25,16 @@ export function typeFromName(
   return spec && cursor.pos === name.length ? spec : null
 }
 
+// Sticky, so matching at the cursor never copies the rest of the name (a name of nested map
+// types would otherwise cost its length once per level).
+const ARRAY_LENGTH = /\d{1,10}\]/y
+const TOKEN = /[^[\] ]+/y
+
+function match(c: Cursor, pattern: RegExp): string | undefined {
+  pattern.lastIndex = c.pos
+  return pattern.exec(c.text)?.[0]
+}
+
 function eat(c: Cursor, token: string): boolean {
   if (!c.text.startsWith(token, c.pos)) return false
   c.pos += token.length
@@ -40,9 +50,11 @@ function parse(c: Cursor, id: number, wireOf: WireOf, specOf: SpecOf): GoTypeSpe
     return elem && { slice: elem }
   }
   if (eat(c, '[')) {
-    const digits = /^\d+\]/.exec(c.text.slice(c.pos, c.pos + 12))
-    if (!digits || wire?.kind !== 'array' || Number.parseInt(digits[0]) !== wire.len) return null
-    c.pos += digits[0].length
+    const digits = match(c, ARRAY_LENGTH)
+    if (digits === undefined || wire?.kind !== 'array' || Number.parseInt(digits) !== wire.len) {
+      return null
+    }
+    c.pos += digits.length
     const elem = parse(c, wire.elem, wireOf, specOf)
     return elem && { array: elem, len: wire.len }
   }
@@ -54,7 +66,7 @@ function parse(c: Cursor, id: number, wireOf: WireOf, specOf: SpecOf): GoTypeSpe
     return elem && { map: [key, elem] }
   }
   if (eat(c, 'interface {}')) return id === ID.interface ? 'interface' : null
-  const token = /^[^[\] ]+/.exec(c.text.slice(c.pos))?.[0]
+  const token = match(c, TOKEN)
   if (token === undefined) return null
   c.pos += token.length
   if (token === 'bool') return id === ID.bool ? token : null

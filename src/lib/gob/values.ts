@@ -56,7 +56,10 @@ export class GoUint {
   }
 }
 
-/** An explicit Go float (needed for integral floats such as `2.0`, which would encode as `int`). */
+/**
+ * An explicit Go float (needed for integral floats such as `2.0`, which would encode as `int`).
+ * A `float32` is rounded to float32 when encoded; a finite value beyond its range is refused.
+ */
 export class GoFloat {
   readonly value: number
   readonly kind: GoFloatKind
@@ -101,7 +104,11 @@ export interface GobLimits {
   maxBytes?: number
   /** Deepest nesting of slices, maps, structs and interfaces (default 32). */
   maxDepth?: number
-  /** Total slice, array and map elements across the stream (default 100 000). */
+  /**
+   * Total slice, array and map elements, struct field definitions and fields of decoded struct
+   * values (sent or zero-filled) across the stream (default 100 000). Decoding work is linear
+   * in the input plus this budget.
+   */
   maxElements?: number
   /** Type definitions in one stream (default 256). */
   maxTypes?: number

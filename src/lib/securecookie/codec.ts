@@ -124,12 +124,18 @@ function latin1(bytes: Uint8Array): string {
   return out
 }
 
-// Go's strconv.ParseInt(s, 10, 64): optional sign, ASCII digits, int64 range.
+// Go's strconv.ParseInt(s, 10, 64): an optional sign, then one or more ASCII digits (any number
+// of leading zeros), in int64 range. No length cap: Go has none, and the digits are MACed.
 function parseTimestamp(bytes: Uint8Array): bigint | undefined {
-  if (bytes.length === 0 || bytes.length > 21) return undefined
   const text = latin1(bytes)
   if (!DECIMAL.test(text)) return undefined
-  const value = BigInt(text)
+  const negative = text.startsWith('-')
+  let start = negative || text.startsWith('+') ? 1 : 0
+  while (start < text.length - 1 && text[start] === '0') start++
+  // More than 19 significant digits is beyond int64 whatever they are.
+  if (text.length - start > 19) return undefined
+  const magnitude = BigInt(text.slice(start))
+  const value = negative ? -magnitude : magnitude
   return value < INT64_MIN || value > INT64_MAX ? undefined : value
 }
 
