@@ -124,7 +124,11 @@ describe('createKeyRing (KEY-04, CRY-17)', () => {
       Buffer.from(bytes).toString('base64url'),
     ]
     const codecs = forms.map((secret) =>
-      createTokenCodec({ keys: createKeyRing([{ id: 'k', secret }]), crypto: 'node' }),
+      createTokenCodec({
+        keys: createKeyRing([{ id: 'k', secret }]),
+        purpose: 'test',
+        crypto: 'node',
+      }),
     )
     const token = await codecs[0]!.seal('sid', 'payload', { expiresAt: Date.now() + 60_000 })
     for (const codec of codecs) {
@@ -138,9 +142,10 @@ describe('createKeyRing (KEY-04, CRY-17)', () => {
     const original = Uint8Array.from(secret)
     const ring = createKeyRing([{ id: 'k', secret }])
     secret.fill(0)
-    const sealer = createTokenCodec({ keys: ring, crypto: 'node' })
+    const sealer = createTokenCodec({ keys: ring, purpose: 'test', crypto: 'node' })
     const opener = createTokenCodec({
       keys: createKeyRing([{ id: 'k', secret: original }]),
+      purpose: 'test',
       crypto: 'node',
     })
     const token = await sealer.seal('sid', 'x', { expiresAt: Date.now() + 60_000 })
