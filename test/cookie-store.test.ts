@@ -14,6 +14,7 @@ import {
 import { b64uDecode, b64uEncode, latin1 } from './support/bytes.ts'
 import { T0 } from './support/clock.ts'
 import { cookieAttributes, cookiePair, cookieValue, expectCookie } from './support/cookies.ts'
+import { checkLoadedFlashesAreImmutable } from './support/immutability.ts'
 import { harness, TEST_RING, type Harness } from './support/jar.ts'
 import { KEY_A, KEY_B } from './support/keys.ts'
 
@@ -649,5 +650,11 @@ describe('cookie store: configuration', () => {
         JSON.stringify(cookie),
       )
     }
+  })
+})
+
+describe('cookie store: loaded values are immutable', () => {
+  it('flashes read from a cookie are frozen, and a change attempt never reaches the next save', async () => {
+    await checkLoadedFlashesAreImmutable(harness().store, 'sid')
   })
 })

@@ -2,7 +2,7 @@
 // slices, bigints for 64-bit integers and Maps for map[interface{}]interface{}. They are
 // copied and frozen like JSON values in native stores, so the stored copy cannot change.
 
-import { freezeCopy, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
+import { freezeCopy, freezeMap, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
 import { GoFloat, GoInt, GoStruct, GoTyped, GoUint } from './values.ts'
 
 const GO_RULES: FreezeRules = {
@@ -32,7 +32,7 @@ const GO_RULES: FreezeRules = {
     if (value instanceof Map) {
       const map = new Map<unknown, unknown>()
       for (const [k, item] of value) map.set(k, copy.item(item, String(k)))
-      return map
+      return freezeMap(map)
     }
     return NOT_SPECIAL
   },
