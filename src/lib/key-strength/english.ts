@@ -6,7 +6,7 @@
  * word, column 26: the word ends). Counted over the English prose of the README files of this
  * project's dependencies (358,000 words), with add-one-half smoothing.
  */
-export const LETTER_PAIRS =
+export const LETTER_PAIRS: string =
   'yURSvfV0VjcNTK_WzNPMXYiiXrOPkegIwooQPtLisQl_RVaLwv4P_SNsapN02MTvTSl0Jo0TeLSuw_d6S' +
   'RglTJrgpOpuYgnRq7aUiWlp3d-FUfSPZXdlftyXWPmYcMNTnZeVc4GOxetRV__LzuZppJ4_RiQQ___S_I' +
   'XqruJlXQP3_WZVXr_TUeSxx_jtFMu3pEy-2O-xjfmOr0VgUc-3-i7MWYRUUSV6vwfQTINZtYMMxZ_Z_cZ' +
@@ -21,7 +21,7 @@ export const LETTER_PAIRS =
  * Common English words, most frequent first, and words people put in secrets (password,
  * secret, session, production, months, days, ...). A word of rank r has weight 1 / (r + 20).
  */
-export const COMMON_WORDS =
+export const COMMON_WORDS: string =
   'the of and to a in is it you that he was for on are with as i his they be at one have this ' +
   'from or had by not word but what some we can out other were all there when up use your how ' +
   'said an each she which do their time if will way about many then them write would like so ' +
