@@ -63,12 +63,12 @@ function check(condition, message) {
 const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
 const codecs = {
   node: {
-    sealed: createTokenCodec({ keys, format: 'sealed', crypto: 'node' }),
-    signed: createTokenCodec({ keys, format: 'signed', crypto: 'node' }),
+    sealed: createTokenCodec({ keys, purpose: 'session', format: 'sealed', crypto: 'node' }),
+    signed: createTokenCodec({ keys, purpose: 'session', format: 'signed', crypto: 'node' }),
   },
   web: {
-    sealed: createTokenCodec({ keys, format: 'sealed', crypto: 'web' }),
-    signed: createTokenCodec({ keys, format: 'signed', crypto: 'web' }),
+    sealed: createTokenCodec({ keys, purpose: 'session', format: 'sealed', crypto: 'web' }),
+    signed: createTokenCodec({ keys, purpose: 'session', format: 'signed', crypto: 'web' }),
   },
 }
 const stores = {

@@ -41,11 +41,12 @@ export interface TokenCodecOptions {
   /** @default 'sealed' */
   readonly format?: TokenFormat
   /**
-   * What the tokens are for. Subkeys are derived per purpose, so a token made for one purpose
-   * (say `'csrf'`) never opens as another (`'session'`). 1-64 characters of `A-Z a-z 0-9 . _ : -`.
-   * @default 'session'
+   * What the tokens are for: required, 1-64 characters of `A-Z a-z 0-9 . _ : -`. Subkeys are
+   * derived per purpose, so a token made for one purpose (say `'csrf'`) never opens as
+   * another. The stores use `'session'` (cookie store) and `'session-id'` (server store): a
+   * codec of your own should name its own purpose, or its tokens open as session cookies.
    */
-  readonly purpose?: string
+  readonly purpose: string
   /** @default 'auto' (node:crypto where available, Web Crypto elsewhere) */
   readonly crypto?: CryptoChoice
   /**
@@ -100,18 +101,26 @@ const CONTEXT_CACHE_LIMIT = 64
  * Creates a token codec. Keys are derived (HKDF-SHA256, one subkey per key, format and
  * purpose) and imported once, on first use.
  *
- * @throws {SessionConfigError} for an unknown format, a bad purpose or tolerance, or a
- * `'node'` backend requested on a runtime without node:crypto.
+ * @throws {SessionConfigError} for an unknown format, a missing or bad purpose, a bad
+ * tolerance, or a `'node'` backend requested on a runtime without node:crypto.
  */
 export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   const format = options.format ?? 'sealed'
   if (!(TOKEN_FORMATS as readonly string[]).includes(format)) {
     throw new SessionConfigError(`Unknown token format "${format}"`)
   }
-  const purpose = options.purpose ?? 'session'
-  if (!PURPOSE_PATTERN.test(purpose)) {
+  // No default: the only sensible one would be a store's, which would let a general-purpose
+  // token open as a session cookie of the same name.
+  const givenPurpose: unknown = options.purpose
+  if (givenPurpose === undefined) {
+    throw new SessionConfigError(
+      "createTokenCodec needs a purpose (say 'csrf' or 'magic-link'): tokens of one purpose never open as another",
+    )
+  }
+  if (typeof givenPurpose !== 'string' || !PURPOSE_PATTERN.test(givenPurpose)) {
     throw new SessionConfigError('A purpose is 1-64 characters of A-Z a-z 0-9 . _ : -')
   }
+  const purpose = givenPurpose
   const tolerance = options.clockTolerance ?? 60
   if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
     throw new SessionConfigError('clockTolerance must be between 0 and 300 seconds')

@@ -17,7 +17,13 @@ import {
   SessionValueTypeError,
   type InvalidCookieError,
 } from './errors.ts'
-import { deepFreeze, defineValue, freezeJsonCopy, jsonTypeOf } from './lib/json-value.ts'
+import {
+  deepFreeze,
+  defineValue,
+  freezeJsonCopy,
+  holdsBytes,
+  jsonTypeOf,
+} from './lib/json-value.ts'
 
 /** The shape constraint for session data and flash types. */
 export type SessionData = Record<string, unknown>
@@ -465,7 +471,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   peekFlash<K extends SessionKey<Flash>>(key: K): Flash[K] | undefined {
     const state = this.#live()
     const pending = state.flash.get(key) ?? state.flashRead.get(key)
-    return pending?.at(-1) as Flash[K] | undefined
+    return this.#exposedFlash(key, pending?.slice(-1) ?? [])[0] as Flash[K] | undefined
   }
 
   /** Whether a flash exists under `key`, or under any key when none is given. */
@@ -623,7 +629,22 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       deepFreeze(value)
       state.frozen.add(key)
     }
-    return value
+    return this.#exposed(key, value)
+  }
+
+  // What a read hands out: the stored value, frozen. Byte arrays (gob []byte) cannot be
+  // frozen, so a value holding one is handed out as a copy, which the caller may change
+  // without changing what the next save writes.
+  #exposed(key: string, value: unknown, role: 'value' | 'flash' = 'value'): unknown {
+    const copy = this.#state.copyValue
+    // JSON values never hold bytes: no walk on the common path.
+    return copy !== freezeJsonCopy && holdsBytes(value) ? copy(key, value, role) : value
+  }
+
+  // Flash values come from the store as they were parsed; they are frozen when first read,
+  // like values.
+  #exposedFlash(key: string, list: readonly unknown[]): unknown[] {
+    return list.map((value) => this.#exposed(key, deepFreeze(value), 'flash'))
   }
 
   #typed<T>(key: string, fallback: T | undefined, expected: string, is: (v: unknown) => v is T): T {
@@ -648,6 +669,6 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       state.changedFlash.add(key)
       changed(state)
     }
-    return [...read]
+    return this.#exposedFlash(key, read)
   }
 }

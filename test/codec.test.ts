@@ -58,7 +58,13 @@ const RING_A: KeyRing = createKeyRing([{ id: 'k1', secret: KEY_A }])
 describeEachBackend('token codec', (backend: BackendName) => {
   function setup(options: Partial<TokenCodecOptions> = {}) {
     const clock = manualClock()
-    const codec = createTokenCodec({ keys: RING_A, crypto: backend, now: clock.now, ...options })
+    const codec = createTokenCodec({
+      keys: RING_A,
+      purpose: 'session',
+      crypto: backend,
+      now: clock.now,
+      ...options,
+    })
     return { clock, codec }
   }
 
@@ -610,7 +616,7 @@ describe('token codec configuration', () => {
     ]
     for (const options of bad) {
       assert.throws(
-        () => createTokenCodec({ keys: RING_A, ...options }),
+        () => createTokenCodec({ keys: RING_A, purpose: 'test', ...options }),
         isConfigError,
         JSON.stringify(options),
       )
@@ -619,18 +625,44 @@ describe('token codec configuration', () => {
     createTokenCodec({ keys: RING_A, clockTolerance: 300, purpose: 'x'.repeat(64) })
   })
 
+  it("requires a purpose: there is no default that could be a store's", () => {
+    for (const purpose of [undefined, null, 42]) {
+      const options = { keys: RING_A, purpose } as unknown as TokenCodecOptions
+      assert.throws(
+        () => createTokenCodec(options),
+        (error: unknown) => isConfigError(error) && (error as Error).message.includes('purpose'),
+        String(purpose),
+      )
+    }
+  })
+
   it("'auto' picks node:crypto on Node", () => {
-    assert.equal(createTokenCodec({ keys: RING_A }).backend, 'node')
-    assert.equal(createTokenCodec({ keys: RING_A, crypto: 'auto' }).backend, 'node')
-    assert.equal(createTokenCodec({ keys: RING_A, crypto: 'web' }).backend, 'web')
+    assert.equal(createTokenCodec({ keys: RING_A, purpose: 'test' }).backend, 'node')
+    assert.equal(
+      createTokenCodec({ keys: RING_A, purpose: 'test', crypto: 'auto' }).backend,
+      'node',
+    )
+    assert.equal(createTokenCodec({ keys: RING_A, purpose: 'test', crypto: 'web' }).backend, 'web')
   })
 })
 
 describe('token codec across backends (CRY-16)', () => {
   it('a token sealed by node:crypto opens with Web Crypto and vice versa', async () => {
     for (const format of FORMATS) {
-      const node = createTokenCodec({ keys: RING_A, format, crypto: 'node', now: () => T0 })
-      const web = createTokenCodec({ keys: RING_A, format, crypto: 'web', now: () => T0 })
+      const node = createTokenCodec({
+        keys: RING_A,
+        purpose: 'test',
+        format,
+        crypto: 'node',
+        now: () => T0,
+      })
+      const web = createTokenCodec({
+        keys: RING_A,
+        purpose: 'test',
+        format,
+        crypto: 'web',
+        now: () => T0,
+      })
       await fc.assert(
         fc.asyncProperty(
           fc.uint8Array({ maxLength: 300 }),

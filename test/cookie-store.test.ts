@@ -14,6 +14,7 @@ import {
 import { b64uDecode, b64uEncode, latin1 } from './support/bytes.ts'
 import { T0 } from './support/clock.ts'
 import { cookieAttributes, cookiePair, cookieValue, expectCookie } from './support/cookies.ts'
+import { checkLoadedFlashesAreImmutable } from './support/immutability.ts'
 import { harness, TEST_RING, type Harness } from './support/jar.ts'
 import { KEY_A, KEY_B } from './support/keys.ts'
 
@@ -382,7 +383,7 @@ describe('cookie store: rejected cookies', () => {
     }
     // Sealed with the right key, name and purpose, but not a session payload: a clean
     // 'malformed', never a JSON error.
-    const codec = createTokenCodec({ keys: TEST_RING, now: h.clock.now })
+    const codec = createTokenCodec({ keys: TEST_RING, purpose: 'session', now: h.clock.now })
     const payloads = [
       'not json',
       '',
@@ -426,6 +427,25 @@ describe('cookie store: rejected cookies', () => {
     assert.equal(asB.loadError?.reason, 'tampered')
     const admin = harness({ purpose: 'admin' })
     assert.equal((await admin.store.get('a', `a=${value}`)).loadError?.reason, 'tampered')
+  })
+
+  it('a token from a general-purpose codec never opens as a session of the same name and keys', async () => {
+    const h = watched()
+    const payload = JSON.stringify({ v: { user: 'admin' }, c: T0 })
+    const seal = (purpose: string) =>
+      createTokenCodec({ keys: TEST_RING, purpose, now: h.clock.now }).seal('sid', payload, {
+        expiresAt: T0 + 60_000,
+      })
+    // Without a purpose there is no codec at all, rather than one sharing the store's.
+    assert.throws(
+      () =>
+        createTokenCodec({ keys: TEST_RING } as unknown as Parameters<typeof createTokenCodec>[0]),
+      isCode('ERR_SESSION_CONFIG'),
+    )
+    await expectRejected(h, `sid=${await seal('magic-link')}`, 'tampered')
+    // The same payload under the store's own purpose is a session: the purpose alone decides.
+    const opened = await h.store.get('sid', `sid=${await seal('session')}`)
+    assert.equal(opened.get('user'), 'admin')
   })
 
   it('duplicate cookie names: every candidate is tried and one that verifies wins', async () => {
@@ -631,5 +651,11 @@ describe('cookie store: configuration', () => {
         JSON.stringify(cookie),
       )
     }
+  })
+})
+
+describe('cookie store: loaded values are immutable', () => {
+  it('flashes read from a cookie are frozen, and a change attempt never reaches the next save', async () => {
+    await checkLoadedFlashesAreImmutable(harness().store, 'sid')
   })
 })

@@ -35,6 +35,11 @@ import {
 import { cookieAttributes, cookieValue, expectCookie } from './support/cookies.ts'
 import { decodedSlot } from './support/gob-typed.ts'
 import {
+  assertImmutable,
+  browserFor,
+  checkLoadedFlashesAreImmutable,
+} from './support/immutability.ts'
+import {
   AES256_KEY,
   fixedIv,
   GOB_VECTORS,
@@ -727,5 +732,44 @@ describe('gorilla store: Go types in mixed Go and TypeScript sessions', () => {
     }, SessionValueError)
     session.set('big', new GoUint(2n ** 63n, 'uint64'))
     session.addFlash(new GoInt(-(2n ** 63n), 'int64'))
+  })
+})
+
+describe('gorilla store: loaded values are immutable', () => {
+  const store = () =>
+    createGorillaCookieStore({
+      keyPairs: [HASH_KEY],
+      flashKeys: ['_flash', 'level', 'bytes'],
+      now: () => TS * 1000,
+      crypto: 'node',
+    })
+
+  it('flashes read from a cookie are frozen, and a change attempt never reaches the next save', async () => {
+    await checkLoadedFlashesAreImmutable(store(), NAME)
+  })
+
+  it('a Go map or []byte, as a value or a flash, never changes through what a read returned', async () => {
+    const browser = browserFor(store(), NAME)
+    const first = browser.fresh()
+    first.set('prefs', new Map<unknown, unknown>([[1, 'one']]))
+    first.set('raw', Uint8Array.of(1, 2, 3))
+    first.addFlash(new Map<unknown, unknown>([[2, 'two']]))
+    first.addFlash(Uint8Array.of(4, 5), 'bytes')
+    // Set in this request: the stored copies are as immutable as loaded ones.
+    assertImmutable(first.get('prefs'), 'prefs')
+    ;(first.get('raw') as Uint8Array).fill(9)
+    const second = await browser.next(first)
+    assertImmutable(second.get('prefs'), 'prefs')
+    assertImmutable(second.peekFlash('_flash'), 'peekFlash()')
+    ;(second.get('raw') as Uint8Array).fill(9)
+    ;(second.peekFlash('bytes') as Uint8Array).fill(9)
+    assert.deepEqual(second.get('raw'), Uint8Array.of(1, 2, 3))
+    second.set('touched', true)
+    const third = await browser.next(second)
+    assert.deepEqual(third.get('prefs'), new Map([[1, 'one']]))
+    assert.deepEqual(third.get('raw'), Uint8Array.of(1, 2, 3))
+    ;(third.flashes('bytes')[0] as Uint8Array).fill(9)
+    assert.deepEqual(third.flashes('bytes'), [Uint8Array.of(4, 5)])
+    assert.deepEqual(third.flashes(), [new Map([[2, 'two']])])
   })
 })

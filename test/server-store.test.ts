@@ -23,6 +23,7 @@ import {
   switchable,
   total,
 } from './support/server-drivers.ts'
+import { checkLoadedFlashesAreImmutable } from './support/immutability.ts'
 
 const keys = createKeyRing([{ id: 'k1', secret: generateKey() }])
 
@@ -616,5 +617,11 @@ describe('deadline queue (one timer for all pending driver calls)', () => {
       ),
       /sync/,
     )
+  })
+})
+
+describe('loaded values are immutable', () => {
+  it('flashes read from the store are frozen, and a change attempt never reaches the next save', async () => {
+    await checkLoadedFlashesAreImmutable(makeStore().store, 'sid')
   })
 })

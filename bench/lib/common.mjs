@@ -45,7 +45,7 @@ export const PAYLOADS = Object.freeze({ small: SMALL, large: LARGE })
 
 /** Fixed 32-byte keys, so runs are comparable; base64url for sessionkit. */
 export const KEY_BYTES = Buffer.from(
-  '6c1d8f2a9b3e47c05a1f6e8d2c9b7a4f3e2d1c0b9a8f7e6d5c4b3a2918f7e6d5',
+  '8736876b143ab1155a490cc6698fc3a6235a377fdf1df0cd73127f1ad6a8d58b',
   'hex',
 )
 export const KEY_B64URL = KEY_BYTES.toString('base64url')

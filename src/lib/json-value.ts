@@ -113,21 +113,64 @@ export function freezeCopy(rules: FreezeRules, key: string, value: unknown): unk
 }
 
 /**
- * Freezes a value that came out of `JSON.parse` in place. Such values belong to the session
- * alone, so freezing them on first access is as safe as copying and much cheaper.
+ * Freezes a stored value in place (what `JSON.parse` or the gob decoder made: it belongs to
+ * the session alone, so freezing it on first access is as safe as copying and much cheaper).
+ * A Map is frozen with {@link freezeMap}. Byte arrays (Go `[]byte`) cannot be frozen and are
+ * left as they are: {@link holdsBytes} tells a reader to hand out a copy instead.
  */
 export function deepFreeze(value: unknown): unknown {
-  // Byte arrays (Go []byte from gob) cannot be frozen; they are left as they are.
   if (
     typeof value === 'object' &&
     value !== null &&
     !ArrayBuffer.isView(value) &&
     !Object.isFrozen(value)
   ) {
-    Object.freeze(value)
+    if (value instanceof Map) {
+      freezeMap(value)
+      for (const [key, item] of value as Map<unknown, unknown>) {
+        deepFreeze(key)
+        deepFreeze(item)
+      }
+    } else {
+      Object.freeze(value)
+    }
     for (const item of Object.values(value)) deepFreeze(item)
   }
   return value
+}
+
+function refuseChange(): never {
+  throw new TypeError('Cannot change a session value: set a new one instead')
+}
+
+/**
+ * Freezes a Map: `Object.freeze` alone leaves `set`, `delete` and `clear` working, so they
+ * are shadowed by methods that throw, like an assignment to a frozen object does.
+ */
+export function freezeMap<M extends Map<unknown, unknown>>(map: M): M {
+  for (const name of ['set', 'delete', 'clear']) {
+    Object.defineProperty(map, name, { value: refuseChange, enumerable: false })
+  }
+  return Object.freeze(map)
+}
+
+// Whether a stored value holds a byte array, by object, so repeated reads walk it once.
+const bytesInside = new WeakMap<object, boolean>()
+
+/** True when `value` holds a typed array anywhere (only gob values do). */
+export function holdsBytes(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (ArrayBuffer.isView(value)) return true
+  let known = bytesInside.get(value)
+  if (known === undefined) {
+    const parts: unknown[] = Object.values(value)
+    if (value instanceof Map) {
+      for (const [key, item] of value as Map<unknown, unknown>) parts.push(key, item)
+    }
+    known = parts.some(holdsBytes)
+    bytesInside.set(value, known)
+  }
+  return known
 }
 
 // `record[name] = x` with name "__proto__" would replace the prototype instead of adding a key.

@@ -132,7 +132,7 @@ export function createCookieStore<
   const codec = createTokenCodec({
     keys: options.keys,
     format: options.format ?? 'sealed',
-    ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
+    purpose: options.purpose ?? 'session',
     ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
     ...(options.clockTolerance === undefined ? {} : { clockTolerance: options.clockTolerance }),
     maxTokenLength: maxLength,

@@ -4,7 +4,7 @@
 // checked against what the next save will encode, so a bad value fails at set(), by its key.
 
 import { GobError, SessionValueError } from '../../errors.ts'
-import { freezeCopy, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
+import { freezeCopy, freezeMap, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
 import { encodeStream } from './encode.ts'
 import { fits, SESSION_VALUES_SPEC } from './infer.ts'
 import { setSlotHint, type TypeHint } from './provenance.ts'
@@ -38,7 +38,7 @@ const GO_RULES: FreezeRules = {
     if (value instanceof Map) {
       const map = new Map<unknown, unknown>()
       for (const [k, item] of value) map.set(k, copy.item(item, String(k)))
-      return map
+      return freezeMap(map)
     }
     return NOT_SPECIAL
   },
