@@ -83,8 +83,11 @@ export interface SessionState {
   /** Cookie attributes for this response only. */
   cookie: Omit<SessionCookieOverrides, 'maxAge'>
   loadError: InvalidCookieError | undefined
-  /** A new id was asked for; the old one is retired after `grace` seconds (0 = now). */
-  regenerate: { readonly grace: number } | undefined
+  /**
+   * A new id was asked for; the old one is retired after `grace` seconds (0 = now).
+   * `newLifetime`: the absolute lifetime restarts (a login), instead of carrying over.
+   */
+  regenerate: { readonly grace: number; readonly newLifetime: boolean } | undefined
   /** The user this session belongs to, for per-user listing and log-out-everywhere. */
   userKey: string | undefined
   /** Short labels shown in session lists (say a user-agent description). */
@@ -447,9 +450,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
    * Issues a new session id at the next save, keeping the data (call it after every login or
    * privilege change: session fixation). The old id stops working immediately, or after
    * `grace` seconds so requests already in flight with it still find their session.
-   * Cookie sessions have no id: for them it restarts the absolute lifetime.
+   *
+   * The absolute deadline carries over, so rotating the id periodically never extends a
+   * session. `newLifetime: true` starts a new absolute lifetime: use it at a login, where the
+   * user has just proved who they are. Cookie sessions have no id: for them only
+   * `newLifetime` has an effect.
    */
-  regenerate(options: { readonly grace?: number } = {}): void {
+  regenerate(options: { readonly grace?: number; readonly newLifetime?: boolean } = {}): void {
     const state = this.#live()
     const grace = options.grace ?? 0
     if (!Number.isSafeInteger(grace) || grace < 0 || grace > 300) {
@@ -459,7 +466,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
         String(grace),
       )
     }
-    state.regenerate = { grace }
+    const newLifetime = options.newLifetime ?? false
+    if (typeof newLifetime !== 'boolean') {
+      throw new SessionValueTypeError('newLifetime', 'a boolean', jsonTypeOf(newLifetime))
+    }
+    // A login's new lifetime survives a later regenerate() in the same request (a periodic
+    // rotation in a middleware, say).
+    state.regenerate = { grace, newLifetime: newLifetime || state.regenerate?.newLifetime === true }
     state.dirty = true
   }
 
