@@ -1882,6 +1882,25 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
     })
 
+    test('within the grace window, a request with the old cookie cannot bring back a session logged out with the new one', async (h) => {
+      for (const [label, change] of lateChanges) {
+        const ended = await racer(h)
+        const old = ended.jar.copy()
+        await visit(h.store, ended.jar, (s) => {
+          s.regenerate({ grace: 30 })
+        })
+        const late = new SessionRegistry(old.header())
+        const session = await late.get(h.store, NAME)
+        same(session.get('user'), 'u1', `${label}: loaded through the old id`)
+        change(session)
+        await visit(h.store, ended.jar, (s) => {
+          s.destroy()
+        })
+        const since = h.probe.created.length
+        await staysEnded(h, { ...ended, jar: old }, since, await late.save(), label)
+      }
+    })
+
     test('within the grace window, destroyById of the old id ends the new session too', async (h) => {
       const { jar, id } = await racer(h)
       const { session } = await visit(h.store, jar, (s) => {

@@ -8,7 +8,12 @@ import { inspect } from 'node:util'
 
 import { createTokenCodec } from '../src/codec.ts'
 import { createKeyRing, generateKey } from '../src/keyring.ts'
-import { SessionSaveError, SessionStoreError, type InvalidCookieError } from '../src/errors.ts'
+import {
+  HeadersSentError,
+  SessionSaveError,
+  SessionStoreError,
+  type InvalidCookieError,
+} from '../src/errors.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
@@ -475,12 +480,43 @@ describe('node:http adapter end to end', () => {
     )
   })
 
+  // Slow requests: the handler loads the session, says so, and waits to be let go.
+  const slow = { loaded: deferred(), go: deferred() }
+
   async function serve(store: ReturnType<typeof makeStore>['store'], errors: unknown[]) {
     const server = http.createServer(
       withSessions(
         async (req, res, sessions) => {
           const session = await sessions.get(store, 'sid')
+          if (req.url?.startsWith('/slow/') === true) {
+            const { loaded, go } = slow
+            loaded.resolve()
+            await go.promise
+          }
           switch (req.url) {
+            case '/slow/rotate':
+              session.set('rotated', true)
+              session.regenerate()
+              break
+            case '/slow/rotate-grace':
+              session.regenerate({ grace: 30 })
+              break
+            case '/slow/login':
+              session.set('user', 'mallory-or-alice')
+              session.setUser('alice', { device: 'slow' })
+              session.regenerate({ newLifetime: true })
+              break
+            case '/slow/visit':
+              session.increment('visits')
+              break
+            case '/late/regenerate':
+              res.write('streaming ')
+              session.regenerate()
+              break
+            case '/late/destroy':
+              res.write('streaming ')
+              session.destroy()
+              break
             case '/visit':
               session.increment('visits')
               break
@@ -542,6 +578,83 @@ describe('node:http adapter end to end', () => {
     const logout = await get('/logout', login.cookie)
     assert.match(logout.setCookies[0] ?? '', /Max-Age=0/)
     assert.equal((await get('/me', login.cookie)).body, '"anonymous"')
+    assert.deepEqual(errors, [])
+  })
+
+  // CON-02 over HTTP: a request that was in flight while the user logged out, in another tab
+  // or everywhere, must not sign them back in when it finishes.
+  for (const route of ['/slow/rotate', '/slow/rotate-grace', '/slow/login', '/slow/visit']) {
+    for (const logout of ['/logout', 'destroyByUser', 'destroyById'] as const) {
+      it(`a request in flight (${route}) during a logout (${logout}) leaves the user logged out`, async () => {
+        const errors: unknown[] = []
+        const { store } = makeStore()
+        const get = await serve(store, errors)
+        const login = await get('/login')
+        const id = (await store.listByUser('alice'))[0]?.id
+        assert.ok(id !== undefined)
+        slow.loaded = deferred()
+        slow.go = deferred()
+        const inFlight = get(route, login.cookie)
+        await slow.loaded.promise
+        if (logout === '/logout') assert.equal((await get('/logout', login.cookie)).body, 'bye')
+        else if (logout === 'destroyByUser')
+          assert.deepEqual(await store.destroyByUser('alice'), [id])
+        else assert.equal(await store.destroyById(id), true)
+        slow.go.resolve()
+        const late = await inFlight
+        assert.equal(late.status, 200)
+        for (const line of late.setCookies)
+          assert.match(line, /Max-Age=0/, 'only a deletion cookie')
+        assert.deepEqual(await store.listByUser('alice'), [])
+        assert.equal((await get('/me', late.cookie ?? login.cookie)).body, '"anonymous"')
+        assert.equal((await get('/me', login.cookie)).body, '"anonymous"')
+        assert.deepEqual(errors, [])
+      })
+    }
+  }
+
+  // FIX-11 with the server store: too late for a cookie is reported, and changes nothing.
+  for (const route of ['/late/regenerate', '/late/destroy']) {
+    it(`${route.slice(6)} after the headers were sent: HeadersSentError to onError, the session unchanged`, async () => {
+      const errors: unknown[] = []
+      const { store } = makeStore()
+      const get = await serve(store, errors)
+      const login = await get('/login')
+      const late = await get(route, login.cookie)
+      assert.equal(late.status, 200)
+      assert.deepEqual(late.setCookies, [])
+      for (let i = 0; i < 50 && errors.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      assert.equal(errors.length, 1)
+      assert.ok(errors[0] instanceof HeadersSentError)
+      assert.equal((await get('/me', login.cookie)).body, '"alice"')
+      assert.equal((await store.listByUser('alice')).length, 1)
+    })
+  }
+
+  it('two requests rotating one session at once (grace) both answer with the same new id (EXP-08)', async () => {
+    const errors: unknown[] = []
+    const { store } = makeStore()
+    const get = await serve(store, errors)
+    const login = await get('/login')
+    slow.loaded = deferred()
+    slow.go = deferred()
+    const first = get('/slow/rotate-grace', login.cookie)
+    await slow.loaded.promise
+    // Both have loaded the session before either saves; then they run at once.
+    slow.loaded = deferred()
+    const second = get('/slow/rotate-grace', login.cookie)
+    await slow.loaded.promise
+    slow.go.resolve()
+    const [a, b] = await Promise.all([first, second])
+    assert.equal(a.setCookies.length, 1)
+    assert.equal(b.setCookies.length, 1)
+    const sessions = await store.listByUser('alice')
+    // The new session and the old one within its grace window.
+    assert.equal(sessions.length, 2)
+    assert.equal((await get('/me', a.cookie)).body, '"alice"')
+    assert.equal((await get('/me', b.cookie)).body, '"alice"')
     assert.deepEqual(errors, [])
   })
 
@@ -618,3 +731,11 @@ describe('deadline queue (one timer for all pending driver calls)', () => {
     )
   })
 })
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined
+  const promise = new Promise<T>((done) => {
+    resolve = done
+  })
+  return { promise, resolve }
+}

@@ -170,15 +170,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
   }
 
   // Room for one more record of the given class. Anonymous records only ever evict
-  // anonymous ones: a flood of visitors without a user must not log anyone out.
+  // anonymous ones: a flood of visitors without a user must not log anyone out. A sign-in
+  // spares the last anonymous record, the most recently used: usually the very session being
+  // signed in, whose regeneration needs it until the new record exists.
   function makeRoom(signedInRecord: boolean): void {
     if (!signedInRecord) {
       while (anonymous.size >= maxAnonymous) evictOldest(anonymous)
     }
     while (anonymous.size + signedIn.size >= maxSessions) {
-      if (anonymous.size > 0) evictOldest(anonymous)
-      else if (signedInRecord) evictOldest(signedIn)
-      else throw new Error('The memory session store is full of signed-in sessions')
+      if (!signedInRecord) {
+        if (anonymous.size === 0) {
+          throw new Error('The memory session store is full of signed-in sessions')
+        }
+        evictOldest(anonymous)
+      } else if (anonymous.size > 1 || signedIn.size === 0) {
+        evictOldest(anonymous)
+      } else {
+        evictOldest(signedIn)
+      }
     }
   }
 
