@@ -1192,8 +1192,18 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       await tooLarge(wide, 'non-ASCII text')
       const { jar } = await login(store, { user: 'u1', blob: 'x'.repeat(3000) })
       for (const [label, change] of [
-        ['a value that grows', (s: TestSession) => s.set('more', 'y'.repeat(1200))],
-        ['a flash', (s: TestSession) => s.addFlash('z'.repeat(1200))],
+        [
+          'a value that grows',
+          (s: TestSession) => {
+            s.set('more', 'y'.repeat(1200))
+          },
+        ],
+        [
+          'a flash',
+          (s: TestSession) => {
+            s.addFlash('z'.repeat(1200))
+          },
+        ],
         [
           'a regeneration',
           (s: TestSession) => {
@@ -1649,15 +1659,50 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   ]
 
   const lateChanges: readonly (readonly [string, (s: TestSession) => void])[] = [
-    ['a value set', (s) => s.set('late', true)],
+    [
+      'a value set',
+      (s) => {
+        s.set('late', true)
+      },
+    ],
     ['a value removed', (s) => s.delete('cart')],
-    ['setUser', (s) => s.setUser(s.userKey ?? 'x', { device: 'late' })],
-    ['updateExpiration', (s) => s.updateExpiration(IDLE * 2)],
-    ['shiftExpiration', (s) => s.shiftExpiration()],
+    [
+      'setUser',
+      (s) => {
+        s.setUser(s.userKey ?? 'x', { device: 'late' })
+      },
+    ],
+    [
+      'updateExpiration',
+      (s) => {
+        s.updateExpiration(IDLE * 2)
+      },
+    ],
+    [
+      'shiftExpiration',
+      (s) => {
+        s.shiftExpiration()
+      },
+    ],
     ['a flash read', (s) => s.flashes()],
-    ['remember-me', (s) => s.rememberMe(true)],
-    ['regenerate', (s) => s.regenerate()],
-    ['regenerate with grace', (s) => s.regenerate({ grace: 30 })],
+    [
+      'remember-me',
+      (s) => {
+        s.rememberMe(true)
+      },
+    ],
+    [
+      'regenerate',
+      (s) => {
+        s.regenerate()
+      },
+    ],
+    [
+      'regenerate with grace',
+      (s) => {
+        s.regenerate({ grace: 30 })
+      },
+    ],
     [
       'a login (setUser, regenerate with a new lifetime)',
       (s) => {

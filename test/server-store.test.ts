@@ -6,6 +6,8 @@ import http from 'node:http'
 import { afterEach, describe, it } from 'node:test'
 import { inspect } from 'node:util'
 
+import fc from 'fast-check'
+
 import { createTokenCodec } from '../src/codec.ts'
 import { createKeyRing, generateKey } from '../src/keyring.ts'
 import {
@@ -22,6 +24,7 @@ import { SessionRegistry } from '../src/registry.ts'
 import { createMemoryStore } from '../src/stores/memory.ts'
 import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
+import type { SessionDriver } from '../src/driver.ts'
 import {
   createNaiveDriver,
   createWholeRecordDriver,
@@ -690,6 +693,194 @@ describe('node:http adapter end to end', () => {
     probe.only = undefined
     assert.equal((await get('/visit', login.cookie)).status, 200)
   })
+})
+
+// CON-02, EXP-08 as a property: the driver's calls are released in an order fast-check picks,
+// for a few requests in flight on one session and a log-out, over every interleaving it tries.
+describe('in-flight requests and a log-out, in random interleavings (property)', () => {
+  type Op = 'set' | 'touch' | 'flash' | 'setUser' | 'regenerate' | 'regenerate-grace'
+  type Ender = 'logout' | 'destroyById' | 'destroyByUser'
+
+  /** Every driver call waits for the scheduler; records the ids it is asked to create. */
+  function scheduled(inner: SessionDriver, s: fc.Scheduler, created: string[]): SessionDriver {
+    return new Proxy(inner, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function' || typeof property !== 'string') return value
+        return async (...args: unknown[]): Promise<unknown> => {
+          if (property === 'create') created.push((args[0] as { id: string }).id)
+          await s.schedule(Promise.resolve(property), property)
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+        }
+      },
+    })
+  }
+
+  function apply(session: Session, op: Op): void {
+    if (op === 'set') session.set('late', true)
+    else if (op === 'touch') session.shiftExpiration()
+    else if (op === 'flash') session.flashes()
+    else if (op === 'setUser') {
+      // As a handler would: from what it loaded (a fresh session has no user to re-tag).
+      const user = session.get('user')
+      if (typeof user === 'string') session.setUser(user, { device: 'late' })
+    } else session.regenerate(op === 'regenerate' ? {} : { grace: 30 })
+  }
+
+  const drivers: readonly (readonly [string, () => SessionDriver])[] = [
+    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
+  ]
+
+  for (const [name, make] of drivers) {
+    it(`${name}: nothing of the session survives, whatever the order`, async () => {
+      const userIndex = make().capabilities.userIndex
+      // A logout or destroyById that reaches the store after a regeneration without grace
+      // completed finds nothing to delete (documented): those pairs rotate with grace.
+      const plan = fc.oneof(
+        fc.record({
+          ender: fc.constantFrom<Ender>('logout', 'destroyById'),
+          ops: fc.array(
+            fc.constantFrom<Op>('set', 'touch', 'flash', 'setUser', 'regenerate-grace'),
+            {
+              minLength: 1,
+              maxLength: 3,
+            },
+          ),
+        }),
+        ...(userIndex
+          ? [
+              fc.record({
+                ender: fc.constant<Ender>('destroyByUser'),
+                ops: fc.array(
+                  fc.constantFrom<Op>(
+                    'set',
+                    'touch',
+                    'flash',
+                    'setUser',
+                    'regenerate',
+                    'regenerate-grace',
+                  ),
+                  { minLength: 1, maxLength: 3 },
+                ),
+              }),
+            ]
+          : []),
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), plan, async (s, { ender, ops }) => {
+          const clock = createTestClock()
+          const inner = make()
+          const created: string[] = []
+          const options = { keys, cookie: { secure: false }, now: clock.now }
+          const direct = createServerStore({ ...options, driver: inner })
+          const store = createServerStore({ ...options, driver: scheduled(inner, s, created) })
+          try {
+            const login = await request(direct, undefined, (session) => {
+              session.set('user', 'alice')
+              session.addFlash('hello')
+              session.setUser('alice')
+            })
+            const id = login.session.id
+            assert.ok(id !== undefined)
+            const requests = ops.map((op) =>
+              request(store, login.cookie, (x) => {
+                apply(x, op)
+              }),
+            )
+            const end: Promise<unknown> =
+              ender === 'logout'
+                ? request(store, login.cookie, (x) => {
+                    x.destroy()
+                  })
+                : ender === 'destroyById'
+                  ? store.destroyById(id)
+                  : store.destroyByUser('alice')
+            const responses = await s.waitFor(Promise.all(requests))
+            await s.waitFor(end)
+            assert.equal(await inner.get(id, clock.ms), undefined, 'the old record')
+            // A request that loaded after the log-out starts a fresh session of its own:
+            // fine, as long as nothing of the ended one is in it.
+            for (const made of created) {
+              const record = await inner.get(made, clock.ms)
+              assert.ok(
+                record === undefined ||
+                  (record.values['user'] === undefined && record.userKey === undefined),
+                'a record made meanwhile holds the ended session',
+              )
+            }
+            if (userIndex) assert.deepEqual(await direct.listByUser('alice'), [])
+            for (const response of responses) {
+              const after = await request(direct, response.cookie ?? login.cookie)
+              assert.equal(after.session.get('user'), undefined, 'data through a late cookie')
+            }
+          } finally {
+            await inner.close()
+          }
+        }),
+        { numRuns: Number(process.env['RACE_RUNS'] ?? 150) },
+      )
+    })
+  }
+})
+
+// EXP-08 as a property: requests rotating one session at once, in any order of their driver
+// calls, end up with one new id that holds every one of their changes.
+describe('concurrent regenerations in random interleavings (property)', () => {
+  for (const [name, make] of [
+    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
+  ] as const) {
+    it(`${name}: one new id, every change kept, with a grace window`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 4 }), async (s, count) => {
+          const clock = createTestClock()
+          const inner = make()
+          const options = { keys, cookie: { secure: false }, now: clock.now }
+          const direct = createServerStore({ ...options, driver: inner })
+          const store = createServerStore({
+            ...options,
+            driver: new Proxy(inner, {
+              get(target, property, receiver) {
+                const value: unknown = Reflect.get(target, property, receiver)
+                if (typeof value !== 'function') return value
+                return async (...args: unknown[]): Promise<unknown> => {
+                  await s.schedule(Promise.resolve(String(property)))
+                  return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+                }
+              },
+            }),
+          })
+          try {
+            const login = await request(direct, undefined, (session) => {
+              session.set('user', 'alice')
+            })
+            const rotations = Array.from({ length: count }, (_, i) =>
+              request(store, login.cookie, (session) => {
+                session.set(`k${i}`, i)
+                session.regenerate({ grace: 30 })
+              }),
+            )
+            const responses = await s.waitFor(Promise.all(rotations))
+            const ids = new Set<string | undefined>()
+            for (const response of responses) {
+              assert.equal(response.setCookies.length, 1)
+              assert.doesNotMatch(response.setCookies[0] ?? '', /Max-Age=0/)
+              const after = await request(direct, response.cookie)
+              assert.equal(after.session.get('user'), 'alice')
+              for (let i = 0; i < count; i++) assert.equal(after.session.get(`k${i}`), i)
+              ids.add(after.session.id)
+            }
+            assert.equal(ids.size, 1, 'every response carries the same new id')
+            assert.ok(!ids.has(login.session.id))
+          } finally {
+            await inner.close()
+          }
+        }),
+        { numRuns: Number(process.env['RACE_RUNS'] ?? 150) },
+      )
+    })
+  }
 })
 
 describe('deadline queue (one timer for all pending driver calls)', () => {

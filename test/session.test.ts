@@ -451,11 +451,18 @@ describe('Session lifecycle', () => {
   it('regenerate checks its options: grace 0-300 seconds, newLifetime a boolean', () => {
     const session = fresh()
     for (const options of [{ grace: -1 }, { grace: 301 }, { grace: 1.5 }, { grace: Number.NaN }]) {
-      assert.throws(() => session.regenerate(options), { code: 'ERR_SESSION_VALUE_TYPE' })
+      assert.throws(
+        () => {
+          session.regenerate(options)
+        },
+        { code: 'ERR_SESSION_VALUE_TYPE' },
+      )
     }
     for (const newLifetime of ['yes', 1, {}] as unknown as boolean[]) {
       assert.throws(
-        () => session.regenerate({ newLifetime }),
+        () => {
+          session.regenerate({ newLifetime })
+        },
         (error: unknown) => {
           assert.ok(error instanceof SessionValueTypeError)
           assert.equal(error.key, 'newLifetime')

@@ -225,6 +225,8 @@ const MAX_EMULATED_ROUNDS = 32
 const MAX_USER_KEY_LENGTH = 512
 /** Successors followed when destroying or joining a regenerated session. */
 const MAX_CHAIN = 4
+/** How long a destroyed mark keeps a record whose delete did not happen (a failed logout). */
+const MARK_TTL_MS = 60_000
 const DEFAULT_MAX_SESSION_BYTES = 65_536
 const DAY = 86_400
 
@@ -516,9 +518,9 @@ export function createServerStore<
         continue
       }
       if (isDestroyed(record)) {
-        // A logout marked it and then could not delete it: finish the job. Failing here
-        // changes nothing for this request, which gets no session either way.
-        await call('delete', () => driver.delete(id)).catch(() => undefined)
+        // Being destroyed (or a logout whose delete failed): finish the job, links included,
+        // so that whoever removes the record has read it first.
+        for (const gone of await destroyRecord(id, at)) emit(gone, 'destroy')
         firstReason ??= 'unknown-session'
         continue
       }
@@ -590,7 +592,8 @@ export function createServerStore<
   // Ends a session for good, with the ids a regeneration linked to it. The mark comes first:
   // a regeneration running at the same time then either fails to claim the record, or had
   // claimed it already and left its successor's id in it, which the read after the mark
-  // finds. The mark also expires the record at once, so even a delete that fails logs out.
+  // finds. A marked record loads as no session, so even a delete that fails logs out; the
+  // mark keeps it for a minute, long enough to be read back, then it expires.
   async function destroyRecord(id: string, at: number, known?: Stored): Promise<string[]> {
     const removed: string[] = []
     let previous: string | undefined
@@ -615,9 +618,10 @@ export function createServerStore<
     return removed
   }
 
-  // Sets the destroyed mark and expires the record now; false when it was already gone.
+  // Sets the destroyed mark; false when the record was already gone.
   async function mark(id: string, at: number): Promise<boolean> {
-    const result = await writeBookkeeping(id, { [DESTROYED_KEY]: true }, at, at + 1, at)
+    const until = at + MARK_TTL_MS
+    const result = await writeBookkeeping(id, { [DESTROYED_KEY]: true }, at, until, at)
     return result.status === 'updated'
   }
 
