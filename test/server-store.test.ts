@@ -16,6 +16,7 @@ import {
   SessionStoreError,
   type InvalidCookieError,
 } from '../src/errors.ts'
+import { jsonBytes } from '../src/lib/json-size.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
@@ -881,6 +882,19 @@ describe('concurrent regenerations in random interleavings (property)', () => {
       )
     })
   }
+})
+
+describe('session size (the maxSessionBytes measure)', () => {
+  it('is the UTF-8 length of the JSON, for any JSON value (astral, lone surrogates, __proto__)', () => {
+    const encoder = new TextEncoder()
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        for (const item of [value, text, { [text]: value }, JSON.parse('{"__proto__":1}')]) {
+          assert.equal(jsonBytes(item), encoder.encode(JSON.stringify(item)).length)
+        }
+      }),
+    )
+  })
 })
 
 describe('deadline queue (one timer for all pending driver calls)', () => {
