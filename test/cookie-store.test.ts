@@ -503,7 +503,8 @@ describe('cookie store: timeouts and renewal', () => {
     }
   })
 
-  it('EXP-02, EXP-08: rotating with regenerate() never extends the absolute timeout', async () => {
+  // EXP-02, EXP-08
+  it('rotating with regenerate() never extends the absolute timeout', async () => {
     // Rotated every 50 minutes, a 2-hour session still ends at 2 hours.
     const h = harness({ idleTimeout: 3600, absoluteTimeout: 7200, clockTolerance: 0 })
     await h.request((s) => {

@@ -146,7 +146,8 @@ describe('memory driver', () => {
 
 // Through the server store and a registry, as an application uses it: cookie-less visitors
 // that get a CSRF token, and users who sign in.
-describe('memory driver: a flood of anonymous sessions (STO-17, DOS-11)', () => {
+// STO-17, DOS-11
+describe('memory driver: a flood of anonymous sessions', () => {
   const keys = createKeyRing([{ id: 'k1', secret: generateKey() }])
 
   function site(options: MemoryStoreOptions) {

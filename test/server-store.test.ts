@@ -637,7 +637,8 @@ describe('node:http adapter end to end', () => {
     })
   }
 
-  it('two requests rotating one session at once (grace) both answer with the same new id (EXP-08)', async () => {
+  // EXP-08
+  it('two requests rotating one session at once (grace) both answer with the same new id', async () => {
     const errors: unknown[] = []
     const { store } = makeStore()
     const get = await serve(store, errors)
