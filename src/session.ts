@@ -108,6 +108,32 @@ export function markSaved(state: SessionState): void {
   state.userChanged = false
 }
 
+/**
+ * Empties the state into a fresh, unsaved session: what a request holds once its session was
+ * ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
+ * The cookie attributes for this response stay (the deletion cookie needs them).
+ */
+export function resetState(state: SessionState, createdAt: number): void {
+  for (const collection of [
+    state.values,
+    state.flash,
+    state.flashRead,
+    state.frozen,
+    state.changedValues,
+    state.changedFlash,
+  ]) {
+    collection.clear()
+  }
+  state.id = undefined
+  state.isNew = true
+  state.createdAt = createdAt
+  state.maxAge = undefined
+  state.idleTimeout = undefined
+  state.userKey = undefined
+  state.meta = undefined
+  markSaved(state)
+}
+
 export interface SessionInit {
   readonly name: string
   readonly id?: string | undefined

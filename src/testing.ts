@@ -1801,6 +1801,47 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       }
     })
 
+    test('saving a late request again, changed or not, never brings the session back', async (h) => {
+      for (const [label, change] of lateChanges) {
+        for (const ending of ['a logout', 'expiry'] as const) {
+          const ended = await racer(h)
+          const late = new SessionRegistry(ended.jar.header())
+          const session = await late.get(h.store, NAME)
+          change(session)
+          if (ending === 'expiry') h.clock.advance(IDLE * 1000)
+          else {
+            await visit(h.store, ended.jar.copy(), (s) => {
+              s.destroy()
+            })
+          }
+          const since = h.probe.created.length
+          const first = await late.save()
+          const what = `${label}, after ${ending}`
+          same(session.get('user'), undefined, `${what}: the request holds none of the data`)
+          const again = await late.save()
+          session.set('later', true)
+          const third = await late.save()
+          same(await h.inner.get(ended.id, h.clock.ms), undefined, `${what}: the old record`)
+          for (const id of h.probe.created.slice(since)) {
+            const record = await h.inner.get(id, h.clock.ms)
+            check(
+              record === undefined ||
+                (record.values['user'] === undefined && record.userKey === undefined),
+              `${what}: a record made by a later save holds the ended session`,
+            )
+          }
+          if (h.inner.capabilities.userIndex) {
+            sameJson(await h.store.listByUser(ended.user), [], `${what}: sessions of the user`)
+          }
+          const jar = ended.jar.copy()
+          jar.apply([...first, ...again, ...third])
+          await visit(h.store, jar, (s) => {
+            same(s.get('user'), undefined, `${what}: data through the cookie the client has`)
+          })
+        }
+      }
+    })
+
     // The reported case: a login in flight while the user logs out.
     test('a regeneration saved after a logout elsewhere gets no session and no live cookie', async (h) => {
       const ended = await racer(h)

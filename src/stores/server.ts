@@ -47,6 +47,7 @@ import { createDeadlineQueue } from '../lib/timeout.ts'
 import type { ReclaimableStore } from '../registry.ts'
 import {
   markSaved,
+  resetState,
   Session,
   sessionState,
   type SessionData,
@@ -583,10 +584,19 @@ export function createServerStore<
       entry.stored = undefined
       for (const id of removed) emit(id, reason)
     }
+    if (reason === 'expired') forget(state)
     markSaved(state)
     entry.present = false
     entry.issuedAt = undefined
     return header
+  }
+
+  // The stored session ended (expired, or destroyed elsewhere): this request goes on with a
+  // fresh, empty session, so a second save (an explicit one, then the adapter's) cannot
+  // store the ended session's data again under a new id.
+  function forget(state: SessionState): void {
+    resetState(state, now())
+    if (eager) state.id = nextId()
   }
 
   // Ends a session for good, with the ids a regeneration linked to it. The mark comes first:
@@ -655,7 +665,8 @@ export function createServerStore<
     const header = deletionHeader(state, entry)
     entry.stored = undefined
     entry.present = false
-    markSaved(state)
+    entry.issuedAt = undefined
+    forget(state)
     return header
   }
 
