@@ -61,7 +61,8 @@ export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all
 /**
  * Told about every session the store removes (go-sessions `OnDestroy`): its id and why. For
  * `'all'` (`destroyAll`) the id is `undefined`. With `'regenerate'` the old id is retired (it
- * may live on for the grace window). Listeners run after the driver confirmed the removal;
+ * may live on for the grace window); destroying one of two ids a regeneration linked reports
+ * both with `'destroy'`. Listeners run after the driver confirmed the removal;
  * an exception thrown by a listener is caught and ignored. The id is not a credential on its
  * own (the cookie is signed) but it is still an identifier: do not log it in clear.
  */
@@ -181,7 +182,10 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   /** The driver the store wraps. */
   readonly driver: SessionDriver
   readonly allowReclaim: boolean
-  /** Removes a session by id (say from an admin page); false when there was none. */
+  /**
+   * Removes a session by id (say from an admin page), with the id a regeneration linked to it
+   * within a grace window; false when there was none.
+   */
   destroyById(id: string): Promise<boolean>
   /** Removes every session; returns how many. Needs a driver with `listing`. */
   destroyAll(): Promise<number>
