@@ -231,10 +231,11 @@ function login(context: Context): void {
 
   // Start from a clean slate (a previous user's data and flashes go), and give the session a
   // new id: an id planted or seen before the login must not become a logged-in session
-  // (session fixation). The old record is deleted when this response is saved.
+  // (session fixation). The old record is deleted when this response is saved. A login also
+  // starts a new absolute lifetime (a plain regenerate() keeps the old deadline).
   app.clear()
   app.clearFlashes()
-  app.regenerate()
+  app.regenerate({ newLifetime: true })
   app.set('userId', userId)
   app.set('name', username)
   app.set('remember', remember)

@@ -24,6 +24,7 @@ export type SessionErrorCode =
   | 'ERR_SESSION_REGISTRY'
   | 'ERR_SESSION_STORE'
   | 'ERR_SESSION_CONFLICT'
+  | 'ERR_SESSION_TOO_LARGE'
   | 'ERR_SECURECOOKIE_DECODE'
   | 'ERR_SECURECOOKIE_USAGE'
   | 'ERR_SECURECOOKIE_INTERNAL'
@@ -261,6 +262,26 @@ export class SessionConflictError extends SessionError {
   constructor(sessionName: string) {
     super('ERR_SESSION_CONFLICT', `Session "${sessionName}" was changed by another request`)
     this.sessionName = sessionName
+  }
+}
+
+/**
+ * A server-side session grew past the store's `maxSessionBytes`: nothing was written. `size`
+ * and `limit` are bytes of the record's JSON (values, flashes, user key and labels).
+ */
+export class SessionTooLargeError extends SessionError {
+  readonly sessionName: string
+  readonly size: number
+  readonly limit: number
+
+  constructor(sessionName: string, size: number, limit: number) {
+    super(
+      'ERR_SESSION_TOO_LARGE',
+      `Session "${sessionName}" would take ${size} bytes, over the limit of ${limit}`,
+    )
+    this.sessionName = sessionName
+    this.size = size
+    this.limit = limit
   }
 }
 

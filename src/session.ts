@@ -89,8 +89,11 @@ export interface SessionState {
   /** Cookie attributes for this response only. */
   cookie: Omit<SessionCookieOverrides, 'maxAge'>
   loadError: InvalidCookieError | undefined
-  /** A new id was asked for; the old one is retired after `grace` seconds (0 = now). */
-  regenerate: { readonly grace: number } | undefined
+  /**
+   * A new id was asked for; the old one is retired after `grace` seconds (0 = now).
+   * `newLifetime`: the absolute lifetime restarts (a login), instead of carrying over.
+   */
+  regenerate: { readonly grace: number; readonly newLifetime: boolean } | undefined
   /** The user this session belongs to, for per-user listing and log-out-everywhere. */
   userKey: string | undefined
   /** Short labels shown in session lists (say a user-agent description). */
@@ -211,6 +214,32 @@ function changed(state: SessionState, dirty = true): void {
 function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
   return a.length === b.length && a.every((value, index) => value === b[index])
+}
+
+/**
+ * Empties the state into a fresh, unsaved session: what a request holds once its session was
+ * ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
+ * The cookie attributes for this response stay (the deletion cookie needs them).
+ */
+export function resetState(state: SessionState, createdAt: number): void {
+  for (const collection of [
+    state.values,
+    state.flash,
+    state.flashRead,
+    state.frozen,
+    state.changedValues,
+    state.changedFlash,
+  ]) {
+    collection.clear()
+  }
+  state.id = undefined
+  state.isNew = true
+  state.createdAt = createdAt
+  state.maxAge = undefined
+  state.idleTimeout = undefined
+  state.userKey = undefined
+  state.meta = undefined
+  markSaved(state)
 }
 
 export interface SessionInit {
@@ -561,9 +590,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
    * Issues a new session id at the next save, keeping the data (call it after every login or
    * privilege change: session fixation). The old id stops working immediately, or after
    * `grace` seconds so requests already in flight with it still find their session.
-   * Cookie sessions have no id: for them it restarts the absolute lifetime.
+   *
+   * The absolute deadline carries over, so rotating the id periodically never extends a
+   * session. `newLifetime: true` starts a new absolute lifetime: use it at a login, where the
+   * user has just proved who they are. Cookie sessions have no id: for them only
+   * `newLifetime` has an effect.
    */
-  regenerate(options: { readonly grace?: number } = {}): void {
+  regenerate(options: { readonly grace?: number; readonly newLifetime?: boolean } = {}): void {
     const state = this.#live()
     const grace = options.grace ?? 0
     if (!Number.isSafeInteger(grace) || grace < 0 || grace > 300) {
@@ -573,7 +606,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
         String(grace),
       )
     }
-    state.regenerate = { grace }
+    const newLifetime = options.newLifetime ?? false
+    if (typeof newLifetime !== 'boolean') {
+      throw new SessionValueTypeError('newLifetime', 'a boolean', jsonTypeOf(newLifetime))
+    }
+    // A login's new lifetime survives a later regenerate() in the same request (a periodic
+    // rotation in a middleware, say).
+    state.regenerate = { grace, newLifetime: newLifetime || state.regenerate?.newLifetime === true }
     changed(state)
   }
 

@@ -22,6 +22,7 @@ import {
   SessionConflictError,
   SessionSaveError,
   SessionStoreError,
+  SessionTooLargeError,
   isSessionError,
   type InvalidCookieError,
   type StoreOperation,
@@ -214,9 +215,20 @@ type DriverOperation =
 
 type Fault = 'throw' | 'hang'
 
+/** One driver call held back until `release()`: a window for another request to act in. */
+interface Hold {
+  /** Resolves with the operation once the held call is reached (never, if it is not). */
+  readonly reached: Promise<DriverOperation>
+  release(): void
+}
+
 interface Probe {
   readonly driver: SessionDriver
   readonly calls: Record<DriverOperation, number>
+  /** Every id passed to `create`, in order. */
+  readonly created: readonly string[]
+  /** Holds the `n`-th driver call from now (1 = the next one) until released. */
+  hold(n: number): Hold
   /** Number of create, update, touch and delete calls. */
   writes(): number
   resetCounts(): void
@@ -241,9 +253,22 @@ function instrument(inner: SessionDriver): Probe {
     close: 0,
   }
   const faults = new Map<DriverOperation, Fault>()
+  const created: string[] = []
+  let held:
+    { remaining: number; reach: (op: DriverOperation) => void; gate: Promise<void> } | undefined
 
   function run<T>(operation: DriverOperation, call: () => Promise<T>): Promise<T> {
     calls[operation] += 1
+    if (held !== undefined && --held.remaining === 0) {
+      const { reach, gate } = held
+      held = undefined
+      reach(operation)
+      return gate.then(() => checked(operation, call))
+    }
+    return checked(operation, call)
+  }
+
+  function checked<T>(operation: DriverOperation, call: () => Promise<T>): Promise<T> {
     const fault = faults.get(operation)
     if (fault === 'throw') {
       return Promise.reject(new Error(`injected ${operation} failure`))
@@ -256,7 +281,10 @@ function instrument(inner: SessionDriver): Probe {
     name: inner.name,
     capabilities: inner.capabilities,
     get: (id, now) => run('get', () => inner.get(id, now)),
-    create: (record, now) => run('create', () => inner.create(record, now)),
+    create: (record, now) => {
+      created.push(record.id)
+      return run('create', () => inner.create(record, now))
+    },
     update: (id, patch, now) => run('update', () => inner.update(id, patch, now)),
     touch: (id, lastSeenAt, expiresAt, now) =>
       run('touch', () => inner.touch(id, lastSeenAt, expiresAt, now)),
@@ -289,6 +317,25 @@ function instrument(inner: SessionDriver): Probe {
   return {
     driver,
     calls,
+    created,
+    hold(n) {
+      let reach: (op: DriverOperation) => void = () => undefined
+      const reached = new Promise<DriverOperation>((resolve) => {
+        reach = resolve
+      })
+      let release: () => void = () => undefined
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      held = { remaining: n, reach, gate }
+      return {
+        reached,
+        release() {
+          if (held?.gate === gate) held = undefined
+          release()
+        },
+      }
+    },
     writes: () => WRITES.reduce((sum, operation) => sum + calls[operation], 0),
     resetCounts() {
       for (const key of Object.keys(calls) as DriverOperation[]) calls[key] = 0
@@ -681,11 +728,13 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         'own constructor value',
       )
       same(got.userKey, '__proto__', 'userKey')
+      // Object.getPrototypeOf, not `__proto__`: Deno has no `__proto__` accessor.
       same(
-        ({} as Record<string, unknown>)['__proto__'] === Object.prototype,
+        Object.getPrototypeOf({}) === Object.prototype,
         true,
-        'Object.prototype intact',
+        'plain objects keep their prototype',
       )
+      sameJson(Object.keys(Object.prototype), [], 'Object.prototype has no new keys')
       if (inner.capabilities.userIndex && inner.listByUser !== undefined) {
         same((await inner.listByUser('__proto__', clock.ms)).length, 1, 'listByUser(__proto__)')
         same((await inner.listByUser('constructor', clock.ms)).length, 1, 'listByUser(constructor)')
@@ -1025,7 +1074,35 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
     })
 
-    test('regenerate starts a new absolute lifetime (a login outlives the anonymous session)', async (h) => {
+    // EXP-02, EXP-08: periodic rotation never extends the absolute lifetime.
+    test('regenerate keeps the absolute deadline: rotating the id never extends a session', async (h) => {
+      const { jar } = await login(h.store, { cart: [1] })
+      const end = h.clock.ms + ABSOLUTE * 1000
+      // Active, and rotated with a grace window every half idle period, as a renewal timeout
+      // would: only the absolute limit can end it.
+      let rotations = 0
+      while (h.clock.ms + (IDLE / 2) * 1000 < end) {
+        h.clock.advance((IDLE / 2) * 1000)
+        const { session, setCookies } = await visit(h.store, jar, (s) => {
+          same(s.get('cart') !== undefined, true, 'alive while rotating')
+          s.regenerate({ grace: 10 })
+        })
+        same(setCookies.length, 1, 'a new cookie at each rotation')
+        same(session.createdAt, end - ABSOLUTE * 1000, 'the creation time carries over')
+        rotations++
+      }
+      check(rotations > 40, `rotated ${rotations} times`)
+      h.clock.set(end - 1)
+      await visit(h.store, jar, (s) => {
+        same(s.loadError, undefined, 'alive 1 ms before the original absolute end')
+      })
+      h.clock.set(end)
+      await visit(h.store, jar, (s) => {
+        same(s.loadError?.reason, 'unknown-session', 'gone at the original absolute end')
+      })
+    })
+
+    test('regenerate({ newLifetime: true }) starts a new absolute lifetime (a login)', async (h) => {
       const { jar } = await login(h.store, { cart: [1] })
       const born = h.clock.ms
       // Stay active so only the absolute limit could end the session.
@@ -1036,7 +1113,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         })
       }
       const { session } = await visit(h.store, jar, (s) => {
-        s.regenerate()
+        s.regenerate({ newLifetime: true })
       })
       same(session.createdAt, h.clock.ms, 'created at the regeneration')
       for (let t = 0; t < ABSOLUTE * 0.75; t += IDLE / 2) {
@@ -1087,6 +1164,84 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       await visit(store, old, (s) => {
         same(s.loadError?.reason, 'unknown-session', 'a replayed cookie')
       })
+    })
+
+    // STO-16: one size cap in front of every driver.
+    test('a session over maxSessionBytes is refused at save with SessionTooLargeError; nothing is written', async (h) => {
+      const limit = 4096
+      const store = h.storeWith({ maxSessionBytes: limit })
+      const tooLarge = async (registry: SessionRegistry, what: string): Promise<void> => {
+        h.probe.resetCounts()
+        const error = onlySaveError(await rejection(Promise.resolve(registry.save()), what), what)
+        check(
+          error instanceof SessionTooLargeError,
+          `${what}: expected SessionTooLargeError, got ${String(error)}`,
+        )
+        same(error.code, 'ERR_SESSION_TOO_LARGE', `${what}: code`)
+        same(error.limit, limit, `${what}: limit`)
+        check(error.size > limit, `${what}: size ${error.size}`)
+        same(h.probe.writes(), 0, `${what}: driver writes`)
+        same(registry.setCookies.length, 0, `${what}: Set-Cookie`)
+      }
+      const fresh = new SessionRegistry(undefined)
+      ;(await fresh.get(store, NAME)).set('blob', 'x'.repeat(limit))
+      await tooLarge(fresh, 'a new session')
+      // Bytes, not characters: 2100 two-byte characters are over 4096 bytes.
+      const wide = new SessionRegistry(undefined)
+      ;(await wide.get(store, NAME)).set('blob', 'é'.repeat(2100))
+      await tooLarge(wide, 'non-ASCII text')
+      const { jar } = await login(store, { user: 'u1', blob: 'x'.repeat(3000) })
+      for (const [label, change] of [
+        [
+          'a value that grows',
+          (s: TestSession) => {
+            s.set('more', 'y'.repeat(1200))
+          },
+        ],
+        [
+          'a flash',
+          (s: TestSession) => {
+            s.addFlash('z'.repeat(1200))
+          },
+        ],
+        [
+          'a regeneration',
+          (s: TestSession) => {
+            s.set('more', 'y'.repeat(1200))
+            s.regenerate()
+          },
+        ],
+      ] as const) {
+        const registry = new SessionRegistry(jar.header())
+        change(await registry.get(store, NAME))
+        await tooLarge(registry, label)
+      }
+      await visit(store, jar, (s) => {
+        same(s.get('more'), undefined, 'nothing of the refused saves was stored')
+        same(s.get('blob'), 'x'.repeat(3000), 'the session is intact')
+        s.set('small', 1)
+      })
+      await visit(store, jar, (s) => {
+        same(s.get('small'), 1, 'saves within the limit go on working')
+      })
+      // A session stored before the limit was lowered can be read and can shrink.
+      const big = await login(h.store, { user: 'u1', blob: 'x'.repeat(8000) })
+      await visit(store, big.jar, (s) => {
+        same(s.get('user'), 'u1', 'read through the lower limit')
+        s.set('blob', 'x'.repeat(6000))
+      })
+      const grow = new SessionRegistry(big.jar.header())
+      ;(await grow.get(store, NAME)).set('blob', 'x'.repeat(7000))
+      await tooLarge(grow, 'an oversized session that grows')
+      // The default limit is 64 KiB.
+      const huge = new SessionRegistry(undefined)
+      ;(await huge.get(h.store, NAME)).set('blob', 'x'.repeat(65_536))
+      const error = onlySaveError(
+        await rejection(Promise.resolve(huge.save()), 'default'),
+        'default',
+      )
+      check(error instanceof SessionTooLargeError && error.limit === 65_536, 'the default limit')
+      refusedAtSetup(() => h.storeWith({ maxSessionBytes: 100 }), 'a limit below 1 KiB')
     })
 
     test('an emptied session is removed with its cookie', async (h) => {
@@ -1428,13 +1583,21 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         'Max-Age capped at the absolute lifetime',
       )
       h.clock.advance(1_800_000)
-      const regenerated = await visit(h.store, jar, (s) => {
+      const rotated = await visit(h.store, jar, (s) => {
         s.regenerate()
+      })
+      same(
+        parseSetCookie(rotated.setCookies[0] ?? '').attributes.get('max-age'),
+        String(ABSOLUTE - 1800),
+        'a rotation keeps the absolute deadline',
+      )
+      const regenerated = await visit(h.store, jar, (s) => {
+        s.regenerate({ newLifetime: true })
       })
       same(
         parseSetCookie(regenerated.setCookies[0] ?? '').attributes.get('max-age'),
         String(ABSOLUTE),
-        'a full lifetime again: regenerate starts a new session',
+        'a full lifetime again with newLifetime',
       )
       const forget = await visit(h.store, jar, (s) => {
         s.rememberMe(false)
@@ -1449,6 +1612,392 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         s.set('x', 1)
       })
       same(routine.setCookies.length, 0, 'no cookie for a routine save')
+    })
+  })
+
+  // -------------------------------------------------------------------------------------
+  // A request that loaded a session before it was ended elsewhere (a logout in another tab,
+  // log-out-everywhere, an admin, expiry) and saves afterwards must not bring it back, whatever
+  // it changed. Each interleaving holds the late request's save before its first, second, …
+  // driver call, ends the session in that window, then lets the save go on.
+
+  interface Racer {
+    readonly jar: Jar
+    readonly id: string
+    readonly user: string
+  }
+
+  interface Ending {
+    readonly name: string
+    readonly needs?: 'userIndex' | 'listing'
+    end(h: Harness, racer: Racer): Promise<unknown>
+  }
+
+  const endings: readonly Ending[] = [
+    {
+      name: 'a logout request',
+      end: (h, racer) =>
+        visit(h.store, racer.jar.copy(), (s) => {
+          s.destroy()
+        }),
+    },
+    { name: 'destroyById', end: (h, racer) => h.store.destroyById(racer.id) },
+    {
+      name: 'destroyByUser',
+      needs: 'userIndex',
+      end: (h, racer) => h.store.destroyByUser(racer.user),
+    },
+    { name: 'destroyAll', needs: 'listing', end: (h) => h.store.destroyAll() },
+    {
+      name: 'expiry and prune',
+      needs: 'listing',
+      end: async (h) => {
+        h.clock.advance(IDLE * 1000)
+        await h.store.prune()
+      },
+    },
+  ]
+
+  const lateChanges: readonly (readonly [string, (s: TestSession) => void])[] = [
+    [
+      'a value set',
+      (s) => {
+        s.set('late', true)
+      },
+    ],
+    ['a value removed', (s) => s.delete('cart')],
+    [
+      'setUser',
+      (s) => {
+        s.setUser(s.userKey ?? 'x', { device: 'late' })
+      },
+    ],
+    [
+      'updateExpiration',
+      (s) => {
+        s.updateExpiration(IDLE * 2)
+      },
+    ],
+    [
+      'shiftExpiration',
+      (s) => {
+        s.shiftExpiration()
+      },
+    ],
+    ['a flash read', (s) => s.flashes()],
+    [
+      'remember-me',
+      (s) => {
+        s.rememberMe(true)
+      },
+    ],
+    [
+      'regenerate',
+      (s) => {
+        s.regenerate()
+      },
+    ],
+    [
+      'regenerate with grace',
+      (s) => {
+        s.regenerate({ grace: 30 })
+      },
+    ],
+    [
+      'a login (setUser, regenerate with a new lifetime)',
+      (s) => {
+        s.setUser('someone-else')
+        s.regenerate({ newLifetime: true })
+      },
+    ],
+  ]
+
+  let racers = 0
+
+  async function racer(h: Harness): Promise<Racer> {
+    const user = `racer-${++racers}`
+    const jar = new Jar()
+    const { session } = await visit(h.store, jar, (s) => {
+      s.set('user', 'u1')
+      s.set('cart', [1])
+      s.addFlash('hello')
+      s.setUser(user, { device: 'first' })
+    })
+    check(session.id !== undefined, 'the racer has an id')
+    return { jar, id: session.id, user }
+  }
+
+  /** After the late save settled: nothing of the ended session lives anywhere. */
+  async function staysEnded(
+    h: Harness,
+    ended: Racer,
+    since: number,
+    setCookies: readonly string[],
+    what: string,
+  ): Promise<void> {
+    same(await h.inner.get(ended.id, h.clock.ms), undefined, `${what}: the old record`)
+    for (const id of h.probe.created.slice(since)) {
+      same(await h.inner.get(id, h.clock.ms), undefined, `${what}: a record the late save made`)
+    }
+    if (h.inner.capabilities.userIndex) {
+      sameJson(await h.store.listByUser(ended.user), [], `${what}: sessions listed for the user`)
+    }
+    check(
+      setCookies.every((line) => parseSetCookie(line).deleted),
+      `${what}: the late response sets a live cookie: ${show(setCookies)}`,
+    )
+    const jar = ended.jar.copy()
+    jar.apply(setCookies)
+    await visit(h.store, jar, (s) => {
+      same(s.get('user'), undefined, `${what}: data through the cookie the client now has`)
+    })
+  }
+
+  /** Runs one late change against every ending at every point of its save. */
+  async function raceEverywhere(h: Harness, change: (s: TestSession) => void): Promise<void> {
+    for (const ending of endings) {
+      if (ending.needs !== undefined && !h.inner.capabilities[ending.needs]) continue
+      for (let step = 1; ; step++) {
+        const ended = await racer(h)
+        const late = new SessionRegistry(ended.jar.header())
+        change(await late.get(h.store, NAME))
+        const since = h.probe.created.length
+        const hold = h.probe.hold(step)
+        const saving = Promise.resolve(late.save())
+        const reached = await Promise.race([
+          hold.reached.then(() => true),
+          saving.then(
+            () => false,
+            () => false,
+          ),
+        ])
+        if (reached) await ending.end(h, ended)
+        hold.release()
+        const setCookies = await saving
+        if (!reached) break
+        await staysEnded(h, ended, since, setCookies, `${ending.name} before call ${step}`)
+        check(step < 20, 'the late save makes a bounded number of driver calls')
+      }
+    }
+  }
+
+  describe(`${options.name}: requests in flight`, () => {
+    // CON-02 (resurrection), for every kind of save.
+    for (const [label, change] of lateChanges) {
+      test(`a late save (${label}) never brings back a session ended while it ran`, (h) =>
+        raceEverywhere(h, change))
+    }
+
+    // CON-02 for a session that expired while the request ran.
+    test('a late save never brings back a session that expired while it ran', async (h) => {
+      for (const [label, change] of lateChanges) {
+        const ended = await racer(h)
+        const late = new SessionRegistry(ended.jar.header())
+        change(await late.get(h.store, NAME))
+        h.clock.advance(IDLE * 1000)
+        const since = h.probe.created.length
+        const setCookies = await late.save()
+        await staysEnded(h, ended, since, setCookies, label)
+      }
+    })
+
+    test('saving a late request again, changed or not, never brings the session back', async (h) => {
+      for (const [label, change] of lateChanges) {
+        for (const ending of ['a logout', 'expiry'] as const) {
+          const ended = await racer(h)
+          const late = new SessionRegistry(ended.jar.header())
+          const session = await late.get(h.store, NAME)
+          change(session)
+          if (ending === 'expiry') h.clock.advance(IDLE * 1000)
+          else {
+            await visit(h.store, ended.jar.copy(), (s) => {
+              s.destroy()
+            })
+          }
+          const since = h.probe.created.length
+          const first = await late.save()
+          const what = `${label}, after ${ending}`
+          same(session.get('user'), undefined, `${what}: the request holds none of the data`)
+          const again = await late.save()
+          session.set('later', true)
+          const third = await late.save()
+          same(await h.inner.get(ended.id, h.clock.ms), undefined, `${what}: the old record`)
+          for (const id of h.probe.created.slice(since)) {
+            const record = await h.inner.get(id, h.clock.ms)
+            check(
+              record === undefined ||
+                (record.values['user'] === undefined && record.userKey === undefined),
+              `${what}: a record made by a later save holds the ended session`,
+            )
+          }
+          if (h.inner.capabilities.userIndex) {
+            sameJson(await h.store.listByUser(ended.user), [], `${what}: sessions of the user`)
+          }
+          const jar = ended.jar.copy()
+          jar.apply([...first, ...again, ...third])
+          await visit(h.store, jar, (s) => {
+            same(s.get('user'), undefined, `${what}: data through the cookie the client has`)
+          })
+        }
+      }
+    })
+
+    // The reported case: a login in flight while the user logs out.
+    test('a regeneration saved after a logout elsewhere gets no session and no live cookie', async (h) => {
+      const ended = await racer(h)
+      const late = new SessionRegistry(ended.jar.header())
+      const session = await late.get(h.store, NAME)
+      await visit(h.store, ended.jar.copy(), (s) => {
+        s.destroy()
+      })
+      session.set('role', 'admin')
+      session.regenerate()
+      const since = h.probe.created.length
+      const setCookies = await late.save()
+      same(setCookies.length, 1, 'one Set-Cookie')
+      await staysEnded(h, ended, since, setCookies, 'after the logout')
+    })
+
+    test('a regeneration saved after log-out-everywhere gets no session; the list stays empty', async (h) => {
+      if (!h.inner.capabilities.userIndex) {
+        await refused(h.store.destroyByUser('u1'), 'destroyByUser without userIndex')
+        return
+      }
+      for (const grace of [0, 30]) {
+        const ended = await racer(h)
+        const other = await racer(h)
+        const late = new SessionRegistry(ended.jar.header())
+        const session = await late.get(h.store, NAME)
+        sameJson(
+          (await h.store.destroyByUser(ended.user)).length,
+          1,
+          'log-out-everywhere removed the session',
+        )
+        session.regenerate({ grace })
+        const since = h.probe.created.length
+        await staysEnded(h, ended, since, await late.save(), `grace ${grace}`)
+        same((await h.store.listByUser(other.user)).length, 1, "another user's session stays")
+      }
+    })
+
+    // EXP-08: two requests rotating one session at once.
+    test('two requests regenerating one session at once end up with one new id and both changes', async (h) => {
+      for (const grace of [30, 0]) {
+        for (let step = 1; ; step++) {
+          const first = await racer(h)
+          const a = new SessionRegistry(first.jar.header())
+          const b = new SessionRegistry(first.jar.header())
+          const sa = await a.get(h.store, NAME)
+          const sb = await b.get(h.store, NAME)
+          sa.set('a', 1)
+          sa.regenerate({ grace })
+          sb.set('b', 2)
+          sb.regenerate({ grace })
+          const since = h.probe.created.length
+          const hold = h.probe.hold(step)
+          const savingA = Promise.resolve(a.save())
+          const reached = await Promise.race([
+            hold.reached.then(() => true),
+            savingA.then(() => false),
+          ])
+          const cookiesB = reached ? await b.save() : []
+          hold.release()
+          const cookiesA = await savingA
+          if (!reached) break
+          const what = `grace ${grace}, the other request before call ${step}`
+          const alive: string[] = []
+          for (const id of h.probe.created.slice(since)) {
+            if ((await h.inner.get(id, h.clock.ms)) !== undefined) alive.push(id)
+          }
+          if (h.inner.capabilities.versions) same(alive.length, 1, `${what}: new records alive`)
+          const ids = new Set<string>()
+          for (const cookies of [cookiesA, cookiesB]) {
+            const live = cookies.filter((line) => !parseSetCookie(line).deleted)
+            if (live.length === 0) continue
+            const jar = first.jar.copy()
+            jar.apply(live)
+            await visit(h.store, jar, (s) => {
+              same(s.get('user'), 'u1', `${what}: the data through a new cookie`)
+              if (s.id !== undefined) ids.add(s.id)
+            })
+          }
+          if (h.inner.capabilities.versions) {
+            check(ids.size <= 1, `${what}: the responses carry ${ids.size} different ids`)
+          }
+          if (grace > 0) {
+            same(ids.size, 1, `${what}: with grace both requests keep the session`)
+            const jar = first.jar.copy()
+            jar.apply(cookiesB.length > 0 ? cookiesB : cookiesA)
+            await visit(h.store, jar, (s) => {
+              sameJson([s.get('a'), s.get('b')], [1, 2], `${what}: both changes`)
+            })
+          }
+        }
+      }
+    })
+
+    test('within the grace window, a logout with the old cookie ends the new session too', async (h) => {
+      const { jar } = await racer(h)
+      const old = jar.copy()
+      const { session } = await visit(h.store, jar, (s) => {
+        s.regenerate({ grace: 30 })
+      })
+      await visit(h.store, old, (s) => {
+        same(s.get('user'), 'u1', 'the old id still works within the window')
+        s.destroy()
+      })
+      check(session.id !== undefined, 'the new id')
+      same(await h.inner.get(session.id, h.clock.ms), undefined, 'the new record')
+      await visit(h.store, jar, (s) => {
+        same(s.loadError?.reason, 'unknown-session', 'the new cookie')
+      })
+    })
+
+    test('within the grace window, a logout with the new cookie ends the old id too', async (h) => {
+      const { jar, id } = await racer(h)
+      const old = jar.copy()
+      await visit(h.store, jar, (s) => {
+        s.regenerate({ grace: 30 })
+      })
+      await visit(h.store, jar, (s) => {
+        s.destroy()
+      })
+      same(await h.inner.get(id, h.clock.ms), undefined, 'the old record')
+      await visit(h.store, old, (s) => {
+        same(s.loadError?.reason, 'unknown-session', 'the old cookie within the window')
+      })
+    })
+
+    test('within the grace window, a request with the old cookie cannot bring back a session logged out with the new one', async (h) => {
+      for (const [label, change] of lateChanges) {
+        const ended = await racer(h)
+        const old = ended.jar.copy()
+        await visit(h.store, ended.jar, (s) => {
+          s.regenerate({ grace: 30 })
+        })
+        const late = new SessionRegistry(old.header())
+        const session = await late.get(h.store, NAME)
+        same(session.get('user'), 'u1', `${label}: loaded through the old id`)
+        change(session)
+        await visit(h.store, ended.jar, (s) => {
+          s.destroy()
+        })
+        const since = h.probe.created.length
+        await staysEnded(h, { ...ended, jar: old }, since, await late.save(), label)
+      }
+    })
+
+    test('within the grace window, destroyById of the old id ends the new session too', async (h) => {
+      const { jar, id } = await racer(h)
+      const { session } = await visit(h.store, jar, (s) => {
+        s.regenerate({ grace: 30 })
+      })
+      same(await h.store.destroyById(id), true, 'destroyById of the retired id')
+      await visit(h.store, jar, (s) => {
+        same(s.loadError?.reason, 'unknown-session', 'the new cookie')
+      })
+      check(session.id !== undefined, 'the new id')
+      same(await h.store.destroyById(session.id), false, 'the new record is already gone')
     })
   })
 

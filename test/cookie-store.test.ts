@@ -524,6 +524,46 @@ describe('cookie store: timeouts and renewal', () => {
     }
   })
 
+  // EXP-02, EXP-08
+  it('rotating with regenerate() never extends the absolute timeout', async () => {
+    // Rotated every 50 minutes, a 2-hour session still ends at 2 hours.
+    const h = harness({ idleTimeout: 3600, absoluteTimeout: 7200, clockTolerance: 0 })
+    await h.request((s) => {
+      s.set('user', 'u1')
+    })
+    for (let t = 3000; t < 7200; t += 3000) {
+      h.clock.ms = T0 + t * 1000
+      const { session, setCookie } = await h.request((s) => {
+        s.regenerate()
+      })
+      assert.ok(setCookie !== undefined, `t=${t}: re-sealed`)
+      assert.equal(session.createdAt, T0, `t=${t}: the creation time carries over`)
+    }
+    h.clock.ms = T0 + 7_200_000 - 1
+    assert.equal((await h.store.get('sid', h.jar.header)).get('user'), 'u1')
+    h.clock.ms = T0 + 7_200_000
+    assert.equal((await h.store.get('sid', h.jar.header)).loadError?.reason, 'expired')
+  })
+
+  it('regenerate({ newLifetime: true }) starts a new absolute lifetime (a login)', async () => {
+    const h = harness({ idleTimeout: 7200, absoluteTimeout: 7200, clockTolerance: 0 })
+    await h.request((s) => {
+      s.set('user', 'u1')
+    })
+    h.clock.ms = T0 + 3_000_000
+    const { session } = await h.request((s) => {
+      s.regenerate({ grace: 5 })
+      s.regenerate({ newLifetime: true })
+      // A later regenerate() in the same request keeps the login's new lifetime.
+      s.regenerate()
+    })
+    assert.equal(session.createdAt, T0 + 3_000_000)
+    h.clock.ms = T0 + 7_200_000
+    assert.equal((await h.store.get('sid', h.jar.header)).get('user'), 'u1', 'past the first end')
+    h.clock.ms = T0 + 3_000_000 + 7_200_000
+    assert.equal((await h.store.get('sid', h.jar.header)).loadError?.reason, 'expired')
+  })
+
   it('renewal: an unchanged session is re-sealed only once renewAfter has passed', async () => {
     const h = harness({ idleTimeout: 600, renewAfter: 60, clockTolerance: 0 })
     await h.request((s) => {

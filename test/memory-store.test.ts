@@ -1,13 +1,19 @@
-// The memory driver: the conformance suite, plus what only a memory store has (LRU eviction,
-// the sweeper, an unref'd timer, memory released after a sweep).
+// The memory driver: the conformance suite, plus what only a memory store has (LRU eviction
+// that a flood of anonymous sessions cannot turn into a mass logout, the sweeper, an unref'd
+// timer, memory released after a sweep).
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 import type { SessionRecord } from '../src/driver.ts'
+import { SessionSaveError, SessionStoreError } from '../src/errors.ts'
+import { createKeyRing, generateKey } from '../src/keyring.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
-import { createMemoryStore } from '../src/stores/memory.ts'
+import { SessionRegistry } from '../src/registry.ts'
+import type { Session } from '../src/session.ts'
+import { createMemoryStore, type MemoryStoreOptions } from '../src/stores/memory.ts'
+import { createServerStore } from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import { record as baseRecord } from './support/records.ts'
 
@@ -126,9 +132,140 @@ describe('memory driver', () => {
 
   it('refuses bad options and every call after close', async () => {
     assert.throws(() => createMemoryStore({ maxSessions: 0 }), { code: 'ERR_SESSION_CONFIG' })
+    for (const maxAnonymousSessions of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => createMemoryStore({ maxAnonymousSessions }), {
+        code: 'ERR_SESSION_CONFIG',
+      })
+    }
     assert.throws(() => createMemoryStore({ sweepInterval: -1 }), { code: 'ERR_SESSION_CONFIG' })
     const driver = createMemoryStore()
     await driver.close()
     await assert.rejects(driver.get(generateSessionId(), 0))
+  })
+})
+
+// Through the server store and a registry, as an application uses it: cookie-less visitors
+// that get a CSRF token, and users who sign in.
+// STO-17, DOS-11
+describe('memory driver: a flood of anonymous sessions', () => {
+  const keys = createKeyRing([{ id: 'k1', secret: generateKey() }])
+
+  function site(options: MemoryStoreOptions) {
+    const clock = createTestClock()
+    const driver = createMemoryStore({ sweepInterval: 0, ...options })
+    const store = createServerStore({ driver, keys, cookie: { secure: false }, now: clock.now })
+    async function request(cookie: string | undefined, handler: (s: Session) => void) {
+      const registry = new SessionRegistry(cookie)
+      const session = await registry.get(store, 'sid')
+      handler(session)
+      const setCookies = await registry.save()
+      return { session, cookie: setCookies[0]?.split(';')[0] ?? cookie }
+    }
+    const visitor = () =>
+      request(undefined, (s) => {
+        s.set('csrf', generateSessionId())
+      })
+    async function signIn(name: string) {
+      const anonymous = await visitor()
+      return request(anonymous.cookie, (s) => {
+        s.set('user', name)
+        s.setUser(name)
+        s.regenerate({ newLifetime: true })
+      })
+    }
+    // Signs in without an anonymous session first (a login form posted without a cookie).
+    const direct = (name: string) =>
+      request(undefined, (s) => {
+        s.set('user', name)
+        s.setUser(name)
+      })
+    async function signedIn(cookie: string | undefined): Promise<unknown> {
+      return (await request(cookie, () => undefined)).session.get('user')
+    }
+    return { clock, driver, store, request, visitor, signIn, direct, signedIn }
+  }
+
+  it('thousands of cookie-less visitors log nobody out', async () => {
+    const app = site({ maxSessions: 100 })
+    const users = []
+    for (let i = 0; i < 20; i++) users.push(await app.signIn(`user-${i}`))
+    const first = await app.visitor()
+    let last = first
+    for (let i = 0; i < 1050; i++) last = await app.visitor()
+    assert.ok(app.driver.size <= 100, `held ${app.driver.size} records`)
+    for (const [i, user] of users.entries()) {
+      assert.equal(await app.signedIn(user.cookie), `user-${i}`, `user-${i} is still signed in`)
+    }
+    // The flood evicted only its own kind, oldest first.
+    assert.equal((await app.request(first.cookie, () => undefined)).session.get('csrf'), undefined)
+    assert.notEqual(
+      (await app.request(last.cookie, () => undefined)).session.get('csrf'),
+      undefined,
+    )
+    // Sign-ins still work during the flood, and a sign-in without a new id counts too.
+    const late = await app.signIn('late')
+    const upgraded = await app.request((await app.visitor()).cookie, (s) => {
+      s.setUser('upgraded')
+      s.set('user', 'upgraded')
+    })
+    for (let i = 0; i < 300; i++) await app.visitor()
+    assert.equal(await app.signedIn(late.cookie), 'late')
+    assert.equal(await app.signedIn(upgraded.cookie), 'upgraded')
+    assert.equal((await app.store.listByUser('user-0')).length, 1)
+    await app.driver.close()
+  })
+
+  it('signed-in sessions are evicted only by other sign-ins, least recently used first', async () => {
+    const app = site({ maxSessions: 10 })
+    const users = []
+    for (let i = 0; i < 9; i++) users.push(await app.direct(`user-${i}`))
+    // Using user-0 makes user-1 the least recently used.
+    assert.equal(await app.signedIn(users[0]?.cookie), 'user-0')
+    // The store is full with the anonymous session being signed in: it is spared.
+    const late = await app.signIn('user-9')
+    assert.equal(await app.signedIn(late.cookie), 'user-9', 'the sign-in worked')
+    assert.equal(await app.signedIn(users[1]?.cookie), undefined, 'the least recently used')
+    for (const i of [0, 2, 3, 8]) assert.equal(await app.signedIn(users[i]?.cookie), `user-${i}`)
+    assert.equal(app.driver.size, 9)
+    await app.driver.close()
+  })
+
+  it('when every slot holds a signed-in session, a new anonymous one is refused, not a user evicted', async () => {
+    const app = site({ maxSessions: 5 })
+    const users = []
+    for (let i = 0; i < 5; i++) users.push(await app.direct(`user-${i}`))
+    await assert.rejects(app.visitor(), (error: unknown) => {
+      assert.ok(error instanceof SessionSaveError)
+      const inner = error.errors[0]?.error
+      assert.ok(inner instanceof SessionStoreError)
+      assert.equal(inner.operation, 'create')
+      return true
+    })
+    for (const [i, user] of users.entries()) {
+      assert.equal(await app.signedIn(user.cookie), `user-${i}`)
+    }
+    await app.driver.close()
+  })
+
+  it('maxAnonymousSessions keeps room for sign-ins', async () => {
+    const app = site({ maxSessions: 20, maxAnonymousSessions: 5 })
+    const visitors = []
+    for (let i = 0; i < 50; i++) visitors.push(await app.visitor())
+    assert.equal(app.driver.size, 5)
+    const users = []
+    for (let i = 0; i < 15; i++) users.push(await app.signIn(`user-${i}`))
+    // 15 users and at most 5 anonymous sessions (the last sign-in's was deleted).
+    assert.equal(app.driver.size, 19)
+    for (const [i, user] of users.entries()) {
+      assert.equal(await app.signedIn(user.cookie), `user-${i}`)
+    }
+    await app.driver.close()
+  })
+
+  it('anonymous requests that store nothing store nothing', async () => {
+    const app = site({ maxSessions: 5 })
+    for (let i = 0; i < 1000; i++) await app.request(undefined, (s) => s.get('csrf'))
+    assert.equal(app.driver.size, 0)
+    await app.driver.close()
   })
 })

@@ -6,9 +6,17 @@ import http from 'node:http'
 import { afterEach, describe, it } from 'node:test'
 import { inspect } from 'node:util'
 
+import fc from 'fast-check'
+
 import { createTokenCodec } from '../src/codec.ts'
 import { createKeyRing, generateKey } from '../src/keyring.ts'
-import { SessionSaveError, SessionStoreError, type InvalidCookieError } from '../src/errors.ts'
+import {
+  HeadersSentError,
+  SessionSaveError,
+  SessionStoreError,
+  type InvalidCookieError,
+} from '../src/errors.ts'
+import { jsonBytes } from '../src/lib/json-size.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
@@ -17,6 +25,7 @@ import { SessionRegistry } from '../src/registry.ts'
 import { createMemoryStore } from '../src/stores/memory.ts'
 import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
+import type { SessionDriver } from '../src/driver.ts'
 import {
   createNaiveDriver,
   createWholeRecordDriver,
@@ -476,12 +485,49 @@ describe('node:http adapter end to end', () => {
     )
   })
 
+  // Slow requests: the handler loads the session, says so, and waits to be let go.
+  const slow = { loaded: deferred(), go: deferred() }
+
   async function serve(store: ReturnType<typeof makeStore>['store'], errors: unknown[]) {
     const server = http.createServer(
       withSessions(
         async (req, res, sessions) => {
           const session = await sessions.get(store, 'sid')
+          if (req.url?.startsWith('/slow/') === true) {
+            const { loaded, go } = slow
+            loaded.resolve()
+            await go.promise
+          }
           switch (req.url) {
+            case '/slow/rotate':
+              session.set('rotated', true)
+              session.regenerate()
+              break
+            case '/slow/rotate-grace':
+              session.regenerate({ grace: 30 })
+              break
+            case '/slow/login':
+              session.set('user', 'mallory-or-alice')
+              session.setUser('alice', { device: 'slow' })
+              session.regenerate({ newLifetime: true })
+              break
+            case '/slow/visit':
+              session.increment('visits')
+              break
+            case '/slow/save-twice':
+              // An explicit save, then more changes the adapter saves at the end.
+              session.increment('visits')
+              await sessions.save()
+              session.set('after', true)
+              break
+            case '/late/regenerate':
+              res.write('streaming ')
+              session.regenerate()
+              break
+            case '/late/destroy':
+              res.write('streaming ')
+              session.destroy()
+              break
             case '/visit':
               session.increment('visits')
               break
@@ -546,6 +592,93 @@ describe('node:http adapter end to end', () => {
     assert.deepEqual(errors, [])
   })
 
+  // CON-02 over HTTP: a request that was in flight while the user logged out, in another tab
+  // or everywhere, must not sign them back in when it finishes.
+  for (const route of [
+    '/slow/rotate',
+    '/slow/rotate-grace',
+    '/slow/login',
+    '/slow/visit',
+    '/slow/save-twice',
+  ]) {
+    for (const logout of ['/logout', 'destroyByUser', 'destroyById'] as const) {
+      it(`a request in flight (${route}) during a logout (${logout}) leaves the user logged out`, async () => {
+        const errors: unknown[] = []
+        const { store } = makeStore()
+        const get = await serve(store, errors)
+        const login = await get('/login')
+        const id = (await store.listByUser('alice'))[0]?.id
+        assert.ok(id !== undefined)
+        slow.loaded = deferred()
+        slow.go = deferred()
+        const inFlight = get(route, login.cookie)
+        await slow.loaded.promise
+        if (logout === '/logout') assert.equal((await get('/logout', login.cookie)).body, 'bye')
+        else if (logout === 'destroyByUser')
+          assert.deepEqual(await store.destroyByUser('alice'), [id])
+        else assert.equal(await store.destroyById(id), true)
+        slow.go.resolve()
+        const late = await inFlight
+        assert.equal(late.status, 200)
+        // Changes made after the first save found the session gone go to a fresh, anonymous
+        // session; every other route gets only a deletion cookie.
+        if (route !== '/slow/save-twice') {
+          for (const line of late.setCookies) assert.match(line, /Max-Age=0/, 'a deletion cookie')
+        }
+        assert.deepEqual(await store.listByUser('alice'), [])
+        assert.equal((await get('/me', late.cookie ?? login.cookie)).body, '"anonymous"')
+        assert.equal((await get('/me', login.cookie)).body, '"anonymous"')
+        assert.deepEqual(errors, [])
+      })
+    }
+  }
+
+  // FIX-11 with the server store: too late for a cookie is reported, and changes nothing.
+  for (const route of ['/late/regenerate', '/late/destroy']) {
+    it(`${route.slice(6)} after the headers were sent: HeadersSentError to onError, the session unchanged`, async () => {
+      const errors: unknown[] = []
+      const { store } = makeStore()
+      const get = await serve(store, errors)
+      const login = await get('/login')
+      const late = await get(route, login.cookie)
+      assert.equal(late.status, 200)
+      assert.deepEqual(late.setCookies, [])
+      for (let i = 0; i < 50 && errors.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      assert.equal(errors.length, 1)
+      assert.ok(errors[0] instanceof HeadersSentError)
+      assert.equal((await get('/me', login.cookie)).body, '"alice"')
+      assert.equal((await store.listByUser('alice')).length, 1)
+    })
+  }
+
+  // EXP-08
+  it('two requests rotating one session at once (grace) both answer with the same new id', async () => {
+    const errors: unknown[] = []
+    const { store } = makeStore()
+    const get = await serve(store, errors)
+    const login = await get('/login')
+    slow.loaded = deferred()
+    slow.go = deferred()
+    const first = get('/slow/rotate-grace', login.cookie)
+    await slow.loaded.promise
+    // Both have loaded the session before either saves; then they run at once.
+    slow.loaded = deferred()
+    const second = get('/slow/rotate-grace', login.cookie)
+    await slow.loaded.promise
+    slow.go.resolve()
+    const [a, b] = await Promise.all([first, second])
+    assert.equal(a.setCookies.length, 1)
+    assert.equal(b.setCookies.length, 1)
+    const sessions = await store.listByUser('alice')
+    // The new session and the old one within its grace window.
+    assert.equal(sessions.length, 2)
+    assert.equal((await get('/me', a.cookie)).body, '"alice"')
+    assert.equal((await get('/me', b.cookie)).body, '"alice"')
+    assert.deepEqual(errors, [])
+  })
+
   it('a store outage gives a 500 and never overwrites the client cookie (STO-03)', async () => {
     const errors: unknown[] = []
     const { store, probe } = makeStore()
@@ -577,6 +710,207 @@ describe('node:http adapter end to end', () => {
     probe.mode = 'ok'
     probe.only = undefined
     assert.equal((await get('/visit', login.cookie)).status, 200)
+  })
+})
+
+// CON-02, EXP-08 as a property: the driver's calls are released in an order fast-check picks,
+// for a few requests in flight on one session and a log-out, over every interleaving it tries.
+describe('in-flight requests and a log-out, in random interleavings (property)', () => {
+  type Op = 'set' | 'touch' | 'flash' | 'setUser' | 'regenerate' | 'regenerate-grace'
+  type Ender = 'logout' | 'destroyById' | 'destroyByUser'
+
+  /** Every driver call waits for the scheduler; records the ids it is asked to create. */
+  function scheduled(inner: SessionDriver, s: fc.Scheduler, created: string[]): SessionDriver {
+    return new Proxy(inner, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function' || typeof property !== 'string') return value
+        return async (...args: unknown[]): Promise<unknown> => {
+          if (property === 'create') created.push((args[0] as { id: string }).id)
+          await s.schedule(Promise.resolve(property), property)
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+        }
+      },
+    })
+  }
+
+  function apply(session: Session, op: Op): void {
+    if (op === 'set') session.set('late', true)
+    else if (op === 'touch') session.shiftExpiration()
+    else if (op === 'flash') session.flashes()
+    else if (op === 'setUser') {
+      // As a handler would: from what it loaded (a fresh session has no user to re-tag).
+      const user = session.get('user')
+      if (typeof user === 'string') session.setUser(user, { device: 'late' })
+    } else session.regenerate(op === 'regenerate' ? {} : { grace: 30 })
+  }
+
+  const drivers: readonly (readonly [string, () => SessionDriver])[] = [
+    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
+  ]
+
+  for (const [name, make] of drivers) {
+    it(`${name}: nothing of the session survives, whatever the order`, async () => {
+      const userIndex = make().capabilities.userIndex
+      // A logout or destroyById that reaches the store after a regeneration without grace
+      // completed finds nothing to delete (documented): those pairs rotate with grace.
+      const plan = fc.oneof(
+        fc.record({
+          ender: fc.constantFrom<Ender>('logout', 'destroyById'),
+          ops: fc.array(
+            fc.constantFrom<Op>('set', 'touch', 'flash', 'setUser', 'regenerate-grace'),
+            {
+              minLength: 1,
+              maxLength: 3,
+            },
+          ),
+        }),
+        ...(userIndex
+          ? [
+              fc.record({
+                ender: fc.constant<Ender>('destroyByUser'),
+                ops: fc.array(
+                  fc.constantFrom<Op>(
+                    'set',
+                    'touch',
+                    'flash',
+                    'setUser',
+                    'regenerate',
+                    'regenerate-grace',
+                  ),
+                  { minLength: 1, maxLength: 3 },
+                ),
+              }),
+            ]
+          : []),
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), plan, async (s, { ender, ops }) => {
+          const clock = createTestClock()
+          const inner = make()
+          const created: string[] = []
+          const options = { keys, cookie: { secure: false }, now: clock.now }
+          const direct = createServerStore({ ...options, driver: inner })
+          const store = createServerStore({ ...options, driver: scheduled(inner, s, created) })
+          try {
+            const login = await request(direct, undefined, (session) => {
+              session.set('user', 'alice')
+              session.addFlash('hello')
+              session.setUser('alice')
+            })
+            const id = login.session.id
+            assert.ok(id !== undefined)
+            const requests = ops.map((op) =>
+              request(store, login.cookie, (x) => {
+                apply(x, op)
+              }),
+            )
+            const end: Promise<unknown> =
+              ender === 'logout'
+                ? request(store, login.cookie, (x) => {
+                    x.destroy()
+                  })
+                : ender === 'destroyById'
+                  ? store.destroyById(id)
+                  : store.destroyByUser('alice')
+            const responses = await s.waitFor(Promise.all(requests))
+            await s.waitFor(end)
+            assert.equal(await inner.get(id, clock.ms), undefined, 'the old record')
+            // A request that loaded after the log-out starts a fresh session of its own:
+            // fine, as long as nothing of the ended one is in it.
+            for (const made of created) {
+              const record = await inner.get(made, clock.ms)
+              assert.ok(
+                record === undefined ||
+                  (record.values['user'] === undefined && record.userKey === undefined),
+                'a record made meanwhile holds the ended session',
+              )
+            }
+            if (userIndex) assert.deepEqual(await direct.listByUser('alice'), [])
+            for (const response of responses) {
+              const after = await request(direct, response.cookie ?? login.cookie)
+              assert.equal(after.session.get('user'), undefined, 'data through a late cookie')
+            }
+          } finally {
+            await inner.close()
+          }
+        }),
+        { numRuns: Number(process.env['RACE_RUNS'] ?? 150) },
+      )
+    })
+  }
+})
+
+// EXP-08 as a property: requests rotating one session at once, in any order of their driver
+// calls, end up with one new id that holds every one of their changes.
+describe('concurrent regenerations in random interleavings (property)', () => {
+  for (const [name, make] of [
+    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
+  ] as const) {
+    it(`${name}: one new id, every change kept, with a grace window`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 4 }), async (s, count) => {
+          const clock = createTestClock()
+          const inner = make()
+          const options = { keys, cookie: { secure: false }, now: clock.now }
+          const direct = createServerStore({ ...options, driver: inner })
+          const store = createServerStore({
+            ...options,
+            driver: new Proxy(inner, {
+              get(target, property, receiver) {
+                const value: unknown = Reflect.get(target, property, receiver)
+                if (typeof value !== 'function') return value
+                return async (...args: unknown[]): Promise<unknown> => {
+                  await s.schedule(Promise.resolve(String(property)))
+                  return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+                }
+              },
+            }),
+          })
+          try {
+            const login = await request(direct, undefined, (session) => {
+              session.set('user', 'alice')
+            })
+            const rotations = Array.from({ length: count }, (_, i) =>
+              request(store, login.cookie, (session) => {
+                session.set(`k${i}`, i)
+                session.regenerate({ grace: 30 })
+              }),
+            )
+            const responses = await s.waitFor(Promise.all(rotations))
+            const ids = new Set<string | undefined>()
+            for (const response of responses) {
+              assert.equal(response.setCookies.length, 1)
+              assert.doesNotMatch(response.setCookies[0] ?? '', /Max-Age=0/)
+              const after = await request(direct, response.cookie)
+              assert.equal(after.session.get('user'), 'alice')
+              for (let i = 0; i < count; i++) assert.equal(after.session.get(`k${i}`), i)
+              ids.add(after.session.id)
+            }
+            assert.equal(ids.size, 1, 'every response carries the same new id')
+            assert.ok(!ids.has(login.session.id))
+          } finally {
+            await inner.close()
+          }
+        }),
+        { numRuns: Number(process.env['RACE_RUNS'] ?? 150) },
+      )
+    })
+  }
+})
+
+describe('session size (the maxSessionBytes measure)', () => {
+  it('is the UTF-8 length of the JSON, for any JSON value (astral, lone surrogates, __proto__)', () => {
+    const encoder = new TextEncoder()
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        for (const item of [value, text, { [text]: value }, JSON.parse('{"__proto__":1}')]) {
+          assert.equal(jsonBytes(item), encoder.encode(JSON.stringify(item)).length)
+        }
+      }),
+    )
   })
 })
 
@@ -625,3 +959,11 @@ describe('loaded values are immutable', () => {
     await checkLoadedFlashesAreImmutable(makeStore().store, 'sid')
   })
 })
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined
+  const promise = new Promise<T>((done) => {
+    resolve = done
+  })
+  return { promise, resolve }
+}

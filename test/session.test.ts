@@ -448,6 +448,33 @@ describe('Session lifecycle', () => {
     assert.equal(session.isDestroyed, true)
   })
 
+  it('regenerate checks its options: grace 0-300 seconds, newLifetime a boolean', () => {
+    const session = fresh()
+    for (const options of [{ grace: -1 }, { grace: 301 }, { grace: 1.5 }, { grace: Number.NaN }]) {
+      assert.throws(
+        () => {
+          session.regenerate(options)
+        },
+        { code: 'ERR_SESSION_VALUE_TYPE' },
+      )
+    }
+    for (const newLifetime of ['yes', 1, {}] as unknown as boolean[]) {
+      assert.throws(
+        () => {
+          session.regenerate({ newLifetime })
+        },
+        (error: unknown) => {
+          assert.ok(error instanceof SessionValueTypeError)
+          assert.equal(error.key, 'newLifetime')
+          return true
+        },
+      )
+    }
+    assert.equal(session.isDirty, false, 'a refused regenerate changes nothing')
+    session.regenerate({ grace: 300, newLifetime: true })
+    assert.equal(session.isDirty, true)
+  })
+
   it('dirty tracking: clean after load, dirty after a change, an unchanged session writes nothing', async () => {
     const h = harness()
     const created = h.store.new('sid')

@@ -242,9 +242,9 @@ export function createCookieStore<
     if (state.destroyed || maxAge < 0) return deletion(state, meta)
     if (state.values.size === 0 && state.flash.size === 0) return deletion(state, meta)
     const current = now()
-    // A cookie session has no id to replace; regenerating (at login, say) starts a new
-    // lifetime, so the absolute timeout counts from the login rather than the first visit.
-    if (state.regenerate !== undefined) state.createdAt = current
+    // A cookie session has no id to replace. Only a regeneration that asks for it (a login)
+    // starts a new absolute lifetime: a periodic one must never extend the session.
+    if (state.regenerate?.newLifetime === true) state.createdAt = current
     const renewDue = meta.issuedAt !== undefined && current - meta.issuedAt >= renewAfter * 1000
     if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
     const expiresAt = Math.min(

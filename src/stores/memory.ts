@@ -1,8 +1,9 @@
 /**
  * The memory driver: sessions in a `Map` inside this process, for tests, development and
- * single-instance apps that accept losing sessions on restart. Bounded (least-recently-used
- * eviction at `maxSessions`), expired records disappear on read and in a periodic, `unref`'d
- * sweep, and every record is copied in and out so nothing outside can change a stored session.
+ * single-instance apps that accept losing sessions on restart. Bounded (`maxSessions`, with
+ * least-recently-used eviction that never lets a session without a user push out a signed-in
+ * one), expired records disappear on read and in a periodic, `unref`'d sweep, and every record
+ * is copied in and out so nothing outside can change a stored session.
  *
  * Pass it to `createServerStore({ driver: createMemoryStore(), keys })`.
  *
@@ -29,10 +30,18 @@ import { unrefTimer } from '../lib/timeout.ts'
 
 export interface MemoryStoreOptions {
   /**
-   * Most sessions kept; creating one more evicts the least recently used. Bounds memory
-   * against floods of sessions. @default 10000
+   * Most sessions kept. Creating one more evicts the least recently used session without a
+   * user (anonymous: `setUser` never called); a signed-in session is evicted only to make room
+   * for another signed-in one, so a flood of anonymous visitors can never log users out. An
+   * anonymous session is refused (the save fails with `SessionStoreError`) when every slot
+   * holds a signed-in session. @default 10000
    */
   readonly maxSessions?: number
+  /**
+   * Most anonymous sessions kept (within `maxSessions`); one more evicts the least recently
+   * used anonymous session. Lower it to keep room for sign-ins. @default maxSessions
+   */
+  readonly maxAnonymousSessions?: number
   /** Milliseconds between sweeps of expired records; `0` disables the sweeper. @default 60000 */
   readonly sweepInterval?: number
   /** The sweeper's clock (requests pass their own `now`). @default Date.now */
@@ -81,14 +90,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) {
     throw new SessionConfigError('maxSessions must be a positive integer')
   }
+  const maxAnonymous = options.maxAnonymousSessions ?? maxSessions
+  if (!Number.isSafeInteger(maxAnonymous) || maxAnonymous < 1) {
+    throw new SessionConfigError('maxAnonymousSessions must be a positive integer')
+  }
   const sweepInterval = options.sweepInterval ?? 60_000
   if (!Number.isSafeInteger(sweepInterval) || sweepInterval < 0) {
     throw new SessionConfigError('sweepInterval must be a non-negative integer of milliseconds')
   }
   const clock = options.now ?? Date.now
   // Map iteration order is insertion order: re-inserting on use keeps the least recently
-  // used record first. Ids and user keys are Map keys, never object properties.
-  const records = new Map<string, Stored>()
+  // used record first. Two maps, so each class evicts its own oldest in O(1). Ids and user
+  // keys are Map keys, never object properties.
+  const anonymous = new Map<string, Stored>()
+  const signedIn = new Map<string, Stored>()
   const byUser = new Map<string, Set<string>>()
   let closed = false
   let timer: ReturnType<typeof setInterval> | undefined
@@ -122,22 +137,58 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
     if (ids.size === 0) byUser.delete(userKey)
   }
 
+  function classOf(stored: Stored): Map<string, Stored> {
+    return stored.userKey === undefined ? anonymous : signedIn
+  }
+
+  function lookup(id: string): Stored | undefined {
+    return anonymous.get(id) ?? signedIn.get(id)
+  }
+
   function remove(stored: Stored): void {
-    records.delete(stored.id)
+    classOf(stored).delete(stored.id)
     unindex(stored.id, stored.userKey)
   }
 
   // The live record for `id`, marked as recently used; expired ones are dropped on sight.
   function find(id: string, now: number): Stored | undefined {
-    const stored = records.get(id)
+    const stored = lookup(id)
     if (stored === undefined) return undefined
     if (stored.expiresAt <= now) {
       remove(stored)
       return undefined
     }
+    const records = classOf(stored)
     records.delete(id)
     records.set(id, stored)
     return stored
+  }
+
+  function evictOldest(records: Map<string, Stored>): void {
+    const oldest = records.values().next()
+    if (oldest.done !== true) remove(oldest.value)
+  }
+
+  // Room for one more record of the given class. Anonymous records only ever evict
+  // anonymous ones: a flood of visitors without a user must not log anyone out. A sign-in
+  // spares the last anonymous record, the most recently used: usually the very session being
+  // signed in, whose regeneration needs it until the new record exists.
+  function makeRoom(signedInRecord: boolean): void {
+    if (!signedInRecord) {
+      while (anonymous.size >= maxAnonymous) evictOldest(anonymous)
+    }
+    while (anonymous.size + signedIn.size >= maxSessions) {
+      if (!signedInRecord) {
+        if (anonymous.size === 0) {
+          throw new Error('The memory session store is full of signed-in sessions')
+        }
+        evictOldest(anonymous)
+      } else if (anonymous.size > 1 || signedIn.size === 0) {
+        evictOldest(anonymous)
+      } else {
+        evictOldest(signedIn)
+      }
+    }
   }
 
   function sweep(): string[] {
@@ -146,10 +197,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
 
   function pruneAt(now: number): string[] {
     const removed: string[] = []
-    for (const stored of records.values()) {
-      if (stored.expiresAt <= now) {
-        remove(stored)
-        removed.push(stored.id)
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const records of [anonymous, signedIn]) {
+      for (const stored of records.values()) {
+        if (stored.expiresAt <= now) {
+          remove(stored)
+          removed.push(stored.id)
+        }
       }
     }
     return removed
@@ -159,7 +213,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
     name: 'memory',
     capabilities: CAPABILITIES,
     get size() {
-      return records.size
+      return anonymous.size + signedIn.size
     },
     sweep() {
       live()
@@ -177,11 +231,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
       const existing = find(record.id, now)
       // An expired record under the same id is gone (find removed it); a live one wins.
       if (existing !== undefined) return false
-      while (records.size >= maxSessions) {
-        const oldest = records.values().next()
-        if (oldest.done === true) break
-        remove(oldest.value)
-      }
+      makeRoom(record.userKey !== undefined)
       const stored: Stored = {
         id: record.id,
         values: copy(record.values),
@@ -193,7 +243,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
         userKey: record.userKey,
         meta: record.meta === undefined ? undefined : Object.freeze(copy(record.meta)),
       }
-      records.set(stored.id, stored)
+      classOf(stored).set(stored.id, stored)
       index(stored.id, stored.userKey)
       return true
     },
@@ -220,7 +270,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
 
     async delete(id) {
       live()
-      const stored = records.get(id)
+      const stored = lookup(id)
       if (stored === undefined) return false
       remove(stored)
       return true
@@ -232,7 +282,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
       if (ids === undefined) return []
       const out: SessionSummary[] = []
       for (const id of ids) {
-        const stored = records.get(id)
+        const stored = lookup(id)
         if (stored === undefined || stored.expiresAt <= now) continue
         out.push({
           id: stored.id,
@@ -252,7 +302,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
       const removed: string[] = []
       for (const id of [...ids]) {
         if (id === exceptId) continue
-        const stored = records.get(id)
+        const stored = lookup(id)
         if (stored !== undefined) remove(stored)
         removed.push(id)
       }
@@ -261,8 +311,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
 
     async deleteAll() {
       live()
-      const count = records.size
-      records.clear()
+      const count = anonymous.size + signedIn.size
+      anonymous.clear()
+      signedIn.clear()
       byUser.clear()
       return count
     },
@@ -277,7 +328,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
       closed = true
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
-      records.clear()
+      anonymous.clear()
+      signedIn.clear()
       byUser.clear()
     },
   }
@@ -289,8 +341,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDrive
     stored.lastSeenAt = patch.lastSeenAt
     stored.expiresAt = patch.expiresAt
     if (patch.userKey !== undefined) {
-      unindex(stored.id, stored.userKey)
+      // Signing in or out moves the record to the other class (as the most recently used).
+      remove(stored)
       stored.userKey = patch.userKey ?? undefined
+      classOf(stored).set(stored.id, stored)
       index(stored.id, stored.userKey)
     }
     if (patch.meta !== undefined) {

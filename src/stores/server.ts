@@ -25,6 +25,7 @@ import {
   SessionConfigError,
   SessionConflictError,
   SessionStoreError,
+  SessionTooLargeError,
   SessionValueTypeError,
   type StoreOperation,
 } from '../errors.ts'
@@ -36,6 +37,7 @@ import { resolveLifetime } from '../lib/lifetime.ts'
 import type { KeyRing } from '../keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
+import { jsonBytes } from '../lib/json-size.ts'
 import { defineValue } from '../lib/json-value.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
@@ -44,6 +46,7 @@ import type { ReclaimableStore } from '../registry.ts'
 import {
   beginSave,
   markSaved,
+  resetState,
   savingMark,
   Session,
   sessionState,
@@ -58,7 +61,8 @@ export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all
 /**
  * Told about every session the store removes (go-sessions `OnDestroy`): its id and why. For
  * `'all'` (`destroyAll`) the id is `undefined`. With `'regenerate'` the old id is retired (it
- * may live on for the grace window). Listeners run after the driver confirmed the removal;
+ * may live on for the grace window); destroying one of two ids a regeneration linked reports
+ * both with `'destroy'`. Listeners run after the driver confirmed the removal;
  * an exception thrown by a listener is caught and ignored. The id is not a credential on its
  * own (the cookie is signed) but it is still an identifier: do not log it in clear.
  */
@@ -164,6 +168,13 @@ export interface ServerStoreOptions {
   readonly crypto?: CryptoChoice
   /** Purpose the id tokens are bound to. @default 'session-id' */
   readonly purpose?: string
+  /**
+   * Largest session, in bytes of its record's JSON (values, flashes, user key and labels). A
+   * save that would store a larger session fails with `SessionTooLargeError` and writes
+   * nothing; a session already larger (say after lowering the limit) can still shrink.
+   * @default 65536 (64 KiB)
+   */
+  readonly maxSessionBytes?: number
 }
 
 export interface ServerStore<Data extends object = SessionData, Flash extends object = SessionData>
@@ -171,7 +182,10 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   /** The driver the store wraps. */
   readonly driver: SessionDriver
   readonly allowReclaim: boolean
-  /** Removes a session by id (say from an admin page); false when there was none. */
+  /**
+   * Removes a session by id (say from an admin page), with the id a regeneration linked to it
+   * within a grace window; false when there was none.
+   */
   destroyById(id: string): Promise<boolean>
   /** Removes every session; returns how many. Needs a driver with `listing`. */
   destroyAll(): Promise<number>
@@ -198,9 +212,16 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
 // NUL first character), so drivers need no extra fields. Stripped on load.
 const IDLE_KEY = '\u0000sk:idle'
 const MAX_AGE_KEY = '\u0000sk:maxAge'
-/** Marks a record retired by `regenerate({ grace })`: it is never extended again. */
+/**
+ * Marks a record retired by a regeneration; the value is the successor's id (`true` in records
+ * written by earlier versions). A retired record is never extended again.
+ */
 const RETIRED_KEY = '\u0000sk:retired'
-const RESERVED = new Set([IDLE_KEY, MAX_AGE_KEY, RETIRED_KEY])
+/** In a successor made with a grace window: the id it replaced, removed with it on destroy. */
+const PREVIOUS_KEY = '\u0000sk:previous'
+/** A record being destroyed: it loads as no session and can no longer be retired. */
+const DESTROYED_KEY = '\u0000sk:destroyed'
+const RESERVED = new Set([IDLE_KEY, MAX_AGE_KEY, RETIRED_KEY, PREVIOUS_KEY, DESTROYED_KEY])
 
 /** Driver lookups per request for the authentic ids its cookies carry, newest first. */
 const MAX_LOOKUPS = 4
@@ -208,6 +229,11 @@ const MAX_CREATE_ATTEMPTS = 4
 const MAX_MERGE_ROUNDS = 5
 const MAX_EMULATED_ROUNDS = 32
 const MAX_USER_KEY_LENGTH = 512
+/** Successors followed when destroying or joining a regenerated session. */
+const MAX_CHAIN = 4
+/** How long a destroyed mark keeps a record whose delete did not happen (a failed logout). */
+const MARK_TTL_MS = 60_000
+const DEFAULT_MAX_SESSION_BYTES = 65_536
 const DAY = 86_400
 
 type OpenedToken = Extract<OpenResult, { ok: true }>
@@ -220,9 +246,25 @@ interface Stored {
   expiresAt: number
   /** The values as loaded or last written, for merge hooks. */
   base: Readonly<Record<string, unknown>>
-  /** Retired by a regeneration with grace: its expiry never moves again. */
+  /** Bytes of the stored record's JSON, once measured (see `storedBytes`). */
+  bytes: number | undefined
+  /** The record as loaded, to measure lazily: most requests never need its size. */
+  readonly loaded: SessionRecord | undefined
+  /** Retired by a regeneration: its expiry never moves again. */
   readonly retired: boolean
+  /** The id that replaced this one (a retired record). */
+  readonly successor: string | undefined
+  /** The id this one replaced with a grace window (still alive for a while). */
+  readonly previous: string | undefined
 }
+
+type Claim =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'adopt'; readonly successor: string }
+
+const CLAIMED: Claim = { kind: 'claimed' }
+const GONE: Claim = { kind: 'gone' }
 
 // What the store knows about a session beyond the session's own state.
 interface Tracked {
@@ -296,6 +338,10 @@ export function createServerStore<
   const timeout = options.timeout ?? 5000
   if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > 600_000) {
     throw new SessionConfigError('timeout must be an integer of milliseconds between 1 and 600000')
+  }
+  const maxSessionBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES
+  if (!Number.isSafeInteger(maxSessionBytes) || maxSessionBytes < 1024) {
+    throw new SessionConfigError('maxSessionBytes must be an integer of at least 1024 bytes')
   }
   if (options.generateId !== undefined && typeof options.generateId !== 'function') {
     throw new SessionConfigError('generateId must be a function')
@@ -401,15 +447,12 @@ export function createServerStore<
     const values: [string, unknown][] = []
     let idle: number | undefined
     let maxAge: number | undefined
-    let retired = false
     for (const [key, value] of Object.entries(record.values)) {
       if (key === IDLE_KEY) {
         if (Number.isSafeInteger(value) && (value as number) > 0) idle = value as number
       } else if (key === MAX_AGE_KEY) {
         if (Number.isSafeInteger(value)) maxAge = value as number
-      } else if (key === RETIRED_KEY) {
-        retired = value === true
-      } else {
+      } else if (!RESERVED.has(key)) {
         values.push([key, value])
       }
     }
@@ -427,21 +470,29 @@ export function createServerStore<
     })
     tracked.set(session, {
       present: true,
-      stored: {
-        id: record.id,
-        version: record.version,
-        createdAt: record.createdAt,
-        lastSeenAt: record.lastSeenAt,
-        expiresAt: record.expiresAt,
-        base: record.values,
-        retired,
-      },
+      stored: storedOf(record),
       idle,
       maxAge,
       issuedAt,
       rotated,
     })
     return session
+  }
+
+  function storedOf(record: SessionRecord): Stored {
+    return {
+      id: record.id,
+      version: record.version,
+      createdAt: record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+      expiresAt: record.expiresAt,
+      base: record.values,
+      bytes: undefined,
+      loaded: record,
+      retired: isRetired(record),
+      successor: successorOf(record),
+      previous: idAt(record.values, PREVIOUS_KEY),
+    }
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
@@ -454,7 +505,14 @@ export function createServerStore<
     // Newest first; the bound caps the driver work an attacker's own valid tokens can cause.
     for (const { id, index, opened } of ids.slice(0, MAX_LOOKUPS)) {
       const record = await lookUp(id)
-      if (record !== undefined) return loaded(name, record, opened.issuedAt, opened.rotated)
+      if (record !== undefined && !isDestroyed(record)) {
+        return loaded(name, record, opened.issuedAt, opened.rotated)
+      }
+      if (record !== undefined) {
+        // Being destroyed (or a logout whose delete failed): finish the job, links included,
+        // so that whoever removes the record has read it first.
+        for (const gone of await destroyRecord(id, now())) emit(gone, 'destroy')
+      }
       reasons[index] = 'unknown-session'
     }
     const everyValueTried = ids.length <= MAX_LOOKUPS
@@ -529,32 +587,105 @@ export function createServerStore<
   }
 
   // The session ends: delete its record (if stored) and clear the cookie (if the client has
-  // one). A failed delete still hands over the deletion cookie, inside the error.
+  // one). A failed delete still hands over the deletion cookie, inside the error. `final` (a
+  // destroy, not an emptied or expired session) also ends the ids a regeneration linked to it.
   async function remove(
     state: SessionState,
     entry: Tracked,
     reason: 'destroy' | 'expired',
+    final = false,
   ): Promise<string | undefined> {
     const header = deletionHeader(state, entry)
     const stored = entry.stored
     if (stored !== undefined) {
-      let existed: boolean
+      let removed: readonly string[]
       try {
-        existed = await call('delete', () => driver.delete(stored.id))
+        if (final) removed = await destroyRecord(stored.id, now(), stored)
+        else removed = (await call('delete', () => driver.delete(stored.id))) ? [stored.id] : []
       } catch (error) {
         const failure = error as SessionStoreError
-        throw new SessionStoreError('delete', failure.timedOut, {
+        throw new SessionStoreError(failure.operation, failure.timedOut, {
           cause: failure.cause,
           setCookie: header,
         })
       }
       entry.stored = undefined
-      if (existed) emit(stored.id, reason)
+      for (const id of removed) emit(id, reason)
     }
+    if (reason === 'expired') forget(state)
     markSaved(state)
     entry.present = false
     entry.issuedAt = undefined
     return header
+  }
+
+  // The stored session ended (expired, or destroyed elsewhere): this request goes on with a
+  // fresh, empty session, so a second save (an explicit one, then the adapter's) cannot
+  // store the ended session's data again under a new id.
+  function forget(state: SessionState): void {
+    resetState(state, now())
+    if (eager) state.id = nextId()
+  }
+
+  // Ends a session for good, with the ids a regeneration linked to it. The mark comes first:
+  // a regeneration running at the same time then either fails to claim the record, or had
+  // claimed it already and left its successor's id in it, which the read after the mark
+  // finds. A marked record loads as no session, so even a delete that fails logs out; the
+  // mark keeps it for a minute, long enough to be read back, then it expires.
+  async function destroyRecord(id: string, at: number, known?: Stored): Promise<string[]> {
+    const removed: string[] = []
+    let previous: string | undefined
+    let next: string | undefined = id
+    for (let hop = 0; next !== undefined && hop <= MAX_CHAIN; hop++) {
+      const current: string = next
+      next = undefined
+      if (!(await mark(current, at))) break
+      const record = await call('get', () => driver.get(current, at))
+      if (await call('delete', () => driver.delete(current))) removed.push(current)
+      if (record !== undefined) next = successorOf(record)
+      else if (hop === 0) next = known?.successor
+      if (hop === 0) {
+        previous = record === undefined ? known?.previous : idAt(record.values, PREVIOUS_KEY)
+      }
+    }
+    // The id this session replaced within a grace window: retired, so it can only point here.
+    const before = previous
+    if (before !== undefined && (await call('delete', () => driver.delete(before)))) {
+      removed.push(before)
+    }
+    return removed
+  }
+
+  // Sets the destroyed mark; false when the record was already gone.
+  async function mark(id: string, at: number): Promise<boolean> {
+    const until = at + MARK_TTL_MS
+    const result = await writeBookkeeping(id, { [DESTROYED_KEY]: true }, at, until, at)
+    return result.status === 'updated'
+  }
+
+  // Writes reserved keys only, whatever the conflict policy: per key, or by compare-and-set
+  // rounds on a driver without patches.
+  async function writeBookkeeping(
+    id: string,
+    set: Record<string, unknown>,
+    lastSeenAt: number,
+    expiresAt: number,
+    at: number,
+  ): Promise<UpdateResult> {
+    const changes: Changes = { set, unset: [], flashSet: {}, flashUnset: [], user: undefined }
+    if (caps.patches) {
+      return call('update', () =>
+        driver.update(id, patchOf(changes, lastSeenAt, expiresAt, undefined), at),
+      )
+    }
+    for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
+      const result = await writeWhole(id, changes, lastSeenAt, expiresAt, undefined, at)
+      if (result.status !== 'conflict') return result
+      await pause(round)
+    }
+    throw new SessionStoreError('update', false, {
+      cause: new Error('The record kept changing under compare-and-set'),
+    })
   }
 
   // Destroyed or expired by someone else while this request ran: it stays gone.
@@ -562,8 +693,9 @@ export function createServerStore<
     const header = deletionHeader(state, entry)
     entry.stored = undefined
     entry.present = false
+    entry.issuedAt = undefined
     entry.ended = true
-    markSaved(state)
+    forget(state)
     return header
   }
 
@@ -616,30 +748,72 @@ export function createServerStore<
     return flash
   }
 
+  // The session as it would be stored, measured: over `maxSessionBytes` is refused before
+  // any write, unless the session does not grow (one stored before a lower limit must still
+  // be able to shrink). Returns the size.
+  function checkSize(
+    state: SessionState,
+    entry: Tracked,
+    values: Readonly<Record<string, unknown>>,
+    flash: Readonly<Record<string, readonly unknown[]>>,
+  ): number {
+    const bytes = jsonBytes({ values, flash, userKey: state.userKey, meta: state.meta })
+    if (bytes > maxSessionBytes && bytes > storedBytes(entry.stored)) {
+      throw new SessionTooLargeError(state.name, bytes, maxSessionBytes)
+    }
+    return bytes
+  }
+
+  function storedBytes(stored: Stored | undefined): number {
+    if (stored === undefined) return 0
+    if (stored.bytes === undefined) {
+      const record = stored.loaded
+      stored.bytes =
+        record === undefined
+          ? 0
+          : jsonBytes({
+              values: record.values,
+              flash: record.flash,
+              userKey: record.userKey,
+              meta: record.meta,
+            })
+    }
+    return stored.bytes
+  }
+
   // Inserts a new record, retrying with a fresh id on the (astronomically rare) collision.
   async function insert(
     state: SessionState,
-    createdAt: number,
-    at: number,
-    expiresAt: number,
+    record: {
+      readonly createdAt: number
+      readonly at: number
+      readonly expiresAt: number
+      readonly values: Record<string, unknown>
+      readonly flash: Record<string, readonly unknown[]>
+      readonly bytes: number
+    },
     firstId: string | undefined,
   ): Promise<Stored> {
-    const values = fullValues(state)
+    const { createdAt, at, expiresAt, values, flash, bytes } = record
     const user = userOf(state)
     let id = firstId ?? nextId()
     for (let attempt = 1; ; attempt++) {
-      const record: SessionRecord = {
-        id,
-        values,
-        flash: fullFlash(state),
-        version: 1,
-        createdAt,
-        lastSeenAt: at,
-        expiresAt,
-        userKey: user.userKey ?? undefined,
-        meta: user.meta ?? undefined,
-      }
-      const created = await call('create', () => driver.create(record, at))
+      const created = await call('create', () =>
+        driver.create(
+          {
+            id,
+            values,
+            flash,
+            version: 1,
+            createdAt,
+            lastSeenAt: at,
+            expiresAt,
+            userKey: user.userKey ?? undefined,
+            meta: user.meta ?? undefined,
+          },
+          at,
+        ),
+      )
       if (created) {
         return {
           id,
@@ -648,7 +822,11 @@ export function createServerStore<
           lastSeenAt: at,
           expiresAt,
           base: values,
+          bytes,
+          loaded: undefined,
           retired: false,
+          successor: undefined,
+          previous: idAt(values, PREVIOUS_KEY),
         }
       }
       if (attempt >= MAX_CREATE_ATTEMPTS) {
@@ -664,7 +842,11 @@ export function createServerStore<
     const at = now()
     const expiresAt = expiry(state.createdAt, at, state.idleTimeout)
     if (expiresAt <= at) return gone(state, entry)
-    entry.stored = await insert(state, state.createdAt, at, expiresAt, state.id)
+    const values = fullValues(state)
+    const flash = fullFlash(state)
+    const bytes = checkSize(state, entry, values, flash)
+    const record = { createdAt: state.createdAt, at, expiresAt, values, flash, bytes }
+    entry.stored = await insert(state, record, state.id)
     state.id = entry.stored.id
     // The settings this save wrote: one changed while it ran is still to be written.
     entry.idle = savingMark(state).idleTimeout
@@ -674,46 +856,49 @@ export function createServerStore<
     return header
   }
 
+  // A new id for the session, atomic with respect to destroy: the new record is created
+  // first (with the user, so a log-out-everywhere meanwhile removes it too), then the old one
+  // is claimed (retired, pointing to the new id) and, without grace, deleted. If the old
+  // record is gone at either step, destroyed or expired while this request ran, the new one
+  // is removed again and this request ends up with no session: a regeneration can never
+  // bring back a logged-out session.
   async function regenerate(
     state: SessionState,
     entry: Tracked,
     old: Stored,
-    grace: number,
+    request: { readonly grace: number; readonly newLifetime: boolean },
   ): Promise<string | undefined> {
     const at = now()
-    // A regenerated session is a new session (a login, usually): its absolute lifetime
-    // starts now, as with the cookie store, not when the anonymous session began.
-    const expiresAt = expiry(at, at, state.idleTimeout)
-    // The new record holds everything first; only then is the old id retired, so a failure
-    // in between leaves the user with a working session.
-    const next = await insert(state, at, at, expiresAt, undefined)
-    state.createdAt = at
-    if (grace > 0 && !old.retired) {
-      // The old record lives on for the grace window, marked so that requests still using
-      // it can never extend it again.
-      const until = Math.min(old.expiresAt, at + grace * 1000)
-      const retire: Changes = {
-        set: { [RETIRED_KEY]: true },
-        unset: [],
-        flashSet: {},
-        flashUnset: [],
-        user: undefined,
+    // Periodic rotation must never extend a session: the absolute deadline carries over,
+    // unless this is a login that asked for a new lifetime.
+    const createdAt = request.newLifetime ? at : old.createdAt
+    const expiresAt = expiry(createdAt, at, state.idleTimeout)
+    if (expiresAt <= at) return remove(state, entry, 'expired')
+    const values = fullValues(state)
+    if (request.grace > 0) defineValue(values, PREVIOUS_KEY, old.id)
+    const flash = fullFlash(state)
+    const bytes = checkSize(state, entry, values, flash)
+    const next = await insert(state, { createdAt, at, expiresAt, values, flash, bytes }, undefined)
+    let outcome: Claim
+    try {
+      const until = request.grace > 0 ? at + request.grace * 1000 : Number.POSITIVE_INFINITY
+      outcome = await claim(state.name, old, next.id, until, at)
+      if (outcome.kind === 'claimed' && request.grace === 0) {
+        // Claimed but destroyed before this delete: the claim must not outlive the record.
+        if (!(await call('delete', () => driver.delete(old.id)))) outcome = GONE
       }
-      if (caps.patches) {
-        await call('update', () =>
-          driver.update(old.id, patchOf(retire, old.lastSeenAt, until, undefined), at),
-        )
-      } else {
-        for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
-          const result = await writeWhole(old.id, retire, old.lastSeenAt, until, undefined)
-          if (result.status !== 'conflict') break
-          await pause(round)
-        }
-      }
-    } else {
-      await call('delete', () => driver.delete(old.id))
+    } catch (error) {
+      // The failure is what the request reports; the unused record is only tidied up.
+      await call('delete', () => driver.delete(next.id)).catch(() => undefined)
+      throw error
+    }
+    if (outcome.kind !== 'claimed') {
+      await call('delete', () => driver.delete(next.id))
+      if (outcome.kind === 'gone') return gone(state, entry)
+      return adopt(state, entry, outcome.successor, at)
     }
     emit(old.id, 'regenerate')
+    state.createdAt = createdAt
     entry.stored = next
     state.id = next.id
     // The settings this save wrote: one changed while it ran is still to be written.
@@ -722,6 +907,100 @@ export function createServerStore<
     const header = await idCookie(state, entry, at)
     markSaved(state)
     return header
+  }
+
+  // Retires the old record in favour of `nextId`, unless it was destroyed or retired by
+  // another request meanwhile. With versions this is a compare-and-set, so of two
+  // regenerations of one session exactly one claims it and the other joins its successor.
+  async function claim(
+    name: string,
+    old: Stored,
+    nextId: string,
+    until: number,
+    at: number,
+  ): Promise<Claim> {
+    // Loaded after another regeneration retired it (an old cookie within the grace window).
+    if (old.successor !== undefined) return { kind: 'adopt', successor: old.successor }
+    let current: SessionRecord | undefined
+    let expect = caps.versions ? old.version : undefined
+    for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
+      // Per-key patches can try the version loaded first; otherwise read what is stored.
+      if (round > 0 || !caps.patches) {
+        current = await call('get', () => driver.get(old.id, at))
+        const seen = inspect(current)
+        if (seen !== undefined) return seen
+        if (conflicts === 'error' && current?.version !== old.version) {
+          throw new SessionConflictError(name)
+        }
+        expect = caps.versions ? current?.version : undefined
+      }
+      const retire = { [RETIRED_KEY]: nextId }
+      const patch: SessionPatch = {
+        set:
+          current === undefined || caps.patches ? retire : patchRecord(current.values, retire, []),
+        unset: [],
+        flashSet: current === undefined || caps.patches ? {} : current.flash,
+        flashUnset: [],
+        lastSeenAt: current?.lastSeenAt ?? old.lastSeenAt,
+        expiresAt: Math.min(current?.expiresAt ?? old.expiresAt, until),
+        ...(expect === undefined ? {} : { expectVersion: expect }),
+      }
+      const result = await call('update', () => driver.update(old.id, patch, at))
+      if (result.status === 'missing') return GONE
+      if (result.status === 'updated') {
+        if (caps.versions) return CLAIMED
+        // Without compare-and-set, read back: a destroy or another claim may have come first.
+        const after = await call('get', () => driver.get(old.id, at))
+        const successor = after === undefined || isDestroyed(after) ? undefined : successorOf(after)
+        if (successor === undefined) return GONE
+        return successor === nextId ? CLAIMED : { kind: 'adopt', successor }
+      }
+      await pause(round)
+    }
+    throw new SessionConflictError(name)
+  }
+
+  // What a fresh read of the old record says about claiming it: `undefined` = go ahead.
+  function inspect(current: SessionRecord | undefined): Claim | undefined {
+    if (current === undefined || isDestroyed(current)) return GONE
+    const successor = successorOf(current)
+    return successor === undefined ? undefined : { kind: 'adopt', successor }
+  }
+
+  // Another request regenerated this session first: this one joins its successor (its
+  // changes are written there and it answers with the successor's cookie) rather than making
+  // a second new id, or logging the user out.
+  async function adopt(
+    state: SessionState,
+    entry: Tracked,
+    successor: string,
+    at: number,
+  ): Promise<string | undefined> {
+    let id = successor
+    for (let hop = 0; hop < MAX_CHAIN; hop++) {
+      const record = await call('get', () => driver.get(id, at))
+      if (
+        record === undefined ||
+        isDestroyed(record) ||
+        record.createdAt + absoluteTimeout * 1000 <= at
+      ) {
+        return gone(state, entry)
+      }
+      const further = successorOf(record)
+      if (further === undefined) {
+        const changes = collectChanges(state, entry)
+        if (conflicts !== 'merge' && hasDataChanges(changes))
+          throw new SessionConflictError(state.name)
+        const stored = storedOf(record)
+        entry.stored = stored
+        entry.rotated = true // the client needs the successor's cookie
+        state.id = record.id
+        state.createdAt = record.createdAt
+        return update(state, entry, stored)
+      }
+      id = further
+    }
+    return gone(state, entry)
   }
 
   function patchOf(
@@ -747,9 +1026,10 @@ export function createServerStore<
   async function writeWhole(
     id: string,
     changes: Changes,
-    at: number,
+    lastSeenAt: number,
     expiresAt: number,
     expectVersion: number | undefined,
+    at: number,
   ): Promise<UpdateResult> {
     const current = await call('get', () => driver.get(id, at))
     if (current === undefined) return { status: 'missing' }
@@ -760,7 +1040,7 @@ export function createServerStore<
     const flash = patchRecord(current.flash, changes.flashSet, changes.flashUnset)
     const whole = { set: values, unset: [], flashSet: flash, flashUnset: [], user: changes.user }
     return call('update', () =>
-      driver.update(id, patchOf(whole, at, expiresAt, current.version), at),
+      driver.update(id, patchOf(whole, lastSeenAt, expiresAt, current.version), at),
     )
   }
 
@@ -779,7 +1059,7 @@ export function createServerStore<
         )
       }
       for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
-        const result = await writeWhole(id, changes, at, expiresAt, undefined)
+        const result = await writeWhole(id, changes, at, expiresAt, undefined, at)
         if (result.status !== 'conflict') return result
         await pause(round)
       }
@@ -791,7 +1071,7 @@ export function createServerStore<
     for (let round = 0; ; round++) {
       const result = caps.patches
         ? await call('update', () => driver.update(id, patchOf(local, at, expiresAt, expect), at))
-        : await writeWhole(id, local, at, expiresAt, expect)
+        : await writeWhole(id, local, at, expiresAt, expect, at)
       if (result.status !== 'conflict') return result
       if (conflicts === 'error' || round >= MAX_MERGE_ROUNDS) throw new SessionConflictError(name)
       const current = await call('get', () => driver.get(id, at))
@@ -828,20 +1108,17 @@ export function createServerStore<
     if (expiresAt <= at) return remove(state, entry, 'expired')
     const persistenceChanged = state.maxAge !== entry.maxAge
     const changes = collectChanges(state, entry)
-    const dataChanged =
-      Object.keys(changes.set).length > 0 ||
-      changes.unset.length > 0 ||
-      Object.keys(changes.flashSet).length > 0 ||
-      changes.flashUnset.length > 0 ||
-      changes.user !== undefined
     let renewed = false
-    if (dataChanged) {
+    if (hasDataChanges(changes)) {
+      const values = fullValues(state)
+      const bytes = checkSize(state, entry, values, fullFlash(state))
       const result = await write(state.name, stored, changes, at, expiresAt)
       if (result.status !== 'updated') return gone(state, entry)
       stored.version = result.version
       stored.lastSeenAt = at
       stored.expiresAt = expiresAt
-      stored.base = fullValues(state)
+      stored.base = values
+      stored.bytes = bytes
       // The settings this save wrote: one changed while it ran is still to be written.
       entry.idle = savingMark(state).idleTimeout
       entry.maxAge = savingMark(state).maxAge
@@ -878,7 +1155,7 @@ export function createServerStore<
     beginSave(state)
     const entry = trackedOf(session)
     const maxAge = state.maxAge ?? defaultMaxAge
-    if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy')
+    if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy', true)
     // Changed again after it was found gone (while its save ran, say): it stays gone.
     if (entry.ended === true) return gone(state, entry)
     checkUser(state)
@@ -894,9 +1171,7 @@ export function createServerStore<
       return createNew(state, entry)
     }
     if (!hasData && !eager) return remove(state, entry, 'destroy')
-    if (state.regenerate !== undefined) {
-      return regenerate(state, entry, stored, state.regenerate.grace)
-    }
+    if (state.regenerate !== undefined) return regenerate(state, entry, stored, state.regenerate)
     return update(state, entry, stored)
   }
 
@@ -946,9 +1221,9 @@ export function createServerStore<
 
     async destroyById(id) {
       if (!isValidSessionId(id)) return false
-      const existed = await call('delete', () => driver.delete(id))
-      if (existed) emit(id, 'destroy')
-      return existed
+      const removed = await destroyRecord(id, now())
+      for (const gone of removed) emit(gone, 'destroy')
+      return removed.includes(id)
     },
 
     async destroyAll() {
@@ -956,7 +1231,10 @@ export function createServerStore<
       const deleteAll = driver.deleteAll?.bind(driver)
       if (deleteAll === undefined)
         throw new SessionConfigError(`The ${driver.name} driver lacks deleteAll`)
-      const count = await call('deleteAll', deleteAll)
+      let count = await call('deleteAll', deleteAll)
+      // A second pass for drivers that list, then delete: a regeneration that created its
+      // new record before the first pass removed the old one is caught by the second.
+      if (count > 0) count += await call('deleteAll', deleteAll)
       emit(undefined, 'all')
       return count
     },
@@ -973,6 +1251,11 @@ export function createServerStore<
       if (typeof except === 'string') exceptId = isValidSessionId(except) ? except : undefined
       else if (except !== undefined) exceptId = trackedOf(except).stored?.id
       const ids = await call('deleteByUser', () => deleteByUser(key, exceptId))
+      // A regeneration creates its new record (with the user) before it claims the old one:
+      // if this pass removed the old one after that, a second pass finds the new one even on
+      // a driver whose deleteByUser lists first and deletes after.
+      if (ids.length > 0)
+        ids.push(...(await call('deleteByUser', () => deleteByUser(key, exceptId))))
       for (const id of ids) emit(id, 'user')
       return ids
     },
@@ -1035,4 +1318,32 @@ function withoutSettings(record: SessionRecord): SessionRecord {
 function pause(round: number): Promise<void> {
   const ms = Math.floor(Math.random() * Math.min(20, 1 + round * 2))
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function isDestroyed(record: SessionRecord): boolean {
+  return record.values[DESTROYED_KEY] === true
+}
+
+function isRetired(record: SessionRecord): boolean {
+  const mark = record.values[RETIRED_KEY]
+  return mark === true || typeof mark === 'string'
+}
+
+function successorOf(record: SessionRecord): string | undefined {
+  return idAt(record.values, RETIRED_KEY)
+}
+
+function idAt(values: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = values[key]
+  return typeof value === 'string' && isValidSessionId(value) ? value : undefined
+}
+
+function hasDataChanges(changes: Changes): boolean {
+  return (
+    Object.keys(changes.set).length > 0 ||
+    changes.unset.length > 0 ||
+    Object.keys(changes.flashSet).length > 0 ||
+    changes.flashUnset.length > 0 ||
+    changes.user !== undefined
+  )
 }
