@@ -521,11 +521,15 @@ describe('node:http adapter end to end', () => {
               session.set('after', true)
               break
             case '/late/regenerate':
-              res.write('streaming ')
+              // Once the write went out, the headers certainly have (with an async store the
+              // adapter holds a first write until its save is done).
+              await new Promise((resolve) => res.write('streaming ', resolve))
               session.regenerate()
               break
             case '/late/destroy':
-              res.write('streaming ')
+              // Once the write went out, the headers certainly have (with an async store the
+              // adapter holds a first write until its save is done).
+              await new Promise((resolve) => res.write('streaming ', resolve))
               session.destroy()
               break
             case '/visit':
