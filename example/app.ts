@@ -1,7 +1,7 @@
 // The example application, on plain node:http, with three sessions in three cookies: a
 // server-side login session, a sealed cookie session for visitors (notes and the messages shown
 // after a failed login or a logout) and a signed preferences session. In your own code, import
-// from 'sessionkit', 'sessionkit/cookie', 'sessionkit/node' and 'sessionkit/stores/filesystem'.
+// from 'sessionkit', 'sessionkit/cookie', 'sessionkit/node' and 'sessionkit/drivers/filesystem'.
 
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -13,7 +13,7 @@ import {
   type Session,
   type SessionDriver,
 } from '../src/index.ts'
-import { getCookieValues } from '../src/cookie.ts'
+import { getCookieValues } from '../src/core/cookie.ts'
 import { withSessions, type NodeSessionRegistry } from '../src/node.ts'
 import { deviceLabel } from './device.ts'
 import {

@@ -9,7 +9,7 @@
 
 import { resolve } from 'node:path'
 import { createKeyRing, generateKey, type KeyRing } from '../src/index.ts'
-import { createFilesystemStore } from '../src/stores/filesystem.ts'
+import { createFilesystemDriver } from '../src/filesystem.ts'
 import { createApp } from './app.ts'
 import { exampleValue, parseSessionKeys, VARIABLE } from './keys.ts'
 
@@ -32,7 +32,7 @@ const keys = loadKeys(env[VARIABLE])
 // node:sqlite, which only Node >= 22.13 has), works the same on Node 20 and 24, and, like
 // SQLite, keeps sessions across restarts.
 const directory = resolve(env['SESSION_DIR'] || '.sessionkit-dev/sessions')
-const driver = createFilesystemStore({ directory })
+const driver = createFilesystemDriver({ directory })
 // Opens (creates) the directory now, so a bad SESSION_DIR fails at start rather than at the
 // first login, and drops sessions that expired while the server was down.
 try {

@@ -21,14 +21,14 @@ export {
   type GoTypeSpec,
   type GoUintKind,
   type GobLimits,
-} from './lib/gob/values.ts'
-export { GobTypeIds } from './lib/gob/type-ids.ts'
-export type { GobEncodeOptions } from './lib/gob/encode.ts'
+} from './interop/gob/values.ts'
+export { GobTypeIds } from './interop/gob/type-ids.ts'
+export type { GobEncodeOptions } from './interop/gob/encode.ts'
 export {
   gobDecode,
   gobDecodeSessionValues,
   gobEncode,
   gobEncodeSessionValues,
   gobSerializer,
-} from './lib/gob/session.ts'
+} from './interop/gob/session.ts'
 export { GobError } from './errors.ts'

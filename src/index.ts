@@ -7,7 +7,7 @@
  * @module
  */
 
-export { createKeyRing, generateKey, type KeyRing, type KeyRingEntry } from './keyring.ts'
+export { createKeyRing, generateKey, type KeyRing, type KeyRingEntry } from './core/keyring.ts'
 export {
   createTokenCodec,
   type OpenResult,
@@ -15,7 +15,7 @@ export {
   type TokenCodec,
   type TokenCodecOptions,
   type TokenFormat,
-} from './codec.ts'
+} from './core/codec.ts'
 export {
   DEFAULT_FLASH_KEY,
   Session,
@@ -24,16 +24,19 @@ export {
   type SessionCookieOverrides,
   type SessionData,
   type SessionKey,
-} from './session.ts'
-export type { CookieHeader, SessionStore } from './store.ts'
+} from './core/session.ts'
+export type { CookieHeader, SessionStore } from './core/store.ts'
 export { createCookieStore, type CookieStore, type CookieStoreOptions } from './stores/cookie.ts'
-export { SessionRegistry } from './registry.ts'
-export type { CookieOptions } from './cookie.ts'
-export type { CryptoBackend, AeadKey, MacKey } from './lib/crypto/backend.ts'
-export type { CryptoChoice } from './lib/crypto/select.ts'
-export type { Awaitable } from './lib/awaitable.ts'
-export { createNodeCryptoBackend } from './lib/crypto/node.ts'
-export { createWebCryptoBackend } from './lib/crypto/web.ts'
+export { SessionRegistry } from './core/registry.ts'
+export type { CookieOptions } from './core/cookie.ts'
+export {
+  createNodeCryptoBackend,
+  createWebCryptoBackend,
+  type AeadKey,
+  type CryptoBackend,
+  type CryptoChoice,
+  type MacKey,
+} from './core/crypto.ts'
 export * from './errors.ts'
 export {
   createServerStore,
@@ -46,7 +49,11 @@ export {
   type ServerStore,
   type ServerStoreOptions,
 } from './stores/server.ts'
-export { createMemoryStore, type MemoryDriver, type MemoryStoreOptions } from './stores/memory.ts'
+export {
+  createMemoryDriver,
+  type MemoryDriver,
+  type MemoryDriverOptions,
+} from './drivers/memory.ts'
 export type {
   DriverCapabilities,
   SessionDriver,
@@ -54,6 +61,6 @@ export type {
   SessionRecord,
   SessionSummary,
   UpdateResult,
-} from './driver.ts'
-export { generateSessionId, isValidSessionId } from './lib/session-id.ts'
-export type { ReclaimableStore } from './registry.ts'
+} from './core/driver.ts'
+export { generateSessionId, isValidSessionId } from './core/driver.ts'
+export type { ReclaimableStore } from './core/store.ts'

@@ -21,28 +21,28 @@ export {
   type SecureCookieKey,
   type SecureCookieOptions,
   type SecureCookieSettings,
-} from './lib/securecookie/codec.ts'
+} from './interop/securecookie/codec.ts'
 export {
   codecsFromPairs,
   decodeMulti,
   decodeMultiDetailed,
   encodeMulti,
   type DecodedMulti,
-} from './lib/securecookie/multi.ts'
-export { SecureCookieMultiError, GO_MESSAGES } from './lib/securecookie/errors.ts'
-export { goJsonDecode, goJsonEncode, goJsonSerializer } from './lib/securecookie/go-json.ts'
-export type { GoSerializer } from './lib/securecookie/serializer.ts'
-export type { SecureCookieCryptoChoice, SecureCookieHash } from './lib/securecookie/crypto.ts'
+} from './interop/securecookie/multi.ts'
+export { SecureCookieMultiError, GO_MESSAGES } from './interop/securecookie/errors.ts'
+export { goJsonDecode, goJsonEncode, goJsonSerializer } from './interop/securecookie/go-json.ts'
+export type { GoSerializer } from './interop/securecookie/serializer.ts'
+export type { SecureCookieCryptoChoice, SecureCookieHash } from './interop/securecookie/crypto.ts'
 export {
   goBase64StdEncode,
   goBase64UrlDecode,
   goBase64UrlEncode,
   type GoBase64Result,
-} from './lib/securecookie/base64-go.ts'
+} from './interop/securecookie/base64-go.ts'
 export { SecureCookieError, type SecureCookieErrorKind } from './errors.ts'
 export {
   createGorillaCookieStore,
   gorillaSessionSerializer,
   type GorillaCookieStore,
   type GorillaCookieStoreOptions,
-} from './stores/gorilla-cookie.ts'
+} from './interop/gorilla-store.ts'

@@ -13,7 +13,7 @@ import {
 } from '../src/fetch.ts'
 import type { FetchSessionsOptions } from '../src/fetch.ts'
 import { HeadersSentError } from '../src/errors.ts'
-import { createCookieStore, createServerStore, createMemoryStore } from '../src/index.ts'
+import { createCookieStore, createServerStore, createMemoryDriver } from '../src/index.ts'
 import type { SessionStore } from '../src/index.ts'
 import { createGorillaCookieStore } from '../src/securecookie.ts'
 import {
@@ -78,7 +78,7 @@ function subjects(): Subject[] {
     {
       name: 'server store, driver write held',
       store: createServerStore<TestData>({
-        driver: gatedDriver(createMemoryStore({ sweepInterval: 0 }), writeGate),
+        driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), writeGate),
         keys,
         ...insecure,
       }),
@@ -378,7 +378,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     function gatedStore() {
       const gate = createGate()
       const store = createServerStore<TestData>({
-        driver: gatedDriver(createMemoryStore({ sweepInterval: 0 }), gate),
+        driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
         keys,
         cookie: { secure: false },
       })
@@ -415,7 +415,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
     it('destroyed elsewhere while its save ran, and changed meanwhile: it stays gone', async () => {
       const gate = createGate()
-      const memory = createMemoryStore({ sweepInterval: 0 })
+      const memory = createMemoryDriver({ sweepInterval: 0 })
       const store = createServerStore<TestData>({
         driver: gatedDriver(memory, gate),
         keys,
@@ -633,7 +633,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
   describe('Response.error() (a network error)', () => {
     const gate = createGate()
     const serverStore = createServerStore<TestData>({
-      driver: gatedDriver(createMemoryStore({ sweepInterval: 0 }), gate),
+      driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
       keys,
       cookie: { secure: false },
     })
@@ -704,7 +704,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
   it('an explicit save still running when the commit starts: one record, not two', async () => {
     const gate = createGate()
     const serverStore = createServerStore<TestData>({
-      driver: gatedDriver(createMemoryStore({ sweepInterval: 0 }), gate),
+      driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
       keys,
       cookie: { secure: false },
     })

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 
-import { createKeyRingUnchecked } from '../src/keyring.ts'
+import { createKeyRingUnchecked } from '../src/core/keyring.ts'
 import {
   createNodeCryptoBackend,
   createTokenCodec,

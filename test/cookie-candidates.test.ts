@@ -12,8 +12,8 @@ import { createCookieStore, type SessionData, type SessionStore } from '../src/i
 import { createNodeCryptoBackend } from '../src/lib/crypto/node.ts'
 import type { CryptoBackend } from '../src/lib/crypto/backend.ts'
 import { withSessions } from '../src/node.ts'
-import { createGorillaCookieStore } from '../src/stores/gorilla-cookie.ts'
-import { createMemoryStore } from '../src/stores/memory.ts'
+import { createGorillaCookieStore } from '../src/interop/gorilla-store.ts'
+import { createMemoryDriver } from '../src/drivers/memory.ts'
 import { createServerStore } from '../src/stores/server.ts'
 import {
   cookiePair,
@@ -53,7 +53,7 @@ const KINDS: readonly Kind[] = [
   {
     title: 'server store, memory driver',
     make: (clock) => {
-      const probe = switchable(createMemoryStore({ sweepInterval: 0, now: clock.now }))
+      const probe = switchable(createMemoryDriver({ sweepInterval: 0, now: clock.now }))
       return {
         store: createServerStore<AppData>({ driver: probe.driver, keys, now: clock.now }),
         probe,
@@ -263,7 +263,7 @@ for (const kind of KINDS) {
 describe('several cookies of one name through the Fetch adapter', () => {
   const clock = manualClock(Date.now())
   const store = createServerStore<AppData>({
-    driver: createMemoryStore({ sweepInterval: 0, now: clock.now }),
+    driver: createMemoryDriver({ sweepInterval: 0, now: clock.now }),
     keys,
     now: clock.now,
   })

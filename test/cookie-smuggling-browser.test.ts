@@ -8,7 +8,7 @@ import type { Browser, BrowserContext } from 'playwright-core'
 
 import { createCookieStore, type SessionData, type SessionStore } from '../src/index.ts'
 import { withSessions } from '../src/node.ts'
-import { createMemoryStore } from '../src/stores/memory.ts'
+import { createMemoryDriver } from '../src/drivers/memory.ts'
 import { createServerStore } from '../src/stores/server.ts'
 import { keys } from './support/adapter-harness.ts'
 import { close, launchChromium, listen } from './support/browser.ts'
@@ -47,7 +47,7 @@ const STORES: readonly [string, () => SessionStore<AppData>][] = [
   ['cookie store', () => createCookieStore<AppData>({ keys, crypto: 'node' })],
   [
     'server store',
-    () => createServerStore<AppData>({ driver: createMemoryStore({ sweepInterval: 0 }), keys }),
+    () => createServerStore<AppData>({ driver: createMemoryDriver({ sweepInterval: 0 }), keys }),
   ],
 ]
 

@@ -13,8 +13,8 @@ import {
   serializeDeleteCookie,
   serializeResolvedSetCookie,
   serializeSetCookie,
-} from '../src/cookie.ts'
-import type { CookieOptions, CookieParseLimits } from '../src/cookie.ts'
+} from '../src/core/cookie.ts'
+import type { CookieOptions, CookieParseLimits } from '../src/core/cookie.ts'
 import { CookieOptionError, SessionError } from '../src/errors.ts'
 
 const NOW = Date.UTC(2025, 0, 1)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { createApp } from '../example/app.ts'
 import { createKeyRing, generateKey, isValidSessionId } from '../src/index.ts'
-import { createFilesystemStore, type FilesystemDriver } from '../src/stores/filesystem.ts'
+import { createFilesystemDriver, type FilesystemDriver } from '../src/filesystem.ts'
 import { close, launchChromium, listen } from './support/browser.ts'
 
 const DAY = 86_400
@@ -41,7 +41,7 @@ after(async () => {
 /** A filesystem driver in a fresh directory under the temporary root, opened as server.ts does. */
 async function newDriver(name: string): Promise<FilesystemDriver> {
   assert.ok(root, 'no temporary directory')
-  const driver = createFilesystemStore({ directory: join(root, name), sweepInterval: 0 })
+  const driver = createFilesystemDriver({ directory: join(root, name), sweepInterval: 0 })
   drivers.push(driver)
   await driver.prune() // creates the directory
   return driver

@@ -19,9 +19,9 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import type { SessionPatch } from '../src/driver.ts'
+import type { SessionPatch } from '../src/core/driver.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
-import { createFilesystemStore, type FilesystemDriver } from '../src/stores/filesystem.ts'
+import { createFilesystemDriver, type FilesystemDriver } from '../src/filesystem.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import { makeTempDir, removeTempDirs, tree, treePaths } from './support/fs-temp.ts'
 import { HOUR, record } from './support/records.ts'
@@ -30,7 +30,7 @@ after(removeTempDirs)
 
 runStoreConformance({
   name: 'filesystem',
-  createDriver: async ({ now }) => createFilesystemStore({ directory: await makeTempDir(), now }),
+  createDriver: async ({ now }) => createFilesystemDriver({ directory: await makeTempDir(), now }),
   test: { describe, it },
 })
 
@@ -47,10 +47,10 @@ function patch(at: number, set: Record<string, unknown>, extra: Partial<SessionP
 }
 
 /** A driver on a fresh directory `<tmp>/store`; `parent` is `<tmp>`. */
-async function fresh(options: Partial<Parameters<typeof createFilesystemStore>[0]> = {}) {
+async function fresh(options: Partial<Parameters<typeof createFilesystemDriver>[0]> = {}) {
   const parent = await makeTempDir()
   const directory = join(parent, 'store')
-  const driver = createFilesystemStore({ directory, sweepInterval: 0, ...options })
+  const driver = createFilesystemDriver({ directory, sweepInterval: 0, ...options })
   return { parent, directory, driver }
 }
 
@@ -205,7 +205,7 @@ describe('filesystem driver: atomic writes and locking (STO-07)', () => {
 
   it('two stores on one directory (two processes) serialize through the lock file', async () => {
     const { directory, driver: a } = await fresh()
-    const b = createFilesystemStore({ directory, sweepInterval: 0 })
+    const b = createFilesystemDriver({ directory, sweepInterval: 0 })
     const clock = createTestClock()
     try {
       const rec = record(clock.ms, { values: {} })
@@ -347,7 +347,7 @@ describe('filesystem driver: modes and symlinks (STO-08)', () => {
     const directory = join(parent, 'loose')
     await mkdir(directory)
     await chmod(directory, 0o755)
-    const driver = createFilesystemStore({ directory, sweepInterval: 0 })
+    const driver = createFilesystemDriver({ directory, sweepInterval: 0 })
     const clock = createTestClock()
     await using(driver, async () => {
       await driver.create(record(clock.ms), clock.ms)
@@ -524,9 +524,9 @@ describe('filesystem driver: prune and the sweeper', () => {
 
   it('a process that never closes the store still exits (unref’d sweeper, EXP-11)', async () => {
     const directory = join(await makeTempDir(), 'child')
-    const url = new URL('../src/stores/filesystem.js', import.meta.url).href
-    const script = `import(${JSON.stringify(url)}).then(({ createFilesystemStore }) => {
-      const store = createFilesystemStore({ directory: ${JSON.stringify(directory)}, sweepInterval: 1000 })
+    const url = new URL('../src/drivers/filesystem.js', import.meta.url).href
+    const script = `import(${JSON.stringify(url)}).then(({ createFilesystemDriver }) => {
+      const store = createFilesystemDriver({ directory: ${JSON.stringify(directory)}, sweepInterval: 1000 })
       return store.create({ id: 'x'.repeat(43), values: {}, flash: {}, version: 1, createdAt: 0,
         lastSeenAt: 0, expiresAt: 1e15, userKey: undefined, meta: undefined }, 0)
     }).then((created) => console.log('created', created))`
@@ -558,7 +558,7 @@ describe('filesystem driver: prune and the sweeper', () => {
 
 describe('filesystem driver: options and lifecycle', () => {
   it('refuses bad options', () => {
-    const bad: Partial<Parameters<typeof createFilesystemStore>[0]>[] = [
+    const bad: Partial<Parameters<typeof createFilesystemDriver>[0]>[] = [
       { directory: '' },
       { directory: 'a\u0000b' },
       { sweepInterval: -1 },
@@ -571,7 +571,7 @@ describe('filesystem driver: options and lifecycle', () => {
       { staleLockTimeout: 0 },
     ]
     for (const options of bad) {
-      assert.throws(() => createFilesystemStore({ directory: '/tmp/never-made', ...options }), {
+      assert.throws(() => createFilesystemDriver({ directory: '/tmp/never-made', ...options }), {
         code: 'ERR_SESSION_CONFIG',
       })
     }
@@ -581,7 +581,7 @@ describe('filesystem driver: options and lifecycle', () => {
     const parent = await makeTempDir()
     const directory = join(parent, 'file')
     await writeFile(directory, 'x')
-    const driver = createFilesystemStore({ directory, sweepInterval: 0 })
+    const driver = createFilesystemDriver({ directory, sweepInterval: 0 })
     await using(driver, async () => {
       await assert.rejects(driver.get(generateSessionId(), Date.now()))
       await assert.rejects(driver.create(record(Date.now()), Date.now()))

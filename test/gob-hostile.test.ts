@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { GobError } from '../src/errors.ts'
 import { gobDecode, gobDecodeSessionValues, gobEncode, type GobLimits } from '../src/gob.ts'
 // The decoder's work meter: tests count its steps instead of timing it.
-import { decodeStream, type DecodeMeter } from '../src/lib/gob/decode.ts'
+import { decodeStream, type DecodeMeter } from '../src/interop/gob/decode.ts'
 import { i, mapDef, msg, sliceDef, str, stream, structDef, u } from './support/gob-build.ts'
 import { loadGobVectors } from './support/gob-vectors.ts'
 

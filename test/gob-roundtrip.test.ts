@@ -18,7 +18,7 @@ import {
 } from '../src/gob.ts'
 import { SessionValueError } from '../src/index.ts'
 import { createSecureCookie } from '../src/securecookie.ts'
-import { createGorillaCookieStore, gorillaSessionSerializer } from '../src/stores/gorilla-cookie.ts'
+import { createGorillaCookieStore, gorillaSessionSerializer } from '../src/interop/gorilla-store.ts'
 import { cookieValue, expectCookie } from './support/cookies.ts'
 import { decodedSlot, expectedView, goString, goValue } from './support/gob-typed.ts'
 import { hex } from './support/gob-vectors.ts'

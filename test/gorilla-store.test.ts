@@ -31,7 +31,7 @@ import {
   createGorillaCookieStore,
   gorillaSessionSerializer,
   type GorillaCookieStoreOptions,
-} from '../src/stores/gorilla-cookie.ts'
+} from '../src/interop/gorilla-store.ts'
 import { cookieAttributes, cookieValue, expectCookie } from './support/cookies.ts'
 import { decodedSlot } from './support/gob-typed.ts'
 import {

@@ -6,20 +6,20 @@ import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import type { SessionRecord } from '../src/driver.ts'
+import type { SessionRecord } from '../src/core/driver.ts'
 import { SessionSaveError, SessionStoreError } from '../src/errors.ts'
-import { createKeyRing, generateKey } from '../src/keyring.ts'
+import { createKeyRing, generateKey } from '../src/core/keyring.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
-import { SessionRegistry } from '../src/registry.ts'
-import type { Session } from '../src/session.ts'
-import { createMemoryStore, type MemoryStoreOptions } from '../src/stores/memory.ts'
+import { SessionRegistry } from '../src/core/registry.ts'
+import type { Session } from '../src/core/session.ts'
+import { createMemoryDriver, type MemoryDriverOptions } from '../src/drivers/memory.ts'
 import { createServerStore } from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import { record as baseRecord } from './support/records.ts'
 
 runStoreConformance({
   name: 'memory',
-  createDriver: ({ now }) => createMemoryStore({ now }),
+  createDriver: ({ now }) => createMemoryDriver({ now }),
   test: { describe, it },
 })
 
@@ -31,7 +31,7 @@ function record(at: number, extra: Partial<SessionRecord> = {}): SessionRecord {
 describe('memory driver', () => {
   it('evicts the least recently used session at maxSessions', async () => {
     const clock = createTestClock()
-    const driver = createMemoryStore({ maxSessions: 3, sweepInterval: 0 })
+    const driver = createMemoryDriver({ maxSessions: 3, sweepInterval: 0 })
     try {
       const [a, b, c, d] = [record(clock.ms), record(clock.ms), record(clock.ms), record(clock.ms)]
       await driver.create(a, clock.ms)
@@ -52,7 +52,7 @@ describe('memory driver', () => {
 
   it('evicted sessions leave the user index', async () => {
     const clock = createTestClock()
-    const driver = createMemoryStore({ maxSessions: 1, sweepInterval: 0 })
+    const driver = createMemoryDriver({ maxSessions: 1, sweepInterval: 0 })
     try {
       await driver.create(record(clock.ms, { userKey: 'u1' }), clock.ms)
       await driver.create(record(clock.ms, { userKey: 'u2' }), clock.ms)
@@ -66,7 +66,7 @@ describe('memory driver', () => {
 
   it('the sweeper removes expired records within one interval (EXP-11, EXP-12)', async () => {
     const clock = createTestClock()
-    const driver = createMemoryStore({ sweepInterval: 20, now: clock.now })
+    const driver = createMemoryDriver({ sweepInterval: 20, now: clock.now })
     try {
       const short = record(clock.ms, { expiresAt: clock.ms + 1000 })
       const long = record(clock.ms, { expiresAt: clock.ms + 100_000 })
@@ -84,7 +84,7 @@ describe('memory driver', () => {
 
   it('memory drops after a sweep (EXP-12)', async () => {
     const clock = createTestClock()
-    const driver = createMemoryStore({ sweepInterval: 0, now: clock.now })
+    const driver = createMemoryDriver({ sweepInterval: 0, now: clock.now })
     try {
       for (let i = 0; i < 500; i++) {
         await driver.create(record(clock.ms, { values: { blob: 'x'.repeat(1000) } }), clock.ms)
@@ -100,7 +100,7 @@ describe('memory driver', () => {
 
   it('lazily expired records are never returned', async () => {
     const clock = createTestClock()
-    const driver = createMemoryStore({ sweepInterval: 0 })
+    const driver = createMemoryDriver({ sweepInterval: 0 })
     try {
       const rec = record(clock.ms)
       await driver.create(rec, clock.ms)
@@ -112,9 +112,9 @@ describe('memory driver', () => {
   })
 
   it('a process that never closes the store still exits (unref’d sweeper)', () => {
-    const url = new URL('../src/stores/memory.js', import.meta.url).href
-    const script = `import(${JSON.stringify(url)}).then(({ createMemoryStore }) => {
-      const store = createMemoryStore({ sweepInterval: 1000 })
+    const url = new URL('../src/drivers/memory.js', import.meta.url).href
+    const script = `import(${JSON.stringify(url)}).then(({ createMemoryDriver }) => {
+      const store = createMemoryDriver({ sweepInterval: 1000 })
       return store.create({ id: 'x'.repeat(43), values: {}, flash: {}, version: 1, createdAt: 0,
         lastSeenAt: 0, expiresAt: 1e15, userKey: undefined, meta: undefined }, 0)
     }).then(() => console.log('created'))`
@@ -131,14 +131,14 @@ describe('memory driver', () => {
   })
 
   it('refuses bad options and every call after close', async () => {
-    assert.throws(() => createMemoryStore({ maxSessions: 0 }), { code: 'ERR_SESSION_CONFIG' })
+    assert.throws(() => createMemoryDriver({ maxSessions: 0 }), { code: 'ERR_SESSION_CONFIG' })
     for (const maxAnonymousSessions of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => createMemoryStore({ maxAnonymousSessions }), {
+      assert.throws(() => createMemoryDriver({ maxAnonymousSessions }), {
         code: 'ERR_SESSION_CONFIG',
       })
     }
-    assert.throws(() => createMemoryStore({ sweepInterval: -1 }), { code: 'ERR_SESSION_CONFIG' })
-    const driver = createMemoryStore()
+    assert.throws(() => createMemoryDriver({ sweepInterval: -1 }), { code: 'ERR_SESSION_CONFIG' })
+    const driver = createMemoryDriver()
     await driver.close()
     await assert.rejects(driver.get(generateSessionId(), 0))
   })
@@ -150,9 +150,9 @@ describe('memory driver', () => {
 describe('memory driver: a flood of anonymous sessions', () => {
   const keys = createKeyRing([{ id: 'k1', secret: generateKey() }])
 
-  function site(options: MemoryStoreOptions) {
+  function site(options: MemoryDriverOptions) {
     const clock = createTestClock()
-    const driver = createMemoryStore({ sweepInterval: 0, ...options })
+    const driver = createMemoryDriver({ sweepInterval: 0, ...options })
     const store = createServerStore({ driver, keys, cookie: { secure: false }, now: clock.now })
     async function request(cookie: string | undefined, handler: (s: Session) => void) {
       const registry = new SessionRegistry(cookie)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
   createCookieStore,
-  createMemoryStore,
+  createMemoryDriver,
   createServerStore,
   SessionRegistry,
 } from '../src/index.ts'
@@ -48,7 +48,7 @@ function subjects(): Subject[] {
       name: 'server store (memory driver)',
       gate: write,
       store: createServerStore<Data, Flash>({
-        driver: gatedDriver(createMemoryStore({ sweepInterval: 0 }), write),
+        driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), write),
         keys,
         ...insecure,
       }),
@@ -236,7 +236,7 @@ describe('a save marks saved only what it wrote', () => {
 
 describe('server store: a session found gone by a save stays gone', () => {
   it('changed and saved again after another request removed it: no new record, no cookie', async () => {
-    const memory = createMemoryStore({ sweepInterval: 0 })
+    const memory = createMemoryDriver({ sweepInterval: 0 })
     const store = createServerStore<Data, Flash>({
       driver: memory,
       keys,

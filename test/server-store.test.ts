@@ -8,8 +8,8 @@ import { inspect } from 'node:util'
 
 import fc from 'fast-check'
 
-import { createTokenCodec } from '../src/codec.ts'
-import { createKeyRing, generateKey } from '../src/keyring.ts'
+import { createTokenCodec } from '../src/core/codec.ts'
+import { createKeyRing, generateKey } from '../src/core/keyring.ts'
 import {
   HeadersSentError,
   SessionSaveError,
@@ -20,12 +20,12 @@ import { jsonBytes } from '../src/lib/json-size.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
-import type { Session } from '../src/session.ts'
-import { SessionRegistry } from '../src/registry.ts'
-import { createMemoryStore } from '../src/stores/memory.ts'
+import type { Session } from '../src/core/session.ts'
+import { SessionRegistry } from '../src/core/registry.ts'
+import { createMemoryDriver } from '../src/drivers/memory.ts'
 import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
-import type { SessionDriver } from '../src/driver.ts'
+import type { SessionDriver } from '../src/core/driver.ts'
 import {
   createNaiveDriver,
   createWholeRecordDriver,
@@ -46,7 +46,7 @@ runStoreConformance({
 
 function makeStore(extra: Partial<ServerStoreOptions> = {}) {
   const clock = createTestClock()
-  const probe = switchable(createMemoryStore({ sweepInterval: 0 }))
+  const probe = switchable(createMemoryDriver({ sweepInterval: 0 }))
   const store = createServerStore({
     driver: probe.driver,
     keys,
@@ -171,7 +171,7 @@ describe('session ids', () => {
 })
 
 describe('createServerStore configuration', () => {
-  const driver = () => createMemoryStore({ sweepInterval: 0 })
+  const driver = () => createMemoryDriver({ sweepInterval: 0 })
 
   it('refuses a driver with neither patches nor versions', () => {
     assert.throws(() => createServerStore({ driver: createNaiveDriver(), keys }), {
@@ -234,7 +234,7 @@ describe('createServerStore configuration', () => {
 
   it('documents its defaults: one day idle, seven days absolute, 60 s renewal', async () => {
     const clock = createTestClock()
-    const inner = createMemoryStore({ sweepInterval: 0 })
+    const inner = createMemoryDriver({ sweepInterval: 0 })
     const store = createServerStore({ driver: inner, keys, now: clock.now })
     const { session, setCookies } = await request(store, undefined, (s) => {
       s.set('a', 1)
@@ -389,7 +389,7 @@ describe('cookie behaviour', () => {
   })
 
   it('a cookie signed with an older key is re-issued with the primary key', async () => {
-    const driver = createMemoryStore({ sweepInterval: 0 })
+    const driver = createMemoryDriver({ sweepInterval: 0 })
     const secret = generateKey()
     const before = createServerStore({
       driver,
@@ -750,7 +750,7 @@ describe('in-flight requests and a log-out, in random interleavings (property)',
   }
 
   const drivers: readonly (readonly [string, () => SessionDriver])[] = [
-    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['memory', () => createMemoryDriver({ sweepInterval: 0 })],
     ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
   ]
 
@@ -850,7 +850,7 @@ describe('in-flight requests and a log-out, in random interleavings (property)',
 // calls, end up with one new id that holds every one of their changes.
 describe('concurrent regenerations in random interleavings (property)', () => {
   for (const [name, make] of [
-    ['memory', () => createMemoryStore({ sweepInterval: 0 })],
+    ['memory', () => createMemoryDriver({ sweepInterval: 0 })],
     ['whole-record', () => createWholeRecordDriver({ sweepInterval: 0 })],
   ] as const) {
     it(`${name}: one new id, every change kept, with a grace window`, async () => {

@@ -11,9 +11,9 @@ import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
-import type { SessionDriver, SessionPatch } from '../src/driver.ts'
+import type { SessionDriver, SessionPatch } from '../src/core/driver.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
-import { createSQLiteStore, type SQLiteDriver } from '../src/stores/sqlite.ts'
+import { createSQLiteDriver, type SQLiteDriver } from '../src/sqlite.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import {
   availableKinds,
@@ -57,7 +57,7 @@ for (const kind of availableKinds()) {
       name: `sqlite (${kind}, ${where === 'file' ? 'file' : ':memory:'})`,
       createDriver: ({ now }) => {
         const db = openDatabase(kind, where === 'file' ? dir.file(kind) : ':memory:')
-        return closing(createSQLiteStore({ database: db, now }), db)
+        return closing(createSQLiteDriver({ database: db, now }), db)
       },
       test: { describe, it },
     })
@@ -103,7 +103,7 @@ for (const kind of availableKinds()) {
   describe(`sqlite (${kind}): setup`, () => {
     it('a file database: WAL, busy_timeout, the table and its indexes', async () => {
       const db = openDatabase(kind, dir.file('setup'))
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0, busyTimeout: 1234 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0, busyTimeout: 1234 })
       try {
         assert.equal(driver.name, 'sqlite')
         assert.equal(driver.journalMode, 'wal')
@@ -150,7 +150,7 @@ for (const kind of availableKinds()) {
 
     it(':memory: keeps its own journal mode and works', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
       try {
         assert.equal(driver.journalMode, 'memory')
         const rec = record(1000)
@@ -166,10 +166,10 @@ for (const kind of availableKinds()) {
       const file = dir.file('twice')
       const db1 = openDatabase(kind, file)
       const db2 = openDatabase(kind, file)
-      const a = createSQLiteStore({ database: db1, sweepInterval: 0 })
+      const a = createSQLiteDriver({ database: db1, sweepInterval: 0 })
       const rec = record(1000)
       await a.create(rec, 1000)
-      const b = createSQLiteStore({ database: db2, sweepInterval: 0 })
+      const b = createSQLiteDriver({ database: db2, sweepInterval: 0 })
       try {
         assert.equal((await b.get(rec.id, 1000))?.id, rec.id)
       } finally {
@@ -184,10 +184,10 @@ for (const kind of availableKinds()) {
       const db = openDatabase(kind, ':memory:')
       try {
         assert.throws(() =>
-          createSQLiteStore({ database: db, createTable: false, sweepInterval: 0 }),
+          createSQLiteDriver({ database: db, createTable: false, sweepInterval: 0 }),
         )
-        createSQLiteStore({ database: db, table: 'made', sweepInterval: 0 })
-        const driver = createSQLiteStore({
+        createSQLiteDriver({ database: db, table: 'made', sweepInterval: 0 })
+        const driver = createSQLiteDriver({
           database: db,
           table: 'made',
           createTable: false,
@@ -218,17 +218,17 @@ for (const kind of availableKinds()) {
         for (const table of bad) {
           const { database, executed } = recording(db)
           assert.throws(
-            () => createSQLiteStore({ database, table, sweepInterval: 0 }),
+            () => createSQLiteDriver({ database, table, sweepInterval: 0 }),
             { code: 'ERR_SESSION_CONFIG' },
             JSON.stringify(table),
           )
           assert.equal(executed.length, 0, `SQL ran for ${JSON.stringify(table)}`)
         }
-        assert.throws(() => createSQLiteStore({ database: db, table: 5 as unknown as string }), {
+        assert.throws(() => createSQLiteDriver({ database: db, table: 5 as unknown as string }), {
           code: 'ERR_SESSION_CONFIG',
         })
         for (const table of ['_', 'Sessions_2', 'x'.repeat(63)]) {
-          const driver = createSQLiteStore({ database: db, table, sweepInterval: 0 })
+          const driver = createSQLiteDriver({ database: db, table, sweepInterval: 0 })
           const rec = record(1)
           assert.equal(await driver.create(rec, 1), true)
           assert.equal(rowCount(db, rec.id, table), 1)
@@ -249,13 +249,13 @@ for (const kind of availableKinds()) {
           { sweepInterval: Number.NaN },
         ]
         for (const options of bad) {
-          assert.throws(() => createSQLiteStore({ database: db, ...options }), {
+          assert.throws(() => createSQLiteDriver({ database: db, ...options }), {
             code: 'ERR_SESSION_CONFIG',
           })
         }
         for (const database of [undefined, null, {}, { exec: () => undefined }, 'sessions.db']) {
           assert.throws(
-            () => createSQLiteStore({ database: database as unknown as TestDatabase }),
+            () => createSQLiteDriver({ database: database as unknown as TestDatabase }),
             { code: 'ERR_SESSION_CONFIG' },
           )
         }
@@ -266,7 +266,7 @@ for (const kind of availableKinds()) {
 
     it('close: later calls reject, the connection stays open (it is yours), twice is fine', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db })
+      const driver = createSQLiteDriver({ database: db })
       await driver.close()
       await driver.close()
       await assert.rejects(driver.get(generateSessionId(), 0), /closed/)
@@ -282,8 +282,8 @@ for (const kind of availableKinds()) {
       const file = dir.file('race')
       const dbs = [openDatabase(kind, file), openDatabase(kind, file)] as const
       const drivers = [
-        createSQLiteStore({ database: dbs[0], sweepInterval: 0 }),
-        createSQLiteStore({ database: dbs[1], sweepInterval: 0 }),
+        createSQLiteDriver({ database: dbs[0], sweepInterval: 0 }),
+        createSQLiteDriver({ database: dbs[1], sweepInterval: 0 }),
       ] as const
       try {
         const id = generateSessionId()
@@ -308,8 +308,8 @@ for (const kind of availableKinds()) {
       const file = dir.file('two')
       const dbs = [openDatabase(kind, file), openDatabase(kind, file)] as const
       const drivers = [
-        createSQLiteStore({ database: dbs[0], sweepInterval: 0 }),
-        createSQLiteStore({ database: dbs[1], sweepInterval: 0 }),
+        createSQLiteDriver({ database: dbs[0], sweepInterval: 0 }),
+        createSQLiteDriver({ database: dbs[1], sweepInterval: 0 }),
       ] as const
       try {
         const rec = record(1000)
@@ -337,7 +337,7 @@ for (const kind of availableKinds()) {
     it('four threads, each with its own connection, updating one session at once: nothing lost, no SQLITE_BUSY', async () => {
       const file = dir.file('threads')
       const db = openDatabase(kind, file)
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
       try {
         const rec = record(1000)
         await driver.create(rec, 1000)
@@ -407,7 +407,7 @@ for (const kind of availableKinds()) {
           ? { ...row, id: impostor }
           : row,
       )
-      const driver = createSQLiteStore({ database, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database, sweepInterval: 0 })
       try {
         const rec = record(1000)
         await driver.create(rec, 1000)
@@ -425,7 +425,7 @@ for (const kind of availableKinds()) {
 
     it('a corrupt row is no session and is removed, by get and by update (STO-10)', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
       try {
         const corruptions: Record<string, string | number | null>[] = [
           { values_json: '{"a":1' },
@@ -493,7 +493,7 @@ for (const kind of availableKinds()) {
 
     it('a corrupt row is left out of listByUser; a live corrupt row still blocks create', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
       try {
         const good = record(1000, { userKey: 'u1', meta: { device: 'phone' } })
         const bad = record(1001, { userKey: 'u1' })
@@ -517,7 +517,7 @@ for (const kind of availableKinds()) {
 
     it('SQL in ids, user keys and values is plain data (STO-18)', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
       try {
         const nasty = ["' OR '1'='1", "x'; DROP TABLE sessionkit_sessions;--", '"; --', '%', '_']
         for (const text of nasty) {
@@ -547,7 +547,7 @@ for (const kind of availableKinds()) {
     it('prune, listByUser, deleteByUser and get use their indexes (EXPLAIN QUERY PLAN, EXP-11)', async () => {
       const db = openDatabase(kind, dir.file('plan'))
       const { database, executed } = recording(db)
-      const driver = createSQLiteStore({ database, sweepInterval: 0 })
+      const driver = createSQLiteDriver({ database, sweepInterval: 0 })
       try {
         for (let i = 0; i < 50; i++) {
           await driver.create(record(1000 + i, { userKey: `u${String(i % 5)}` }), 1000)
@@ -599,7 +599,7 @@ for (const kind of availableKinds()) {
     it('the sweeper removes expired rows within one interval, with its own clock', async () => {
       const clock = createTestClock(1_000_000)
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 20, now: clock.now })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 20, now: clock.now })
       try {
         const short = record(clock.ms, { expiresAt: clock.ms + 1000 })
         const long = record(clock.ms, { expiresAt: clock.ms + 100_000 })
@@ -620,7 +620,7 @@ for (const kind of availableKinds()) {
 
     it('a failing sweep (the connection closed underneath) does not crash the process', async () => {
       const db = openDatabase(kind, ':memory:')
-      const driver = createSQLiteStore({ database: db, sweepInterval: 5 })
+      const driver = createSQLiteDriver({ database: db, sweepInterval: 5 })
       db.close()
       await new Promise((resolve) => setTimeout(resolve, 40))
       await driver.close()
@@ -631,11 +631,11 @@ for (const kind of availableKinds()) {
 
 describe('sqlite: process behaviour and source', () => {
   it('a process that never closes the store still exits (unref’d sweeper)', () => {
-    const url = new URL('../src/stores/sqlite.js', import.meta.url).href
+    const url = new URL('../src/drivers/sqlite.js', import.meta.url).href
     const support = new URL('./support/sqlite-databases.js', import.meta.url).href
     const script = `Promise.all([import(${JSON.stringify(url)}), import(${JSON.stringify(support)})])
-      .then(([{ createSQLiteStore }, { openDatabase }]) => {
-        const store = createSQLiteStore({ database: openDatabase('better-sqlite3', ':memory:'), sweepInterval: 1000 })
+      .then(([{ createSQLiteDriver }, { openDatabase }]) => {
+        const store = createSQLiteDriver({ database: openDatabase('better-sqlite3', ':memory:'), sweepInterval: 1000 })
         return store.create({ id: 'x'.repeat(43), values: {}, flash: {}, version: 1, createdAt: 0,
           lastSeenAt: 0, expiresAt: 1e15, userKey: undefined, meta: undefined }, 0)
       }).then((created) => console.log('created', created))`
@@ -659,7 +659,7 @@ describe('sqlite: process behaviour and source', () => {
     assert.deepEqual(
       [...new Set(interpolated)].sort(),
       ['COLUMNS', 'busyTimeout', 't', 'table'],
-      'interpolations in src/stores/sqlite.ts',
+      'interpolations in src/drivers/sqlite.ts',
     )
     // `t` is the quoted table name and nothing else; COLUMNS is a constant list of names.
     assert.match(source, /const t = `"\$\{table\}"`/)
@@ -674,13 +674,13 @@ describe('sqlite: process behaviour and source', () => {
 
 /** The TypeScript source of the driver, found through the compiled module's source map. */
 function driverSource(): string {
-  const map = new URL('../src/stores/sqlite.js.map', import.meta.url)
+  const map = new URL('../src/drivers/sqlite.js.map', import.meta.url)
   if (existsSync(map)) {
     const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }
     const ts = new URL(sources[0] ?? '', map)
     if (existsSync(ts)) return readFileSync(ts, 'utf8')
   }
-  const beside = new URL('../src/stores/sqlite.ts', import.meta.url)
-  assert.ok(existsSync(beside), 'src/stores/sqlite.ts not found from the compiled test')
+  const beside = new URL('../src/drivers/sqlite.ts', import.meta.url)
+  assert.ok(existsSync(beside), 'src/drivers/sqlite.ts not found from the compiled test')
   return readFileSync(beside, 'utf8')
 }

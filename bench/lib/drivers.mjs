@@ -48,18 +48,18 @@ export function sqliteUnavailable() {
  */
 export async function openDriver(kind, options = {}) {
   if (kind === 'memory') {
-    const { createMemoryStore } = await import('../../dist/index.js')
-    return createMemoryStore({ sweepInterval: 0, ...options })
+    const { createMemoryDriver } = await import('../../dist/index.js')
+    return createMemoryDriver({ sweepInterval: 0, ...options })
   }
   if (kind === 'filesystem') {
-    const { createFilesystemStore } = await import('../../dist/stores/filesystem.js')
-    return createFilesystemStore({ directory: tempDir('fs'), sweepInterval: 0, ...options })
+    const { createFilesystemDriver } = await import('../../dist/filesystem.js')
+    return createFilesystemDriver({ directory: tempDir('fs'), sweepInterval: 0, ...options })
   }
   if (kind === 'sqlite') {
     const { default: Database } = await import('better-sqlite3')
-    const { createSQLiteStore } = await import('../../dist/stores/sqlite.js')
+    const { createSQLiteDriver } = await import('../../dist/sqlite.js')
     const database = new Database(join(tempDir('sqlite'), 'sessions.db'))
-    const driver = createSQLiteStore({ database, sweepInterval: 0, ...options })
+    const driver = createSQLiteDriver({ database, sweepInterval: 0, ...options })
     const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][
       database.pragma('synchronous', { simple: true })
     ]

@@ -1,5 +1,5 @@
 // One place for "this map after setting and removing some keys", shared by the drivers and
-// the manager. Keys are defined rather than assigned, so `__proto__` stays plain data.
+// the server store. Keys are defined rather than assigned, so `__proto__` stays plain data.
 
 import { defineValue } from './json-value.ts'
 

@@ -9,11 +9,15 @@
  * @module
  */
 
-import { createTokenCodec, type OpenResult, type TokenFormat } from '../codec.ts'
-import { serializeDeleteCookie, serializeResolvedSetCookie, type CookieOptions } from '../cookie.ts'
+import { createTokenCodec, type OpenResult, type TokenFormat } from '../core/codec.ts'
+import {
+  serializeDeleteCookie,
+  serializeResolvedSetCookie,
+  type CookieOptions,
+} from '../core/cookie.ts'
 import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
-import type { KeyRing } from '../keyring.ts'
-import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import type { KeyRing } from '../core/keyring.ts'
+import { createCookieOptionsCache } from './cookie-options.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
 import { all, isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
@@ -28,8 +32,8 @@ import {
   sessionState,
   type SessionData,
   type SessionState,
-} from '../session.ts'
-import type { CookieHeader, SessionStore } from '../store.ts'
+} from '../core/session.ts'
+import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface CookieStoreOptions {
   readonly keys: KeyRing

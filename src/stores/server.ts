@@ -11,15 +11,15 @@
  * @module
  */
 
-import { createTokenCodec, type OpenResult } from '../codec.ts'
-import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../cookie.ts'
+import { createTokenCodec, type OpenResult } from '../core/codec.ts'
+import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
 import type {
   SessionDriver,
   SessionPatch,
   SessionRecord,
   SessionSummary,
   UpdateResult,
-} from '../driver.ts'
+} from '../core/driver.ts'
 import {
   InvalidCookieError,
   SessionConfigError,
@@ -31,10 +31,10 @@ import {
 } from '../errors.ts'
 import { all } from '../lib/awaitable.ts'
 import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
-import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { createCookieOptionsCache } from './cookie-options.ts'
 import { cookieCandidates } from '../lib/cookie-scan.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
-import type { KeyRing } from '../keyring.ts'
+import type { KeyRing } from '../core/keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { jsonBytes } from '../lib/json-size.ts'
@@ -42,7 +42,6 @@ import { defineValue } from '../lib/json-value.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
 import { createDeadlineQueue } from '../lib/timeout.ts'
-import type { ReclaimableStore } from '../registry.ts'
 import {
   beginSave,
   markSaved,
@@ -52,8 +51,8 @@ import {
   sessionState,
   type SessionData,
   type SessionState,
-} from '../session.ts'
-import type { CookieHeader, SessionStore } from '../store.ts'
+} from '../core/session.ts'
+import type { CookieHeader, ReclaimableStore, SessionStore } from '../core/store.ts'
 
 /** Why a session was destroyed, as told to {@link ServerStore.onDestroy} listeners. */
 export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all'
@@ -109,7 +108,7 @@ export type ConflictResolver = (
 export type ConflictPolicy = 'merge' | 'error' | ConflictResolver
 
 export interface ServerStoreOptions {
-  /** Where sessions are kept (`createMemoryStore()`, a filesystem or SQLite driver, …). */
+  /** Where sessions are kept (`createMemoryDriver()`, a filesystem or SQLite driver, …). */
   readonly driver: SessionDriver
   /** Signs the id cookie; the token is bound to the cookie name and the `purpose`. */
   readonly keys: KeyRing
@@ -298,7 +297,7 @@ interface Changes {
  * @example
  * ```ts
  * const store = createServerStore<{ userId: string }>({
- *   driver: createMemoryStore(),
+ *   driver: createMemoryDriver(),
  *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
  * })
  * ```
@@ -547,7 +546,7 @@ export function createServerStore<
         cause: new Error(`The ${driver.name} driver returned another session than asked for`),
       })
     }
-    // The manager checks expiry itself too: a driver's clock or rounding never extends it.
+    // The server store checks expiry itself too: a driver's clock or rounding never extends it.
     if (
       record === undefined ||
       record.expiresAt <= at ||

@@ -1,7 +1,7 @@
 // Gates for save races: a driver whose writes, or a Web Crypto backend whose seals, can be
 // held, so a test can change a session while its save is provably still running and then
 // let the save finish.
-import type { SessionDriver } from '../../src/driver.ts'
+import type { SessionDriver } from '../../src/core/driver.ts'
 import type { CryptoBackend } from '../../src/lib/crypto/backend.ts'
 import { createWebCryptoBackend } from '../../src/lib/crypto/web.ts'
 

@@ -15,7 +15,7 @@ import {
   type GoTypeSpec,
 } from '../../src/gob.ts'
 // The decoder's record of each interface slot's concrete Go type.
-import { slotHint } from '../../src/lib/gob/provenance.ts'
+import { slotHint } from '../../src/interop/gob/provenance.ts'
 
 /** A value in an interface slot: its Go type name and its contents. */
 export interface SlotView {

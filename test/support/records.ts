@@ -1,5 +1,5 @@
 // A stored session for driver-level tests: a fresh id, one value, an hour to live.
-import type { SessionRecord } from '../../src/driver.ts'
+import type { SessionRecord } from '../../src/core/driver.ts'
 import { generateSessionId } from '../../src/lib/session-id.ts'
 
 export const HOUR = 3_600_000

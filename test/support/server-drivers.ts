@@ -1,15 +1,20 @@
 // Driver variants for the server store tests, built on the real memory driver: one without
 // per-key patches (the manager emulates them with compare-and-set), one without the optional
 // capabilities, and a switchable fault injector.
-import type { SessionDriver, SessionPatch, SessionRecord, UpdateResult } from '../../src/driver.ts'
-import { createMemoryStore, type MemoryStoreOptions } from '../../src/stores/memory.ts'
+import type {
+  SessionDriver,
+  SessionPatch,
+  SessionRecord,
+  UpdateResult,
+} from '../../src/core/driver.ts'
+import { createMemoryDriver, type MemoryDriverOptions } from '../../src/drivers/memory.ts'
 
 /**
  * A driver with versions but without patches: `update` replaces every value with `set` and
  * every flash with `flashSet`, as the contract allows, and has no user index or listing.
  */
-export function createWholeRecordDriver(options: MemoryStoreOptions = {}): SessionDriver {
-  const inner = createMemoryStore(options)
+export function createWholeRecordDriver(options: MemoryDriverOptions = {}): SessionDriver {
+  const inner = createMemoryDriver(options)
   return {
     name: 'whole-record',
     capabilities: { patches: false, versions: true, userIndex: false, listing: false },

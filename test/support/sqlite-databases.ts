@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import type { SQLiteDatabase, SQLiteStatement } from '../../src/stores/sqlite.ts'
+import type { SQLiteDatabase, SQLiteStatement } from '../../src/sqlite.ts'
 
 export interface TestDatabase extends SQLiteDatabase {
   close(): unknown

@@ -4,7 +4,7 @@
 // the workers run in parallel, unlike connections that share one thread.
 import { parentPort, workerData } from 'node:worker_threads'
 
-import { createSQLiteStore } from '../../src/stores/sqlite.ts'
+import { createSQLiteDriver } from '../../src/sqlite.ts'
 import { openDatabase, type DatabaseKind } from './sqlite-databases.ts'
 
 export interface WorkerInput {
@@ -27,7 +27,7 @@ const port = parentPort
 if (port === null) throw new Error('sqlite-worker runs as a worker thread only')
 
 const db = openDatabase(input.kind, input.file)
-const driver = createSQLiteStore({ database: db, sweepInterval: 0 })
+const driver = createSQLiteDriver({ database: db, sweepInterval: 0 })
 
 port.once('message', () => {
   void run().then((report) => {

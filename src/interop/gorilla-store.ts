@@ -15,7 +15,7 @@
  * @module
  */
 
-import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../cookie.ts'
+import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
 import {
   InvalidCookieError,
   SecureCookieError,
@@ -23,30 +23,30 @@ import {
   type InvalidCookieReason,
 } from '../errors.ts'
 import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
-import { createCookieOptionsCache } from '../lib/cookie-options.ts'
+import { createCookieOptionsCache } from '../stores/cookie-options.ts'
 import { cookieCandidates } from '../lib/cookie-scan.ts'
-import { gobDecodeSessionValues, gobEncodeSessionValues } from '../gob.ts'
+import { gobDecodeSessionValues, gobEncodeSessionValues } from './gob/session.ts'
 import { then, type Awaitable } from '../lib/awaitable.ts'
 // Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
 // re-encoded map, so a round trip keeps the types Go code type-asserts.
-import { checkGoValue, freezeGoValue } from '../lib/gob/freeze.ts'
-import { appendWithHints, setSlotHint, slotHint, type TypeHint } from '../lib/gob/provenance.ts'
-import { isIntKind, isUintKind } from '../lib/gob/spec.ts'
+import { checkGoValue, freezeGoValue } from './gob/freeze.ts'
+import { appendWithHints, setSlotHint, slotHint, type TypeHint } from './gob/provenance.ts'
+import { isIntKind, isUintKind } from './gob/spec.ts'
 import { freezeJsonCopy } from '../lib/json-value.ts'
 import {
   DEFAULT_SECURECOOKIE_MAX_LENGTH,
   type SecureCookie,
   type SecureCookieKey,
-} from '../lib/securecookie/codec.ts'
-import type { SecureCookieCryptoChoice, SecureCookieHash } from '../lib/securecookie/crypto.ts'
-import { GO_MESSAGES, SecureCookieMultiError } from '../lib/securecookie/errors.ts'
+} from './securecookie/codec.ts'
+import type { SecureCookieCryptoChoice, SecureCookieHash } from './securecookie/crypto.ts'
+import { GO_MESSAGES, SecureCookieMultiError } from './securecookie/errors.ts'
 import {
   codecsFromPairs,
   decodeMultiDetailed,
   encodeMulti,
   type DecodedMulti,
-} from '../lib/securecookie/multi.ts'
-import type { GoSerializer } from '../lib/securecookie/serializer.ts'
+} from './securecookie/multi.ts'
+import type { GoSerializer } from './securecookie/serializer.ts'
 import {
   beginSave,
   DEFAULT_FLASH_KEY,
@@ -54,9 +54,9 @@ import {
   Session,
   sessionState,
   type SessionData,
-} from '../session.ts'
-import type { CopyValue, SessionState } from '../session.ts'
-import type { CookieHeader, SessionStore } from '../store.ts'
+} from '../core/session.ts'
+import type { CopyValue, SessionState } from '../core/session.ts'
+import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface GorillaCookieStoreOptions {
   /**

@@ -21,7 +21,7 @@
  * @example
  * ```ts
  * import Database from 'better-sqlite3' // or: import { DatabaseSync } from 'node:sqlite'
- * const driver = createSQLiteStore({ database: new Database('sessions.db') })
+ * const driver = createSQLiteDriver({ database: new Database('sessions.db') })
  * const store = createServerStore({ driver, keys })
  * ```
  *
@@ -43,7 +43,7 @@ import {
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
-} from '../driver.ts'
+} from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
@@ -68,7 +68,7 @@ export interface SQLiteDatabase {
   prepare(sql: string): SQLiteStatement
 }
 
-export interface SQLiteStoreOptions {
+export interface SQLiteDriverOptions {
   /** An open connection, for the store's use alone. `close()` does not close it. */
   readonly database: SQLiteDatabase
   /**
@@ -126,7 +126,7 @@ const MISSING: UpdateResult = Object.freeze({ status: 'missing' })
  * @throws {SessionConfigError} for a bad option; the SQLite error itself when the setup fails
  * (a read-only database, a table of another shape with `createTable: false`, …).
  */
-export function createSQLiteStore(options: SQLiteStoreOptions): SQLiteDriver {
+export function createSQLiteDriver(options: SQLiteDriverOptions): SQLiteDriver {
   const db = options.database
   if (!isDatabase(db)) {
     throw new SessionConfigError(

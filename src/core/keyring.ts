@@ -12,10 +12,10 @@
  * @module
  */
 
-import { SessionConfigError } from './errors.ts'
-import { base64urlEncode, utf8Decode } from './lib/encoding.ts'
-import { patternAdvantage, REFUSAL_BITS } from './lib/key-strength/estimate.ts'
-import { readSecret, type SecretEncoding, type SecretProblem } from './lib/key-strength/secret.ts'
+import { SessionConfigError } from '../errors.ts'
+import { base64urlEncode, utf8Decode } from '../lib/encoding.ts'
+import { patternAdvantage, REFUSAL_BITS } from '../lib/key-strength/estimate.ts'
+import { readSecret, type SecretEncoding, type SecretProblem } from '../lib/key-strength/secret.ts'
 
 /** One key of a ring. */
 export interface KeyRingEntry {

@@ -10,10 +10,10 @@
  */
 
 import { assertCookieName } from './cookie.ts'
-import { SessionRegistryError, SessionSaveError, isSessionError } from './errors.ts'
-import { isPromise, type Awaitable } from './lib/awaitable.ts'
+import { SessionRegistryError, SessionSaveError, isSessionError } from '../errors.ts'
+import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import { Session, sessionState } from './session.ts'
-import type { CookieHeader, SessionStore } from './store.ts'
+import type { CookieHeader, ReclaimableStore, SessionStore } from './store.ts'
 
 type AnyStore = SessionStore
 type AnySession = Session
@@ -24,16 +24,6 @@ interface Entry {
   session: AnySession | undefined
   /** Destroyed sessions replaced by a reclaimed one; saved (deleted) before it. */
   readonly retired: AnySession[]
-}
-
-/**
- * A store that lets a session destroyed in a request be replaced by a fresh one in the same
- * request (go-sessions `AllowReclaim`): after `session.destroy()`, `registry.get(store, name)`
- * gives a new session instead of the destroyed one. The destroyed session is still deleted at
- * save; the new session's cookie (if it gets one) replaces the deletion cookie.
- */
-export interface ReclaimableStore {
-  readonly allowReclaim: boolean
 }
 
 function allowsReclaim(store: object): boolean {

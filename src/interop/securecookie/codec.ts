@@ -4,8 +4,8 @@
 // in Go's order and fails with Go's messages (see docs/go-interop.md).
 
 import type { SecureCookieError } from '../../errors.ts'
-import { then, type Awaitable } from '../awaitable.ts'
-import { concatBytes, utf8Encode } from '../encoding.ts'
+import { then, type Awaitable } from '../../lib/awaitable.ts'
+import { concatBytes, utf8Encode } from '../../lib/encoding.ts'
 import { goBase64UrlDecode, goBase64UrlEncode } from './base64-go.ts'
 import {
   HASH_SIZES,

@@ -5,7 +5,7 @@
  * one), expired records disappear on read and in a periodic, `unref`'d sweep, and every record
  * is copied in and out so nothing outside can change a stored session.
  *
- * Pass it to `createServerStore({ driver: createMemoryStore(), keys })`.
+ * Pass it to `createServerStore({ driver: createMemoryDriver(), keys })`.
  *
  * Available from `'sessionkit'`. Uses web-standard APIs only.
  *
@@ -23,12 +23,12 @@ import type {
   SessionRecord,
   SessionSummary,
   UpdateResult,
-} from '../driver.ts'
+} from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
-export interface MemoryStoreOptions {
+export interface MemoryDriverOptions {
   /**
    * Most sessions kept. Creating one more evicts the least recently used session without a
    * user (anonymous: `setUser` never called); a signed-in session is evicted only to make room
@@ -85,7 +85,7 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
  *
  * @throws {SessionConfigError} for a bad `maxSessions` or `sweepInterval`.
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDriver {
+export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDriver {
   const maxSessions = options.maxSessions ?? 10_000
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) {
     throw new SessionConfigError('maxSessions must be a positive integer')

@@ -32,7 +32,7 @@
  * - Expired records disappear on sight and in `prune()`, which also reaps stale temp and lock
  *   files and orphaned index markers; `sweepInterval` runs it on an `unref`'d timer.
  *
- * Available from `'sessionkit/stores/filesystem'`. Node only (`node:fs`, `node:path`,
+ * Available from `'sessionkit/drivers/filesystem'`. Node only (`node:fs`, `node:path`,
  * `node:crypto`); Bun and Deno's Node compatibility layers should work but are not tested.
  *
  * @module
@@ -62,13 +62,13 @@ import {
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
-} from '../driver.ts'
+} from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
 import { KeyedMutex } from '../lib/node/keyed-mutex.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
-export interface FilesystemStoreOptions {
+export interface FilesystemDriverOptions {
   /**
    * The directory that holds the sessions; created (with parents) when missing. Give each
    * store its own directory: the driver owns everything inside it.
@@ -174,7 +174,7 @@ interface Paths {
  *
  * @throws {SessionConfigError} for a bad option.
  */
-export function createFilesystemStore(options: FilesystemStoreOptions): FilesystemDriver {
+export function createFilesystemDriver(options: FilesystemDriverOptions): FilesystemDriver {
   if (typeof options.directory !== 'string' || options.directory === '') {
     throw new SessionConfigError('directory must be a non-empty path')
   }

@@ -4,7 +4,7 @@
 // first JSON value only, Go's syntax error texts, invalid UTF-8 and lone surrogates as U+FFFD).
 
 import { SecureCookieError } from '../../errors.ts'
-import { defineValue } from '../json-value.ts'
+import { defineValue } from '../../lib/json-value.ts'
 import { goBase64StdEncode } from './base64-go.ts'
 import type { GoSerializer } from './serializer.ts'
 

@@ -2,8 +2,12 @@
 // so they are checked (once) when a name is first used: a `__Host-` name with a Domain fails
 // its first load, not its first save.
 
-import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from '../cookie.ts'
-import type { SessionState } from '../session.ts'
+import {
+  resolveCookieOptions,
+  type CookieOptions,
+  type ResolvedCookieOptions,
+} from '../core/cookie.ts'
+import type { SessionState } from '../core/session.ts'
 
 export interface CookieOptionsCache {
   /** The store's attributes for this name, validated for it. */

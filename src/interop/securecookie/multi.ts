@@ -3,7 +3,7 @@
 // a cookie written by the current codec is still readable by the rotated ones.
 
 import type { SecureCookieError } from '../../errors.ts'
-import type { Awaitable } from '../awaitable.ts'
+import type { Awaitable } from '../../lib/awaitable.ts'
 import {
   createSecureCookie,
   type DecodedSecureCookie,

@@ -4,7 +4,7 @@
 // checked against what the next save will encode, so a bad value fails at set(), by its key.
 
 import { GobError, SessionValueError } from '../../errors.ts'
-import { freezeCopy, freezeMap, NOT_SPECIAL, type FreezeRules } from '../json-value.ts'
+import { freezeCopy, freezeMap, NOT_SPECIAL, type FreezeRules } from '../../lib/json-value.ts'
 import { encodeStream } from './encode.ts'
 import { fits, SESSION_VALUES_SPEC } from './infer.ts'
 import { setSlotHint, type TypeHint } from './provenance.ts'

@@ -5,7 +5,7 @@
 // bytes is the zero-filled fields of struct values, and every struct value pays its field count
 // into the same budget as slice and map elements.
 import { GobError } from '../../errors.ts'
-import { defineValue } from '../json-value.ts'
+import { defineValue } from '../../lib/json-value.ts'
 import { decodeError, GobReader, toNumeric, utf8Decode } from './bytes.ts'
 import { setContainerType, setSlotHint, type TypeHint } from './provenance.ts'
 import { FIRST_USER_ID, ID, MAX_NAME } from './spec.ts'

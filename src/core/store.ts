@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Awaitable } from './lib/awaitable.ts'
+import type { Awaitable } from '../lib/awaitable.ts'
 import type { Session, SessionData } from './session.ts'
 
 /** The request's `Cookie` header: a string, several header lines, or nothing. */
@@ -34,4 +34,14 @@ export interface SessionStore<
   save(session: Session<Data, Flash>): Awaitable<string | undefined>
   /** Destroys the session and returns the `Set-Cookie` value that deletes the cookie. */
   destroy(session: Session<Data, Flash>): Awaitable<string | undefined>
+}
+
+/**
+ * A store that lets a session destroyed in a request be replaced by a fresh one in the same
+ * request (go-sessions `AllowReclaim`): after `session.destroy()`, `registry.get(store, name)`
+ * gives a new session instead of the destroyed one. The destroyed session is still deleted at
+ * save; the new session's cookie (if it gets one) replaces the deletion cookie.
+ */
+export interface ReclaimableStore {
+  readonly allowReclaim: boolean
 }

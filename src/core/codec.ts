@@ -10,9 +10,9 @@
  * @module
  */
 
-import { SessionConfigError, type InvalidCookieReason } from './errors.ts'
+import { SessionConfigError, type InvalidCookieReason } from '../errors.ts'
 import { keyRingSecret, type KeyRing } from './keyring.ts'
-import { isPromise, then, type Awaitable } from './lib/awaitable.ts'
+import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import {
   GCM_IV_LENGTH,
   GCM_TAG_LENGTH,
@@ -20,9 +20,9 @@ import {
   type AeadKey,
   type CryptoBackend,
   type MacKey,
-} from './lib/crypto/backend.ts'
-import { resolveCryptoBackend, type CryptoChoice } from './lib/crypto/select.ts'
-import { concatBytes, utf8Encode } from './lib/encoding.ts'
+} from '../lib/crypto/backend.ts'
+import { resolveCryptoBackend, type CryptoChoice } from '../lib/crypto/select.ts'
+import { concatBytes, utf8Encode } from '../lib/encoding.ts'
 import {
   FORMAT_SEALED,
   FORMAT_SIGNED,
@@ -31,7 +31,7 @@ import {
   encodeHeader,
   headerLength,
   isU48,
-} from './lib/token.ts'
+} from '../lib/token.ts'
 
 /** `sealed`: encrypted and authenticated. `signed`: authenticated only, readable by the client. */
 export type TokenFormat = 'sealed' | 'signed'

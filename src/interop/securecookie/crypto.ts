@@ -4,9 +4,9 @@
 // structural types only) like src/lib/crypto/node.ts; Web Crypto is the fallback. Both
 // paths give identical bytes; the vector tests run every vector through both.
 
-import type { Awaitable } from '../awaitable.ts'
-import { nodeBuiltin } from '../crypto/builtin.ts'
-import { constantTimeEqual } from '../encoding.ts'
+import type { Awaitable } from '../../lib/awaitable.ts'
+import { nodeBuiltin } from '../../lib/crypto/builtin.ts'
+import { constantTimeEqual } from '../../lib/encoding.ts'
 
 /** HMAC hash functions, by Go package name (`sha256.New`, `sha512.New`, ...). */
 export type SecureCookieHash = 'sha256' | 'sha512' | 'sha1' | 'sha384'

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { patchRecord } from './lib/patch.ts'
+import { patchRecord } from '../lib/patch.ts'
 
 /** One stored session. */
 export interface SessionRecord {
@@ -136,3 +136,6 @@ export function applyPatch(record: SessionRecord, patch: SessionPatch): SessionR
     meta: patch.meta === undefined ? record.meta : (patch.meta ?? undefined),
   }
 }
+
+// Driver authors validate ids with the same check the server store applies.
+export { generateSessionId, isValidSessionId } from '../lib/session-id.ts'

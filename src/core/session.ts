@@ -16,14 +16,14 @@ import {
   SessionKeyMissingError,
   SessionValueTypeError,
   type InvalidCookieError,
-} from './errors.ts'
+} from '../errors.ts'
 import {
   deepFreeze,
   defineValue,
   freezeJsonCopy,
   holdsBytes,
   jsonTypeOf,
-} from './lib/json-value.ts'
+} from '../lib/json-value.ts'
 
 /** The shape constraint for session data and flash types. */
 export type SessionData = Record<string, unknown>
