@@ -10,7 +10,6 @@ import { createNodeCryptoBackend } from '../src/index.ts'
 import {
   base64urlDecode,
   base64urlEncode,
-  isBase64url,
   utf8Decode,
   utf8Encode,
 } from '../src/lib/encoding.ts'
@@ -80,7 +79,6 @@ describe('strict base64url', () => {
             undefined,
           )
           assert.equal(base64urlDecode(text.slice(0, index) + bad + text.slice(index)), undefined)
-          assert.equal(isBase64url(text.slice(0, index) + bad + text.slice(index)), false)
         },
       ),
       RUNS,

@@ -18,7 +18,7 @@ import {
 } from '../src/errors.ts'
 import { jsonBytes } from '../src/lib/json-size.ts'
 import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
-import { createDeadlineQueue, withTimeout } from '../src/lib/timeout.ts'
+import { createDeadlineQueue } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
 import type { Session } from '../src/core/session.ts'
 import { SessionRegistry } from '../src/core/registry.ts'
@@ -425,30 +425,6 @@ describe('cookie behaviour', () => {
 })
 
 describe('timeouts', () => {
-  it('withTimeout clears its timer when the call settles, leaving no handle behind', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
-    const before = timers()
-    await withTimeout(
-      () => Promise.resolve(1),
-      60_000,
-      () => new Error('late'),
-    )
-    await withTimeout(
-      () => Promise.reject(new Error('x')),
-      60_000,
-      () => new Error('late'),
-    ).catch(() => undefined)
-    await assert.rejects(
-      withTimeout(
-        () => new Promise(() => undefined),
-        10,
-        () => new Error('timed out'),
-      ),
-      /timed out/,
-    )
-    assert.equal(timers(), before)
-  })
-
   it('a hung driver times out per call and leaves no timer behind (STO-02)', async () => {
     const { store, probe } = makeStore({ timeout: 30 })
     const { cookie } = await request(store, undefined, (s) => {

@@ -100,14 +100,6 @@ function sextet(text: string, index: number): number {
   return code < 128 ? (DECODE_TABLE[code] ?? 255) : 255
 }
 
-/** True when every character is in the base64url alphabet (no padding). */
-export function isBase64url(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (sextet(text, i) > 63) return false
-  }
-  return true
-}
-
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let size = 0
   for (const part of parts) size += part.length
@@ -126,10 +118,4 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0)
   return diff === 0
-}
-
-export function hexEncode(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
 }

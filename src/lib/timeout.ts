@@ -22,40 +22,6 @@ export function unrefTimer(handle: unknown): void {
   if (hasUnref(handle)) handle.unref()
 }
 
-/**
- * Runs `call` and settles with its outcome, or rejects with `onTimeout()` when it has not
- * settled within `ms` milliseconds. A synchronous throw from `call` becomes a rejection. The
- * call's own late outcome is observed (never an unhandled rejection) and dropped.
- */
-export function withTimeout<T>(
-  call: () => Promise<T>,
-  ms: number,
-  onTimeout: () => Error,
-): Promise<T> {
-  let pending: Promise<T>
-  try {
-    pending = call()
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
-  }
-  if (!Number.isFinite(ms)) return Promise.resolve(pending)
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(onTimeout())
-    }, ms)
-    Promise.resolve(pending).then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error instanceof Error ? error : new Error(String(error)))
-      },
-    )
-  })
-}
-
 interface Deadline {
   readonly at: number
   readonly expire: () => void
@@ -66,7 +32,7 @@ interface Deadline {
  * Deadlines for many calls that all get the same time limit: since every deadline is "now +
  * ms", they expire in the order they were made, so one timer for the oldest pending call is
  * enough, instead of a timer set and cleared per call. The timer runs only while a call is
- * pending (as with `withTimeout`, it is not `unref`'d then) and is gone as soon as none is.
+ * pending (it is not `unref`'d then, so a pending call keeps the process alive) and is gone as soon as none is.
  */
 export interface DeadlineQueue {
   run<T>(call: () => Promise<T>, onTimeout: () => Error): Promise<T>
