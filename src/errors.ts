@@ -19,6 +19,7 @@ export type SessionErrorCode =
   | 'ERR_SESSION_KEY_MISSING'
   | 'ERR_SESSION_VALUE_TYPE'
   | 'ERR_SESSION_VALUE_INVALID'
+  | 'ERR_SESSION_ARGUMENT'
   | 'ERR_SESSION_SAVE'
   | 'ERR_SESSION_HEADERS_SENT'
   | 'ERR_SESSION_REGISTRY'
@@ -51,6 +52,7 @@ export class SessionError extends Error {
  * or codec is created, never per request.
  */
 export class SessionConfigError extends SessionError {
+  declare readonly code: 'ERR_SESSION_CONFIG'
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_SESSION_CONFIG', message, options)
   }
@@ -61,6 +63,7 @@ export class SessionConfigError extends SessionError {
  * a non-integer Max-Age, an invalid date, a prefix rule broken.
  */
 export class CookieOptionError extends SessionError {
+  declare readonly code: 'ERR_SESSION_COOKIE_OPTION'
   /** The offending option (`name`, `value`, `path`, `domain`, `maxAge`, …). */
   readonly option: string
 
@@ -96,6 +99,7 @@ export type InvalidCookieReason =
  * `onInvalidCookie` hook (gorilla returns the session and the error together).
  */
 export class InvalidCookieError extends SessionError {
+  declare readonly code: 'ERR_SESSION_COOKIE_INVALID'
   readonly reason: InvalidCookieReason
   /** Name of the cookie that was rejected. */
   readonly cookieName: string
@@ -109,6 +113,7 @@ export class InvalidCookieError extends SessionError {
 
 /** The serialized `name=value` would exceed the configured limit (bytes). */
 export class CookieTooLargeError extends SessionError {
+  declare readonly code: 'ERR_SESSION_COOKIE_TOO_LARGE'
   readonly size: number
   readonly limit: number
   readonly cookieName: string
@@ -126,6 +131,7 @@ export class CookieTooLargeError extends SessionError {
 
 /** The session was destroyed; a destroyed session cannot be read or written again. */
 export class SessionDestroyedError extends SessionError {
+  declare readonly code: 'ERR_SESSION_DESTROYED'
   constructor(sessionName: string) {
     super('ERR_SESSION_DESTROYED', `Session "${sessionName}" was destroyed`)
   }
@@ -133,6 +139,7 @@ export class SessionDestroyedError extends SessionError {
 
 /** A typed getter was called for an absent key without a default. */
 export class SessionKeyMissingError extends SessionError {
+  declare readonly code: 'ERR_SESSION_KEY_MISSING'
   readonly key: string
 
   constructor(key: string) {
@@ -143,6 +150,7 @@ export class SessionKeyMissingError extends SessionError {
 
 /** A typed getter found a value of another type; values are never coerced. */
 export class SessionValueTypeError extends SessionError {
+  declare readonly code: 'ERR_SESSION_VALUE_TYPE'
   readonly key: string
   readonly expected: string
   readonly actual: string
@@ -160,6 +168,7 @@ export class SessionValueTypeError extends SessionError {
  * finite numbers, strings, arrays and plain objects), without cycles or excessive depth.
  */
 export class SessionValueError extends SessionError {
+  declare readonly code: 'ERR_SESSION_VALUE_INVALID'
   readonly key: string
   /** Where inside the value the problem is, as a JSON-pointer-like path. */
   readonly path: string
@@ -171,8 +180,24 @@ export class SessionValueError extends SessionError {
   }
 }
 
+/**
+ * A method was called with an argument it does not accept (`regenerate({ grace: 400 })`, a
+ * `maxAge` of `1.5`, an empty user key). A programming error, never caused by client input.
+ */
+export class SessionArgumentError extends SessionError {
+  declare readonly code: 'ERR_SESSION_ARGUMENT'
+  /** The argument or option at fault (`grace`, `maxAge`, `userKey`, …). */
+  readonly argument: string
+
+  constructor(argument: string, expected: string) {
+    super('ERR_SESSION_ARGUMENT', `Invalid ${argument}: expected ${expected}`)
+    this.argument = argument
+  }
+}
+
 /** One or more sessions of a request could not be saved; every failure is in `errors`. */
 export class SessionSaveError extends SessionError {
+  declare readonly code: 'ERR_SESSION_SAVE'
   readonly errors: readonly { readonly sessionName: string; readonly error: unknown }[]
   /**
    * `Set-Cookie` values to send even though the save failed: the deletion cookie of a
@@ -200,6 +225,7 @@ export class SessionSaveError extends SessionError {
 
 /** A session changed after the response headers were sent, so its cookie cannot be written. */
 export class HeadersSentError extends SessionError {
+  declare readonly code: 'ERR_SESSION_HEADERS_SENT'
   constructor(detail: string) {
     super('ERR_SESSION_HEADERS_SENT', `Response headers already sent: ${detail}`)
   }
@@ -223,6 +249,7 @@ export type StoreOperation =
  * issued over the user's cookie and nothing is silently dropped.
  */
 export class SessionStoreError extends SessionError {
+  declare readonly code: 'ERR_SESSION_STORE'
   readonly operation: StoreOperation
   /** True when the store did not answer within the configured timeout. */
   readonly timedOut: boolean
@@ -257,6 +284,7 @@ export class SessionStoreError extends SessionError {
  * the store was configured to report conflicts rather than merge per key.
  */
 export class SessionConflictError extends SessionError {
+  declare readonly code: 'ERR_SESSION_CONFLICT'
   readonly sessionName: string
 
   constructor(sessionName: string) {
@@ -287,6 +315,7 @@ export class SessionTooLargeError extends SessionError {
 
 /** Registry misuse: one session name bound to two different stores in one request. */
 export class SessionRegistryError extends SessionError {
+  declare readonly code: 'ERR_SESSION_REGISTRY'
   constructor(message: string) {
     super('ERR_SESSION_REGISTRY', message)
   }
@@ -307,6 +336,7 @@ const SECURECOOKIE_CODES = {
  * (for example `securecookie: the value is not valid`).
  */
 export class SecureCookieError extends SessionError {
+  declare readonly code: (typeof SECURECOOKIE_CODES)[SecureCookieErrorKind]
   readonly kind: SecureCookieErrorKind
   readonly goMessage: string
 
@@ -345,7 +375,7 @@ export class GobError extends SessionError {
 }
 
 /** Cross-realm guard for sessionkit errors. */
-export function isSessionError(value: unknown): value is SessionError {
+export function isSessionError(value: unknown): value is AnySessionError {
   return (
     value instanceof SessionError ||
     (typeof value === 'object' &&
@@ -354,3 +384,25 @@ export function isSessionError(value: unknown): value is SessionError {
       typeof (value as { code?: unknown }).code === 'string')
   )
 }
+
+/**
+ * Every error sessionkit throws, as a union: narrowing on `code` gives the class, so a
+ * `switch (error.code)` sees each class's own fields.
+ */
+export type AnySessionError =
+  | SessionConfigError
+  | CookieOptionError
+  | InvalidCookieError
+  | CookieTooLargeError
+  | SessionDestroyedError
+  | SessionKeyMissingError
+  | SessionValueTypeError
+  | SessionValueError
+  | SessionArgumentError
+  | SessionSaveError
+  | HeadersSentError
+  | SessionStoreError
+  | SessionConflictError
+  | SessionRegistryError
+  | SecureCookieError
+  | GobError
