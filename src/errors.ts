@@ -298,6 +298,7 @@ export class SessionConflictError extends SessionError {
  * and `limit` are bytes of the record's JSON (values, flashes, user key and labels).
  */
 export class SessionTooLargeError extends SessionError {
+  declare readonly code: 'ERR_SESSION_TOO_LARGE'
   readonly sessionName: string
   readonly size: number
   readonly limit: number
@@ -403,6 +404,7 @@ export type AnySessionError =
   | HeadersSentError
   | SessionStoreError
   | SessionConflictError
+  | SessionTooLargeError
   | SessionRegistryError
   | SecureCookieError
   | GobError
