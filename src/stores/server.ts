@@ -203,6 +203,12 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   prune(): Promise<number>
   /** Closes the driver. */
   close(): Promise<void>
+  /**
+   * The deletion cookie still owed after the latest save of `session` failed to remove it (a
+   * logout whose delete failed): send it, so the browser is logged out while the failure is
+   * reported. The registry does (`SessionSaveError.setCookies`).
+   */
+  deletionCookie(session: Session<Data, Flash>): string | undefined
   /** Adds a listener for removed sessions; returns a function that removes it. */
   onDestroy(listener: DestroyListener): () => void
 }
@@ -280,6 +286,8 @@ interface Tracked {
   rotated: boolean
   /** Removed by someone else while this request ran; a later save must not store it again. */
   ended?: true
+  /** The deletion cookie the latest save still owes the client: its removal failed. */
+  owed?: string | undefined
 }
 
 interface Changes {
@@ -586,7 +594,7 @@ export function createServerStore<
   }
 
   // The session ends: delete its record (if stored) and clear the cookie (if the client has
-  // one). A failed delete still hands over the deletion cookie, inside the error. `final` (a
+  // one). A failed delete still owes the deletion cookie (see `deletionCookie`). `final` (a
   // destroy, not an emptied or expired session) also ends the ids a regeneration linked to it.
   async function remove(
     state: SessionState,
@@ -602,11 +610,8 @@ export function createServerStore<
         if (final) removed = await destroyRecord(stored.id, now(), stored)
         else removed = (await call('delete', () => driver.delete(stored.id))) ? [stored.id] : []
       } catch (error) {
-        const failure = error as SessionStoreError
-        throw new SessionStoreError(failure.operation, failure.timedOut, {
-          cause: failure.cause,
-          setCookie: header,
-        })
+        entry.owed = header
+        throw error
       }
       entry.stored = undefined
       for (const id of removed) emit(id, reason)
@@ -1153,6 +1158,7 @@ export function createServerStore<
     const state = sessionState(session)
     beginSave(state)
     const entry = trackedOf(session)
+    entry.owed = undefined
     const maxAge = state.maxAge ?? defaultMaxAge
     if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy', true)
     // Changed again after it was found gone (while its save ran, say): it stays gone.
@@ -1217,6 +1223,7 @@ export function createServerStore<
       session.destroy()
       return save(session)
     },
+    deletionCookie: (session) => tracked.get(session)?.owed,
 
     async destroyById(id) {
       if (!isValidSessionId(id)) return false
