@@ -12,7 +12,7 @@
 import { assertCookieName } from './cookie.ts'
 import { SessionRegistryError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
-import { Session, sessionState } from './session.ts'
+import { observeChanges, Session } from './session.ts'
 import type { CookieHeader, ReclaimableStore, SessionStore } from './store.ts'
 
 type AnyStore = SessionStore
@@ -110,9 +110,9 @@ export class SessionRegistry {
   // Runs before the caller's own continuation of `get`, so no change can be missed.
   #observe(name: string, session: AnySession): void {
     if (!(session instanceof Session)) return
-    sessionState(session).onChange = () => {
+    observeChanges(session, () => {
       this.sessionChanged(name)
-    }
+    })
   }
 
   /**

@@ -47,15 +47,8 @@ import {
   type DecodedMulti,
 } from './securecookie/multi.ts'
 import type { GoSerializer } from './securecookie/serializer.ts'
-import {
-  beginSave,
-  DEFAULT_FLASH_KEY,
-  markSaved,
-  Session,
-  sessionState,
-  type SessionData,
-} from '../core/session.ts'
-import type { CopyValue, SessionState } from '../core/session.ts'
+import { DEFAULT_FLASH_KEY, Session, sessionInternals, type SessionData } from '../core/session.ts'
+import type { CopyValue, SessionInternals, SessionSnapshot } from '../core/session.ts'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface GorillaCookieStoreOptions {
@@ -350,15 +343,15 @@ export function createGorillaCookieStore<
     return reject(name, goError, mayDelete(found, true))
   }
 
-  function deletion(state: SessionState, meta: GorillaMeta): string | undefined {
-    markSaved(state)
+  function deletion(state: SessionInternals, meta: GorillaMeta): string | undefined {
+    state.markSaved()
     if (!meta.present) return undefined
     meta.present = false
     meta.timestamp = undefined
     return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
   }
 
-  function goValues(state: SessionState, meta: GorillaMeta): Map<unknown, unknown> {
+  function goValues(state: SessionSnapshot, meta: GorillaMeta): Map<unknown, unknown> {
     const out = new Map<unknown, unknown>()
     const source = meta.source
     const put = (key: unknown, value: unknown): void => {
@@ -409,20 +402,18 @@ export function createGorillaCookieStore<
   }
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
-    const state = sessionState(session)
-    beginSave(state)
+    const state = sessionInternals(session)
+    state.beginSave()
     const meta = metaOf(session)
     const cookieMaxAge = state.maxAge ?? maxAge
-    if (state.destroyed || cookieMaxAge < 0) return deletion(state, meta)
-    if (state.values.size === 0 && state.flash.size === 0 && meta.hidden.size === 0) {
-      return deletion(state, meta)
-    }
+    if (state.isDestroyed || cookieMaxAge < 0) return deletion(state, meta)
+    if (state.isEmpty && meta.hidden.size === 0) return deletion(state, meta)
     const current = now()
     const renewDue =
       meta.timestamp !== undefined && current - meta.timestamp * 1000 >= renewAfter * 1000
-    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
+    if (!state.isDirty && !state.touched && !meta.rotated && !renewDue) return undefined
     const cookie = cookieOptions.forSession(state)
-    return then(encodeMulti(state.name, goValues(state, meta), codecs), (value) => {
+    return then(encodeMulti(state.name, goValues(state.snapshot(), meta), codecs), (value) => {
       let lifetime: { maxAge: number; expires: Date } | undefined
       if (cookieMaxAge > 0) {
         // The cookie never outlives what the codecs accept.
@@ -430,7 +421,7 @@ export function createGorillaCookieStore<
         lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
       }
       const header = serializeSetCookie(state.name, value, { ...cookie, ...lifetime }, current)
-      markSaved(state)
+      state.markSaved()
       meta.present = true
       meta.timestamp = Math.floor(current / 1000)
       meta.rotated = false

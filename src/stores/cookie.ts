@@ -26,12 +26,11 @@ import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import {
-  beginSave,
-  markSaved,
   Session,
-  sessionState,
+  sessionInternals,
   type SessionData,
-  type SessionState,
+  type SessionInternals,
+  type SessionSnapshot,
 } from '../core/session.ts'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
@@ -230,8 +229,8 @@ export function createCookieStore<
     return session
   }
 
-  function deletion(state: SessionState, meta: CookieMeta): string | undefined {
-    markSaved(state)
+  function deletion(state: SessionInternals, meta: CookieMeta): string | undefined {
+    state.markSaved()
     if (!meta.present) return undefined
     meta.present = false
     meta.issuedAt = undefined
@@ -239,18 +238,18 @@ export function createCookieStore<
   }
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
-    const state = sessionState(session)
-    beginSave(state)
+    const state = sessionInternals(session)
+    state.beginSave()
     const meta = metaOf(session)
     const maxAge = state.maxAge ?? defaultMaxAge
-    if (state.destroyed || maxAge < 0) return deletion(state, meta)
-    if (state.values.size === 0 && state.flash.size === 0) return deletion(state, meta)
+    if (state.isDestroyed || maxAge < 0) return deletion(state, meta)
+    if (state.isEmpty) return deletion(state, meta)
     const current = now()
     // A cookie session has no id to replace. Only a regeneration that asks for it (a login)
     // starts a new absolute lifetime: a periodic one must never extend the session.
-    if (state.regenerate?.newLifetime === true) state.createdAt = current
+    if (state.regenerate?.newLifetime === true) state.setCreatedAt(current)
     const renewDue = meta.issuedAt !== undefined && current - meta.issuedAt >= renewAfter * 1000
-    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
+    if (!state.isDirty && !state.touched && !meta.rotated && !renewDue) return undefined
     const expiresAt = Math.min(
       state.createdAt + absoluteTimeout * 1000,
       current + (state.idleTimeout ?? idleTimeout) * 1000,
@@ -258,7 +257,7 @@ export function createCookieStore<
     if (expiresAt <= current) return deletion(state, meta)
     const cookie = cookieOptions.forSession(state)
     return then(
-      codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
+      codec.seal(state.name, serializePayload(state.snapshot()), { expiresAt, issuedAt: current }),
       (token) => {
         // Names are RFC tokens and tokens base64url: both ASCII, so length is byte length.
         const size = state.name.length + 1 + token.length
@@ -266,7 +265,7 @@ export function createCookieStore<
         const lifetime =
           maxAge > 0 ? Math.min(maxAge, Math.ceil((expiresAt - current) / 1000)) : undefined
         const header = serializeResolvedSetCookie(state.name, token, cookie, lifetime, current)
-        markSaved(state)
+        state.markSaved()
         meta.present = true
         meta.issuedAt = current
         meta.rotated = false
@@ -288,7 +287,7 @@ export function createCookieStore<
   })
 }
 
-function serializePayload(state: SessionState): string {
+function serializePayload(state: SessionSnapshot): string {
   const values: Record<string, unknown> = {}
   for (const [key, value] of state.values) defineValue(values, key, value)
   const payload: Record<string, unknown> = { v: values, c: state.createdAt }

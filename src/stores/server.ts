@@ -43,14 +43,11 @@ import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
 import { createDeadlineQueue } from '../lib/timeout.ts'
 import {
-  beginSave,
-  markSaved,
-  resetState,
-  savingMark,
   Session,
-  sessionState,
+  sessionInternals,
   type SessionData,
-  type SessionState,
+  type SessionInternals,
+  type SessionSnapshot,
 } from '../core/session.ts'
 import type { CookieHeader, ReclaimableStore, SessionStore } from '../core/store.ts'
 
@@ -565,12 +562,12 @@ export function createServerStore<
     return record
   }
 
-  function deletionHeader(state: SessionState, entry: Tracked): string | undefined {
+  function deletionHeader(state: SessionInternals, entry: Tracked): string | undefined {
     if (!entry.present) return undefined
     return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
   }
 
-  async function idCookie(state: SessionState, entry: Tracked, at: number): Promise<string> {
+  async function idCookie(state: SessionInternals, entry: Tracked, at: number): Promise<string> {
     const stored = entry.stored
     if (stored === undefined) throw new Error('unreachable: no stored session')
     const absoluteEnd = stored.createdAt + absoluteTimeout * 1000
@@ -597,7 +594,7 @@ export function createServerStore<
   // one). A failed delete still owes the deletion cookie (see `deletionCookie`). `final` (a
   // destroy, not an emptied or expired session) also ends the ids a regeneration linked to it.
   async function remove(
-    state: SessionState,
+    state: SessionInternals,
     entry: Tracked,
     reason: 'destroy' | 'expired',
     final = false,
@@ -617,7 +614,7 @@ export function createServerStore<
       for (const id of removed) emit(id, reason)
     }
     if (reason === 'expired') forget(state)
-    markSaved(state)
+    state.markSaved()
     entry.present = false
     entry.issuedAt = undefined
     return header
@@ -626,9 +623,9 @@ export function createServerStore<
   // The stored session ended (expired, or destroyed elsewhere): this request goes on with a
   // fresh, empty session, so a second save (an explicit one, then the adapter's) cannot
   // store the ended session's data again under a new id.
-  function forget(state: SessionState): void {
-    resetState(state, now())
-    if (eager) state.id = nextId()
+  function forget(state: SessionInternals): void {
+    state.reset(now())
+    if (eager) state.assignId(nextId())
   }
 
   // Ends a session for good, with the ids a regeneration linked to it. The mark comes first:
@@ -693,7 +690,7 @@ export function createServerStore<
   }
 
   // Destroyed or expired by someone else while this request ran: it stays gone.
-  function gone(state: SessionState, entry: Tracked): string | undefined {
+  function gone(state: SessionInternals, entry: Tracked): string | undefined {
     const header = deletionHeader(state, entry)
     entry.stored = undefined
     entry.present = false
@@ -703,7 +700,7 @@ export function createServerStore<
     return header
   }
 
-  function settingsChanges(state: SessionState, entry: Tracked, changes: Changes): void {
+  function settingsChanges(state: SessionInternals, entry: Tracked, changes: Changes): void {
     if (state.idleTimeout !== entry.idle) {
       if (state.idleTimeout === undefined) changes.unset.push(IDLE_KEY)
       else defineValue(changes.set, IDLE_KEY, state.idleTimeout)
@@ -714,29 +711,36 @@ export function createServerStore<
     }
   }
 
-  function collectChanges(state: SessionState, entry: Tracked): Changes {
+  function collectChanges(state: SessionInternals, entry: Tracked): Changes {
+    const local = state.changes()
     const changes: Changes = {
       set: {},
       unset: [],
       flashSet: {},
       flashUnset: [],
-      user: state.userChanged ? userOf(state) : undefined,
+      user: local.user === undefined ? undefined : userOf(local.user),
     }
-    for (const key of state.changedValues) {
-      if (RESERVED.has(key)) continue
-      if (state.values.has(key)) defineValue(changes.set, key, state.values.get(key))
-      else changes.unset.push(key)
+    for (const [key, value] of local.set) {
+      if (!RESERVED.has(key)) defineValue(changes.set, key, value)
     }
-    for (const key of state.changedFlash) {
-      const list = state.flash.get(key)
-      if (list === undefined) changes.flashUnset.push(key)
-      else defineValue(changes.flashSet, key, [...list])
-    }
+    for (const key of local.unset) if (!RESERVED.has(key)) changes.unset.push(key)
+    for (const [key, list] of local.flashSet) defineValue(changes.flashSet, key, list)
+    changes.flashUnset.push(...local.flashUnset)
     settingsChanges(state, entry, changes)
     return changes
   }
 
-  function fullValues(state: SessionState): Record<string, unknown> {
+  // The session as its record stores it: the values with the per-session settings, and the
+  // pending flash.
+  function wholeRecord(state: SessionInternals): {
+    values: Record<string, unknown>
+    flash: Record<string, readonly unknown[]>
+  } {
+    const snapshot = state.snapshot()
+    return { values: fullValues(snapshot), flash: fullFlash(snapshot) }
+  }
+
+  function fullValues(state: SessionSnapshot): Record<string, unknown> {
     const values: Record<string, unknown> = {}
     for (const [key, value] of state.values) {
       if (!RESERVED.has(key)) defineValue(values, key, value)
@@ -746,9 +750,9 @@ export function createServerStore<
     return values
   }
 
-  function fullFlash(state: SessionState): Record<string, readonly unknown[]> {
+  function fullFlash(state: SessionSnapshot): Record<string, readonly unknown[]> {
     const flash: Record<string, readonly unknown[]> = {}
-    for (const [key, list] of state.flash) defineValue(flash, key, [...list])
+    for (const [key, list] of state.flash) defineValue(flash, key, list)
     return flash
   }
 
@@ -756,7 +760,7 @@ export function createServerStore<
   // any write, unless the session does not grow (one stored before a lower limit must still
   // be able to shrink). Returns the size.
   function checkSize(
-    state: SessionState,
+    state: SessionInternals,
     entry: Tracked,
     values: Readonly<Record<string, unknown>>,
     flash: Readonly<Record<string, readonly unknown[]>>,
@@ -787,7 +791,7 @@ export function createServerStore<
 
   // Inserts a new record, retrying with a fresh id on the (astronomically rare) collision.
   async function insert(
-    state: SessionState,
+    state: SessionInternals,
     record: {
       readonly createdAt: number
       readonly at: number
@@ -842,21 +846,20 @@ export function createServerStore<
     }
   }
 
-  async function createNew(state: SessionState, entry: Tracked): Promise<string | undefined> {
+  async function createNew(state: SessionInternals, entry: Tracked): Promise<string | undefined> {
     const at = now()
     const expiresAt = expiry(state.createdAt, at, state.idleTimeout)
     if (expiresAt <= at) return gone(state, entry)
-    const values = fullValues(state)
-    const flash = fullFlash(state)
+    const { values, flash } = wholeRecord(state)
     const bytes = checkSize(state, entry, values, flash)
     const record = { createdAt: state.createdAt, at, expiresAt, values, flash, bytes }
     entry.stored = await insert(state, record, state.id)
-    state.id = entry.stored.id
+    state.assignId(entry.stored.id)
     // The settings this save wrote: one changed while it ran is still to be written.
-    entry.idle = savingMark(state).idleTimeout
-    entry.maxAge = savingMark(state).maxAge
+    entry.idle = state.savingMark().idleTimeout
+    entry.maxAge = state.savingMark().maxAge
     const header = await idCookie(state, entry, at)
-    markSaved(state)
+    state.markSaved()
     return header
   }
 
@@ -867,7 +870,7 @@ export function createServerStore<
   // is removed again and this request ends up with no session: a regeneration can never
   // bring back a logged-out session.
   async function regenerate(
-    state: SessionState,
+    state: SessionInternals,
     entry: Tracked,
     old: Stored,
     request: { readonly grace: number; readonly newLifetime: boolean },
@@ -878,9 +881,8 @@ export function createServerStore<
     const createdAt = request.newLifetime ? at : old.createdAt
     const expiresAt = expiry(createdAt, at, state.idleTimeout)
     if (expiresAt <= at) return remove(state, entry, 'expired')
-    const values = fullValues(state)
+    const { values, flash } = wholeRecord(state)
     if (request.grace > 0) defineValue(values, PREVIOUS_KEY, old.id)
-    const flash = fullFlash(state)
     const bytes = checkSize(state, entry, values, flash)
     const next = await insert(state, { createdAt, at, expiresAt, values, flash, bytes }, undefined)
     let outcome: Claim
@@ -902,14 +904,14 @@ export function createServerStore<
       return adopt(state, entry, outcome.successor, at)
     }
     emit(old.id, 'regenerate')
-    state.createdAt = createdAt
+    state.setCreatedAt(createdAt)
     entry.stored = next
-    state.id = next.id
+    state.assignId(next.id)
     // The settings this save wrote: one changed while it ran is still to be written.
-    entry.idle = savingMark(state).idleTimeout
-    entry.maxAge = savingMark(state).maxAge
+    entry.idle = state.savingMark().idleTimeout
+    entry.maxAge = state.savingMark().maxAge
     const header = await idCookie(state, entry, at)
-    markSaved(state)
+    state.markSaved()
     return header
   }
 
@@ -975,7 +977,7 @@ export function createServerStore<
   // changes are written there and it answers with the successor's cookie) rather than making
   // a second new id, or logging the user out.
   async function adopt(
-    state: SessionState,
+    state: SessionInternals,
     entry: Tracked,
     successor: string,
     at: number,
@@ -998,8 +1000,8 @@ export function createServerStore<
         const stored = storedOf(record)
         entry.stored = stored
         entry.rotated = true // the client needs the successor's cookie
-        state.id = record.id
-        state.createdAt = record.createdAt
+        state.assignId(record.id)
+        state.setCreatedAt(record.createdAt)
         return update(state, entry, stored)
       }
       id = further
@@ -1102,7 +1104,7 @@ export function createServerStore<
   }
 
   async function update(
-    state: SessionState,
+    state: SessionInternals,
     entry: Tracked,
     stored: Stored,
   ): Promise<string | undefined> {
@@ -1114,8 +1116,8 @@ export function createServerStore<
     const changes = collectChanges(state, entry)
     let renewed = false
     if (hasDataChanges(changes)) {
-      const values = fullValues(state)
-      const bytes = checkSize(state, entry, values, fullFlash(state))
+      const { values, flash } = wholeRecord(state)
+      const bytes = checkSize(state, entry, values, flash)
       const result = await write(state.name, stored, changes, at, expiresAt)
       if (result.status !== 'updated') return gone(state, entry)
       stored.version = result.version
@@ -1124,8 +1126,8 @@ export function createServerStore<
       stored.base = values
       stored.bytes = bytes
       // The settings this save wrote: one changed while it ran is still to be written.
-      entry.idle = savingMark(state).idleTimeout
-      entry.maxAge = savingMark(state).maxAge
+      entry.idle = state.savingMark().idleTimeout
+      entry.maxAge = state.savingMark().maxAge
       renewed = true
     } else if (
       state.touched ||
@@ -1150,27 +1152,27 @@ export function createServerStore<
       Object.keys(state.cookie).length > 0 ||
       (renewed && maxAge > 0 && entry.issuedAt + maxAge * 1000 < absoluteEnd)
     const header = cookieDue ? await idCookie(state, entry, at) : undefined
-    markSaved(state)
+    state.markSaved()
     return header
   }
 
   async function save(session: Session<Data, Flash>): Promise<string | undefined> {
-    const state = sessionState(session)
-    beginSave(state)
+    const state = sessionInternals(session)
+    state.beginSave()
     const entry = trackedOf(session)
     entry.owed = undefined
     const maxAge = state.maxAge ?? defaultMaxAge
-    if (state.destroyed || maxAge < 0) return remove(state, entry, 'destroy', true)
+    if (state.isDestroyed || maxAge < 0) return remove(state, entry, 'destroy', true)
     // Changed again after it was found gone (while its save ran, say): it stays gone.
     if (entry.ended === true) return gone(state, entry)
     checkUser(state)
-    const hasData = state.values.size > 0 || state.flash.size > 0 || state.userKey !== undefined
+    const hasData = !state.isEmpty || state.userKey !== undefined
     const stored = entry.stored
     if (stored === undefined) {
       if (!hasData && !eager) {
         const header = deletionHeader(state, entry)
         entry.present = false
-        markSaved(state)
+        state.markSaved()
         return header
       }
       return createNew(state, entry)
@@ -1203,8 +1205,8 @@ export function createServerStore<
     return userKey
   }
 
-  function checkUser(state: SessionState): void {
-    if (!state.userChanged || state.userKey === undefined) return
+  function checkUser(state: SessionInternals): void {
+    if (state.changes().user === undefined || state.userKey === undefined) return
     checkUserKey(state.userKey)
     for (const value of Object.values(state.meta ?? {})) {
       if (typeof value !== 'string') {
@@ -1301,7 +1303,7 @@ export function createServerStore<
   return Object.freeze(store)
 }
 
-function userOf(state: SessionState): {
+function userOf(state: Pick<SessionInternals, 'userKey' | 'meta'>): {
   userKey: string | null
   meta: Readonly<Record<string, string>> | null
 } {
