@@ -12,7 +12,7 @@
  */
 
 import { createTokenCodec, type OpenResult } from '../core/codec.ts'
-import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
+import { serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
 import type {
   SessionDriver,
   SessionPatch,
@@ -21,18 +21,15 @@ import type {
   UpdateResult,
 } from '../core/driver.ts'
 import {
-  InvalidCookieError,
   SessionConfigError,
   SessionConflictError,
   SessionStoreError,
   SessionTooLargeError,
   SessionValueTypeError,
+  type InvalidCookieError,
   type StoreOperation,
 } from '../errors.ts'
 import { all } from '../lib/awaitable.ts'
-import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
-import { createCookieOptionsCache } from './cookie-options.ts'
-import { cookieCandidates } from '../lib/cookie-scan.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
 import type { KeyRing } from '../core/keyring.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
@@ -43,13 +40,22 @@ import { patchRecord } from '../lib/patch.ts'
 import { generateSessionId, isValidSessionId } from '../lib/session-id.ts'
 import { createDeadlineQueue } from '../lib/timeout.ts'
 import {
-  Session,
   sessionInternals,
+  type Session,
   type SessionData,
   type SessionInternals,
   type SessionSnapshot,
 } from '../core/session.ts'
 import type { CookieHeader, ReclaimableStore, SessionStore } from '../core/store.ts'
+import {
+  chooseNewest,
+  cleared,
+  clientCookie,
+  createStoreKit,
+  issued,
+  type Authentic,
+  type ClientCookie,
+} from './kit.ts'
 
 /** Why a session was destroyed, as told to {@link ServerStore.onDestroy} listeners. */
 export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all'
@@ -269,18 +275,12 @@ const CLAIMED: Claim = { kind: 'claimed' }
 const GONE: Claim = { kind: 'gone' }
 
 // What the store knows about a session beyond the session's own state.
-interface Tracked {
-  /** A cookie of this name came with the request (valid or not) or was sent since. */
-  present: boolean
+interface Tracked extends ClientCookie {
   /** The record in the driver; `undefined` until the session is stored. */
   stored: Stored | undefined
   /** Per-session settings as stored. */
   idle: number | undefined
   maxAge: number | undefined
-  /** Issue time of the client's cookie, when known. */
-  issuedAt: number | undefined
-  /** The client's cookie was signed with a key other than the primary. */
-  rotated: boolean
   /** Removed by someone else while this request ran; a later save must not store it again. */
   ended?: true
   /** The deletion cookie the latest save still owes the client: its removal failed. */
@@ -363,8 +363,18 @@ export function createServerStore<
     maxTokenLength: 512,
     now,
   })
-  const tracked = new WeakMap<object, Tracked>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  const kit = createStoreKit<Data, Flash, Tracked>({
+    cookie: options.cookie,
+    now,
+    track: (present) => ({
+      ...clientCookie(present),
+      stored: undefined,
+      idle: undefined,
+      maxAge: undefined,
+    }),
+    init: () => ({ id: eager ? nextId() : undefined }),
+    onInvalidCookie: options.onInvalidCookie,
+  })
   const listeners = new Set<DestroyListener>()
 
   function nextId(): string {
@@ -400,46 +410,8 @@ export function createServerStore<
     }
   }
 
-  function trackedOf(session: Session<Data, Flash>): Tracked {
-    let entry = tracked.get(session)
-    if (entry === undefined) {
-      entry = {
-        present: false,
-        stored: undefined,
-        idle: undefined,
-        maxAge: undefined,
-        issuedAt: undefined,
-        rotated: false,
-      }
-      tracked.set(session, entry)
-    }
-    return entry
-  }
-
   function expiry(createdAt: number, at: number, idle: number | undefined): number {
     return Math.min(createdAt + absoluteTimeout * 1000, at + (idle ?? idleTimeout) * 1000)
-  }
-
-  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
-    const session = new Session<Data, Flash>({
-      name,
-      id: eager ? nextId() : undefined,
-      isNew: true,
-      createdAt: now(),
-      loadError,
-    })
-    const entry = trackedOf(session)
-    entry.present = present
-    return session
-  }
-
-  // `deletable`: the request showed every value it has for this name and all of them failed,
-  // so clearing the cookie cannot remove a valid one the request did not show.
-  function reject(name: string, reason: InvalidCookieError['reason'], deletable: boolean) {
-    const error = new InvalidCookieError(reason, name)
-    options.onInvalidCookie?.(error)
-    return fresh(name, deletable, error)
   }
 
   function loaded(
@@ -460,19 +432,22 @@ export function createServerStore<
         values.push([key, value])
       }
     }
-    const session = new Session<Data, Flash>({
+    const init = {
       name,
       id: record.id,
       isNew: false,
       createdAt: record.createdAt,
       values,
-      flash: Object.entries(record.flash).map(([key, list]) => [key, [...list]]),
+      flash: Object.entries(record.flash).map(([key, list]): [string, unknown[]] => [
+        key,
+        [...list],
+      ]),
       maxAge,
       idleTimeout: idle,
       userKey: record.userKey,
       meta: record.meta,
-    })
-    tracked.set(session, {
+    }
+    return kit.loaded(init, {
       present: true,
       stored: storedOf(record),
       idle,
@@ -480,7 +455,6 @@ export function createServerStore<
       issuedAt,
       rotated,
     })
-    return session
   }
 
   function storedOf(record: SessionRecord): Stored {
@@ -500,46 +474,50 @@ export function createServerStore<
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    cookieOptions.forName(name)
-    const found = cookieCandidates(cookieHeader, name)
-    if (found.values.length === 0) return fresh(name, false)
+    const request = kit.candidates(name, cookieHeader)
+    if (request === undefined) return kit.fresh(name, false)
     // Several values of one name (other paths or domains, or planted): all are verified
     // before any driver call, so only tokens this application issued reach the driver.
-    const { reasons, ids } = await verifyAll(name, distinct(found.values))
-    // Newest first; the bound caps the driver work an attacker's own valid tokens can cause.
-    for (const { id, index, opened } of ids.slice(0, MAX_LOOKUPS)) {
-      const record = await lookUp(id)
-      if (record !== undefined && !isDestroyed(record)) {
-        return loaded(name, record, opened.issuedAt, opened.rotated)
-      }
-      if (record !== undefined) {
-        // Being destroyed (or a logout whose delete failed): finish the job, links included,
-        // so that whoever removes the record has read it first.
-        for (const gone of await destroyRecord(id, now())) emit(gone, 'destroy')
-      }
-      reasons[index] = 'unknown-session'
-    }
-    const everyValueTried = ids.length <= MAX_LOOKUPS
-    return reject(name, firstDefined(reasons) ?? 'malformed', mayDelete(found, everyValueTried))
+    const { reasons, ids } = await verifyAll(name, request.values)
+    return chooseNewest({
+      found: request.found,
+      failures: reasons,
+      authentic: ids,
+      // Newest first; the bound caps the driver work an attacker's own valid tokens can cause.
+      limit: MAX_LOOKUPS,
+      load: async ({ token: { id, opened } }) => {
+        const record = await lookUp(id)
+        if (record !== undefined && !isDestroyed(record)) {
+          return { session: loaded(name, record, opened.issuedAt, opened.rotated) }
+        }
+        if (record !== undefined) {
+          // Being destroyed (or a logout whose delete failed): finish the job, links included,
+          // so that whoever removes the record has read it first.
+          for (const gone of await destroyRecord(id, now())) emit(gone, 'destroy')
+        }
+        return { reason: 'unknown-session' as const }
+      },
+      reject: (reason, deletable) => kit.reject(name, reason ?? 'malformed', deletable),
+    })
   }
 
   /**
-   * Opens every value: the reason of each that fails, and the distinct valid ids newest
-   * first, each with its newest token (whose issue time and key the cookie logic needs).
+   * Opens every value: the reason of each that fails, and the distinct valid ids, each with
+   * its newest token (whose issue time and key the cookie logic needs).
    */
   async function verifyAll(name: string, values: readonly string[]) {
     const results = await all(values.map((value) => codec.open(name, value)))
     const reasons = results.map((result) => (result.ok ? undefined : result.reason))
-    const byId = new Map<string, { id: string; index: number; opened: OpenedToken }>()
+    const byId = new Map<string, Authentic<{ id: string; opened: OpenedToken }>>()
     results.forEach((result, index) => {
       if (!result.ok) return
       const id = utf8Decode(result.payload)
       if (!isValidSessionId(id)) reasons[index] = 'malformed'
-      else if ((byId.get(id)?.opened.issuedAt ?? -1) < result.issuedAt) {
-        byId.set(id, { id, index, opened: result })
+      else if ((byId.get(id)?.issuedAt ?? -1) < result.issuedAt) {
+        byId.set(id, { index, issuedAt: result.issuedAt, token: { id, opened: result } })
       }
     })
-    return { reasons, ids: newestFirst([...byId.values()], (entry) => entry.opened.issuedAt) }
+    return { reasons, ids: [...byId.values()] }
   }
 
   /** The live record of `id`, or `undefined` when it is unknown, expired or past its lifetime. */
@@ -562,11 +540,6 @@ export function createServerStore<
     return record
   }
 
-  function deletionHeader(state: SessionInternals, entry: Tracked): string | undefined {
-    if (!entry.present) return undefined
-    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
-  }
-
   async function idCookie(state: SessionInternals, entry: Tracked, at: number): Promise<string> {
     const stored = entry.stored
     if (stored === undefined) throw new Error('unreachable: no stored session')
@@ -581,12 +554,10 @@ export function createServerStore<
     const header = serializeSetCookie(
       state.name,
       token,
-      { ...cookieOptions.forSession(state), ...lifetime },
+      { ...kit.cookieOptions.forSession(state), ...lifetime },
       at,
     )
-    entry.present = true
-    entry.issuedAt = at
-    entry.rotated = false
+    issued(entry, at)
     return header
   }
 
@@ -599,7 +570,7 @@ export function createServerStore<
     reason: 'destroy' | 'expired',
     final = false,
   ): Promise<string | undefined> {
-    const header = deletionHeader(state, entry)
+    const header = kit.deletionHeader(state, entry)
     const stored = entry.stored
     if (stored !== undefined) {
       let removed: readonly string[]
@@ -615,8 +586,7 @@ export function createServerStore<
     }
     if (reason === 'expired') forget(state)
     state.markSaved()
-    entry.present = false
-    entry.issuedAt = undefined
+    cleared(entry)
     return header
   }
 
@@ -691,10 +661,9 @@ export function createServerStore<
 
   // Destroyed or expired by someone else while this request ran: it stays gone.
   function gone(state: SessionInternals, entry: Tracked): string | undefined {
-    const header = deletionHeader(state, entry)
+    const header = kit.deletionHeader(state, entry)
     entry.stored = undefined
-    entry.present = false
-    entry.issuedAt = undefined
+    cleared(entry)
     entry.ended = true
     forget(state)
     return header
@@ -1159,7 +1128,7 @@ export function createServerStore<
   async function save(session: Session<Data, Flash>): Promise<string | undefined> {
     const state = sessionInternals(session)
     state.beginSave()
-    const entry = trackedOf(session)
+    const entry = kit.tracked(session)
     entry.owed = undefined
     const maxAge = state.maxAge ?? defaultMaxAge
     if (state.isDestroyed || maxAge < 0) return remove(state, entry, 'destroy', true)
@@ -1170,7 +1139,7 @@ export function createServerStore<
     const stored = entry.stored
     if (stored === undefined) {
       if (!hasData && !eager) {
-        const header = deletionHeader(state, entry)
+        const header = kit.deletionHeader(state, entry)
         entry.present = false
         state.markSaved()
         return header
@@ -1219,13 +1188,13 @@ export function createServerStore<
     driver,
     allowReclaim,
     get,
-    new: (name: string) => fresh(name, false),
+    new: (name: string) => kit.fresh(name, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()
       return save(session)
     },
-    deletionCookie: (session) => tracked.get(session)?.owed,
+    deletionCookie: (session) => kit.tracked(session).owed,
 
     async destroyById(id) {
       if (!isValidSessionId(id)) return false
@@ -1257,7 +1226,7 @@ export function createServerStore<
       const except = destroyOptions.except
       let exceptId: string | undefined
       if (typeof except === 'string') exceptId = isValidSessionId(except) ? except : undefined
-      else if (except !== undefined) exceptId = trackedOf(except).stored?.id
+      else if (except !== undefined) exceptId = kit.tracked(except).stored?.id
       const ids = await call('deleteByUser', () => deleteByUser(key, exceptId))
       // A regeneration creates its new record (with the user) before it claims the old one:
       // if this pass removed the old one after that, a second pass finds the new one even on
