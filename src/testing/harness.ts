@@ -2,7 +2,7 @@
 // counted and with injectable faults, under a server store with short, round timeouts; closed
 // and cleaned up afterwards whatever the test did.
 
-import type { SessionDriver, SessionRecord } from '../core/driver.ts'
+import type { SessionDriver, SessionPatch, SessionRecord } from '../core/driver.ts'
 import { createKeyRing, generateKey, type KeyRing } from '../core/keyring.ts'
 import { generateSessionId } from '../lib/session-id.ts'
 import { createServerStore, type ServerStore, type ServerStoreOptions } from '../stores/server.ts'
@@ -124,4 +124,9 @@ export function record(at: number, extra: Partial<SessionRecord> = {}): SessionR
     meta: undefined,
     ...extra,
   }
+}
+
+/** A patch that sets `set`, removes nothing and gives the record another hour from `at`. */
+export function patch(at: number, set: Record<string, unknown>): SessionPatch {
+  return { set, unset: [], flashSet: {}, flashUnset: [], lastSeenAt: at, expiresAt: at + HOUR_MS }
 }

@@ -1,13 +1,13 @@
+// A request that loaded a session before it was ended elsewhere (a logout in another tab,
+// log-out-everywhere, an admin, expiry) and saves afterwards must not bring it back, whatever
+// it changed. Each interleaving holds the late request's save before its first, second, …
+// driver call, ends the session in that window, then lets the save go on.
+
 import { SessionRegistry } from '../core/registry.ts'
 import { check, refused, same, sameJson, show } from './assert.ts'
 import { CookieJar, parseSetCookie } from './cookie-jar.ts'
 import { IDLE, type Harness, type Suite } from './harness.ts'
 import { NAME, visit, type TestSession } from './visit.ts'
-
-// A request that loaded a session before it was ended elsewhere (a logout in another tab,
-// log-out-everywhere, an admin, expiry) and saves afterwards must not bring it back, whatever
-// it changed. Each interleaving holds the late request's save before its first, second, …
-// driver call, ends the session in that window, then lets the save go on.
 
 interface Racer {
   readonly jar: CookieJar

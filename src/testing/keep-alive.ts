@@ -3,7 +3,7 @@
 // alive, before the driver is made and after a few calls on it while it is still open.
 
 import { sameJson } from './assert.ts'
-import { HOUR_MS, record, type Suite } from './harness.ts'
+import { HOUR_MS, patch, record, type Suite } from './harness.ts'
 
 // A transient timer (a lock retry, a backoff) ends by itself; a leaked one never does. How
 // many event-loop turns of 10 ms the test gives a transient one before it calls it a leak.
@@ -20,18 +20,7 @@ export function keepAliveTest(suite: Suite, activeResources: () => readonly stri
         await driver.create(kept, clock.ms)
         await driver.create(gone, clock.ms)
         await driver.get(kept.id, clock.ms)
-        await driver.update(
-          kept.id,
-          {
-            set: { a: 2 },
-            unset: [],
-            flashSet: {},
-            flashUnset: [],
-            lastSeenAt: clock.ms,
-            expiresAt: clock.ms + HOUR_MS,
-          },
-          clock.ms,
-        )
+        await driver.update(kept.id, patch(clock.ms, { a: 2 }), clock.ms)
         await driver.touch(kept.id, clock.ms, clock.ms + HOUR_MS, clock.ms)
         await driver.delete(gone.id)
         await driver.listByUser?.('u1', clock.ms)

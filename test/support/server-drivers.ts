@@ -64,7 +64,11 @@ export function switchable(inner: SessionDriver): Switchable {
   const apply = (): void => {
     probe.heal()
     if (mode === 'ok') return
-    probe.fail(mode, ...OPERATIONS.filter((operation) => only?.has(operation) ?? true))
+    const faulty = Object.keys(probe.calls).filter(
+      (operation): operation is DriverOperation =>
+        operation !== 'close' && (only?.has(operation) ?? true),
+    )
+    probe.fail(mode, ...faulty)
   }
   return {
     driver: probe.driver,
@@ -87,18 +91,6 @@ export function switchable(inner: SessionDriver): Switchable {
     },
   }
 }
-
-const OPERATIONS: readonly DriverOperation[] = [
-  'get',
-  'create',
-  'update',
-  'touch',
-  'delete',
-  'listByUser',
-  'deleteByUser',
-  'deleteAll',
-  'prune',
-]
 
 export function total(calls: Map<string, number>): number {
   let sum = 0
