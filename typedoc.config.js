@@ -27,7 +27,7 @@ export default {
     'src/interop/gob/type-ids.ts:TypeEntry',
     'src/core/session.ts:FlashValue',
     'src/core/session.ts:SessionInit',
-    'src/testing/conformance.ts:Body',
+    'src/testing/options.ts:Body',
   ],
   // npm run typecheck has checked the sources already.
   skipErrorChecking: true,
