@@ -33,6 +33,9 @@ runStoreConformance({
   test: { describe, it },
   // EXP-11: the sweeper is unref'd, so a process that never closes the store still exits.
   activeResources: () => process.getActiveResourcesInfo(),
+  // Real files with fsync: on a loaded machine a call can take longer than the default 50 ms,
+  // which would fail the fault tests' own logins rather than the faults they inject.
+  faultTimeout: 500,
 })
 
 function patch(at: number, set: Record<string, unknown>, extra: Partial<SessionPatch> = {}) {
