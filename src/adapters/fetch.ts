@@ -45,7 +45,7 @@ export interface FetchSessionsOptions {
 export class FetchSessionRegistry extends AdapterSessionRegistry {
   readonly #request: Request
 
-  /** Made by {@link sessionsFor}, one per request. @internal */
+  /** Made by {@link getSessions}, one per request. @internal */
   constructor(request: Request, hooks: RegistryHooks) {
     super(request.headers.get('cookie'), hooks)
     this.#request = request
@@ -76,7 +76,7 @@ function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
 }
 
 /** The sessions of `request` (one registry per request object). */
-export function sessionsFor(request: Request): FetchSessionRegistry {
+export function getSessions(request: Request): FetchSessionRegistry {
   return sessionsOf(request).registry
 }
 
@@ -188,7 +188,7 @@ export function withSessions<Rest extends unknown[]>(
   options: FetchSessionsOptions = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
-    const registry = sessionsFor(request)
+    const registry = getSessions(request)
     const response = await handler(request, registry, ...rest)
     return registry.commit(response, options)
   }

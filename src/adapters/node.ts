@@ -1,5 +1,5 @@
 /**
- * The node:http adapter. `sessions(req, res)` gives the request's {@link NodeSessionRegistry}
+ * The node:http adapter. `getSessions(req, res)` gives the request's {@link NodeSessionRegistry}
  * and makes sure every changed session is saved and its `Set-Cookie` written before the response
  * headers go out, even when the handler calls `res.end()` without awaiting anything:
  *
@@ -294,13 +294,13 @@ function gateOf(
  * @example
  * ```ts
  * http.createServer(async (req, res) => {
- *   const session = await sessions(req, res).get(store, 'app')
+ *   const session = await getSessions(req, res).get(store, 'app')
  *   session.increment('visits')
  *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
  * })
  * ```
  */
-export function sessions(
+export function getSessions(
   req: IncomingMessage,
   res: ServerResponse,
   options: NodeSessionsOptions = {},
