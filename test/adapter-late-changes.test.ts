@@ -596,21 +596,24 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
 
   it('a change after the commit (background work) is reported once to onError', async () => {
     const reported = reporting()
+    // The background work starts once the response was returned, however long the commit took.
+    const returned = deferred<undefined>()
     const done = deferred<undefined>()
     const handler = withFetchSessions(
       async (_request, registry) => {
         const session = await registry.get(store, 'app')
         session.set('n', 1)
-        setTimeout(() => {
+        void returned.promise.then(() => {
           session.set('n', 2)
           session.destroy()
           done.resolve(undefined)
-        }, 5)
+        })
         return new Response('ok')
       },
       { onError: reported.onError },
     )
     const response = await handler(new Request('http://app.test/'))
+    returned.resolve(undefined)
     onlySetCookie(response.headers.getSetCookie(), 'app')
     await done.promise
     assertHeadersSent(await within(reported.first, 2000, 'onError'))
