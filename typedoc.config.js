@@ -26,7 +26,7 @@ export default {
     'src/lib/awaitable.ts:Awaitable',
     'src/interop/gob/type-ids.ts:TypeEntry',
     'src/core/session.ts:FlashValue',
-    'src/testing/conformance.ts:Body',
+    'src/testing/options.ts:Body',
   ],
   // npm run typecheck has checked the sources already.
   skipErrorChecking: true,

@@ -93,9 +93,9 @@ async function expressServer() {
 
 async function sessionkitServer(kind) {
   const store = await serverStore(kind)
-  const { sessions } = await import('../dist/node.js')
+  const { getSessions } = await import('../dist/node.js')
   return http.createServer((req, res) => {
-    sessions(req, res)
+    getSessions(req, res)
       .get(store, COOKIE_NAME)
       .then(async (session) => {
         const path = req.url.split('?')[0]

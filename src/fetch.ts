@@ -9,7 +9,7 @@ export {
   appendSetCookies,
   commitSessions,
   FetchSessionRegistry,
-  sessionsFor,
+  getSessions,
   withSessions,
   type FetchSessionsOptions,
 } from './adapters/fetch.ts'

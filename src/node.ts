@@ -1,5 +1,5 @@
 /**
- * The node:http adapter: `sessions(req, res)` and `withSessions(handler)`.
+ * The node:http adapter: `getSessions(req, res)` and `withSessions(handler)`.
  *
  * Available from `'sessionkit/node'`.
  *
@@ -7,7 +7,7 @@
  */
 export {
   NodeSessionRegistry,
-  sessions,
+  getSessions,
   withSessions,
   type NodeSessionsOptions,
 } from './adapters/node.ts'

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { sessions } from '../src/node.ts'
+import { getSessions } from '../src/node.ts'
 import { withSessions } from '../src/fetch.ts'
 import {
   closeServer,
@@ -88,7 +88,7 @@ describe('adapter fuzz (PAR-11)', () => {
 
       before(async () => {
         server = await startServer(async (req, res) => {
-          const session = await sessions(req, res, {
+          const session = await getSessions(req, res, {
             onError: (error) => reported.push(error),
           }).get(store, 'app')
           session.increment('n')

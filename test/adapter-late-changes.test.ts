@@ -4,11 +4,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { sessions, withSessions } from '../src/node.ts'
+import { getSessions, withSessions } from '../src/node.ts'
 import {
   appendSetCookies,
   commitSessions,
-  sessionsFor,
+  getSessions as getFetchSessions,
   withSessions as withFetchSessions,
 } from '../src/fetch.ts'
 import type { FetchSessionsOptions } from '../src/fetch.ts'
@@ -142,7 +142,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
   // A server that answers with the session's `n` (or null) and whether it is new.
   async function readerFor(store: SessionStore<TestData>) {
     const { url } = await serve(async (req, res) => {
-      const session = await sessions(req, res).get(store, 'app')
+      const session = await getSessions(req, res).get(store, 'app')
       res.end(JSON.stringify({ n: session.get('n') ?? null, isNew: session.isNew }))
     })
     return async (cookie: string) => {
@@ -153,7 +153,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
   async function login(store: SessionStore<TestData>): Promise<string> {
     const { url } = await serve(async (req, res) => {
-      const session = await sessions(req, res).get(store, 'app')
+      const session = await getSessions(req, res).get(store, 'app')
       session.set('n', 1)
       res.end('in')
     })
@@ -167,7 +167,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       it('a change made right after res.end(), while the save runs, is saved too', async () => {
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await getSessions(req, res, reported).get(store, 'app')
           session.set('n', 1)
           await during(
             subject,
@@ -186,7 +186,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
       it('HEAD: a change made while the save runs is in the cookie', async () => {
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res).get(store, 'app')
+          const session = await getSessions(req, res).get(store, 'app')
           session.set('n', 1)
           await during(
             subject,
@@ -206,7 +206,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         const cookie = await login(store)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await getSessions(req, res, reported).get(store, 'app')
           session.set('n', 2)
           await during(
             subject,
@@ -229,7 +229,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
       it('remember-me asked for while the save runs reaches the cookie', async () => {
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res).get(store, 'app')
+          const session = await getSessions(req, res).get(store, 'app')
           session.set('n', 1)
           await during(
             subject,
@@ -244,7 +244,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         if (!subject.remembers) return
         // Remembered by the session, not only written once: a later change keeps it.
         const later = await serve(async (req, res) => {
-          ;(await sessions(req, res).get(store, 'app')).set('n', 9)
+          ;(await getSessions(req, res).get(store, 'app')).set('n', 9)
           res.end('again')
         })
         const again = await get(later.url, cookiePair(setCookie))
@@ -254,7 +254,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       it('a change after the response finished is reported to onError', async () => {
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await getSessions(req, res, reported).get(store, 'app')
           session.set('n', 1)
           res.end('ok')
           await once(res, 'finish')
@@ -270,7 +270,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         const cookie = await login(store)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await getSessions(req, res, reported).get(store, 'app')
           res.end('ok')
           await once(res, 'finish')
           session.destroy()
@@ -287,7 +287,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: several changes after the headers are reported once per session`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await getSessions(req, res, reported).get(store, 'app')
         res.write('streaming')
         session.set('n', 1)
         session.set('n', 2)
@@ -304,7 +304,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: a change after res.end() returned and the response finished is reported`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await getSessions(req, res, reported).get(store, 'app')
         session.set('n', 1)
         res.end('ok')
         await once(res, 'finish')
@@ -322,7 +322,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const thrown = new Error('onError broke')
       const outcome = deferred<unknown>()
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res, {
+        const registry = getSessions(req, res, {
           onError: () => {
             throw thrown
           },
@@ -343,11 +343,11 @@ describe('node:http adapter: changes while a save runs or after the response', (
       assert.ok(calls.some((args) => args.includes(thrown)))
     })
 
-    it(`crypto ${crypto}: sessions() first used after the headers were sent reports a change`, async () => {
+    it(`crypto ${crypto}: getSessions() first used after the headers were sent reports a change`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' })
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await getSessions(req, res, reported).get(store, 'app')
         session.set('n', 1)
         res.end('late')
       })
@@ -360,7 +360,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: res.flushHeaders() sends the cookie; a later change is reported`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await getSessions(req, res, reported).get(store, 'app')
         session.set('n', 1)
         res.flushHeaders()
         while (!res.headersSent) await new Promise((resolve) => setImmediate(resolve))
@@ -390,7 +390,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const reported = reporting()
       let changes = 0
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await getSessions(req, res, reported).get(store, 'app')
         session.set('n', 0)
         const finished = once(res, 'finish').then(() => 'finished')
         gate.close()
@@ -423,7 +423,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       })
       const cookie = await login(store)
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 2)
         gate.close()
         res.end('ok')
@@ -447,7 +447,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it('an explicit save still running when res.end() starts the deferred one: one record, not two', async () => {
       const { gate, store } = gatedStore()
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res)
+        const registry = getSessions(req, res)
         const session = await registry.get(store, 'app')
         session.set('n', 1)
         const explicit = registry.save()
@@ -596,21 +596,24 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
 
   it('a change after the commit (background work) is reported once to onError', async () => {
     const reported = reporting()
+    // The background work starts once the response was returned, however long the commit took.
+    const returned = deferred<undefined>()
     const done = deferred<undefined>()
     const handler = withFetchSessions(
       async (_request, registry) => {
         const session = await registry.get(store, 'app')
         session.set('n', 1)
-        setTimeout(() => {
+        void returned.promise.then(() => {
           session.set('n', 2)
           session.destroy()
           done.resolve(undefined)
-        }, 5)
+        })
         return new Response('ok')
       },
       { onError: reported.onError },
     )
     const response = await handler(new Request('http://app.test/'))
+    returned.resolve(undefined)
     onlySetCookie(response.headers.getSetCookie(), 'app')
     await done.promise
     assertHeadersSent(await within(reported.first, 2000, 'onError'))
@@ -621,7 +624,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
   it('without onError, a late change is logged with console.error', async (t) => {
     const logged = t.mock.method(console, 'error', () => undefined)
     const request = new Request('http://app.test/')
-    const registry = sessionsFor(request)
+    const registry = getFetchSessions(request)
     const session = await registry.get(store, 'app')
     await withFetchSessions(() => new Response('ok'))(request)
     session.set('n', 1)

@@ -6,7 +6,15 @@
 
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, beforeEach, describe, it } from 'node:test'
@@ -37,6 +45,10 @@ beforeEach(() => {
   // Writable for nobody too: the non-root cases log and "install" as that user.
   chmodSync(root, 0o777)
   box = { bin: root, chromium: join(root, 'chromium'), log: join(root, 'apt.log') }
+  // A copy beside the stand-ins: nobody may not be able to read the checkout (a clone in a
+  // private temporary directory, say).
+  copyFileSync(SCRIPT, join(root, 'ensure-chromium.mjs'))
+  chmodSync(join(root, 'ensure-chromium.mjs'), 0o644)
 })
 
 function script(name: string, body: string): void {
@@ -86,9 +98,29 @@ interface Run {
   readonly aptCalls: string[]
 }
 
+let nobodysNode: string | undefined
+
+// The running Node may live where nobody cannot reach it (CI's Node 24 under /root/.cache):
+// then a copy in a world-readable directory runs the script as nobody.
+function nodeForNobody(): string {
+  if (nobodysNode !== undefined) return nobodysNode
+  const probe = spawnSync(process.execPath, ['-e', ''], { uid: NOBODY, gid: NOBODY })
+  if (probe.status === 0) nobodysNode = process.execPath
+  else {
+    const dir = mkdtempSync(join(tmpdir(), 'sessionkit-node-'))
+    dirs.push(dir)
+    chmodSync(dir, 0o755)
+    nobodysNode = join(dir, 'node')
+    copyFileSync(process.execPath, nobodysNode)
+    chmodSync(nobodysNode, 0o755)
+  }
+  return nobodysNode
+}
+
 function run(as: 'this user' | 'a non-root user'): Run {
   const drop = as === 'a non-root user' && isRoot
-  const result = spawnSync(process.execPath, [SCRIPT], {
+  const node = drop ? nodeForNobody() : process.execPath
+  const result = spawnSync(node, [join(box.bin, 'ensure-chromium.mjs')], {
     env: { PATH: box.bin, SESSIONKIT_CHROMIUM: box.chromium },
     encoding: 'utf8',
     timeout: 30_000,

@@ -6,7 +6,7 @@ import {
   FetchSessionRegistry,
   appendSetCookies,
   commitSessions,
-  sessionsFor,
+  getSessions,
   withSessions,
 } from '../src/fetch.ts'
 import { HeadersSentError, SessionSaveError, isSessionError } from '../src/errors.ts'
@@ -102,22 +102,22 @@ function fetchSuite(crypto: CryptoMode): void {
       onlySetCookie(response.headers.getSetCookie(), 'app')
     })
 
-    it('sessionsFor returns the same registry for the same Request, another for another', () => {
+    it('getSessions returns the same registry for the same Request, another for another', () => {
       const req = request()
-      const registry = sessionsFor(req)
+      const registry = getSessions(req)
       assert.ok(registry instanceof FetchSessionRegistry)
-      assert.equal(sessionsFor(req), registry)
-      assert.notEqual(sessionsFor(request()), registry)
+      assert.equal(getSessions(req), registry)
+      assert.notEqual(getSessions(request()), registry)
     })
 
-    it('withSessions hands the handler the registry of sessionsFor(request)', async () => {
+    it('withSessions hands the handler the registry of getSessions(request)', async () => {
       const req = request()
       let given: FetchSessionRegistry | undefined
       await withSessions((_request, registry) => {
         given = registry
         return new Response()
       })(req)
-      assert.equal(given, sessionsFor(req))
+      assert.equal(given, getSessions(req))
     })
   })
 
@@ -186,9 +186,9 @@ function fetchSuite(crypto: CryptoMode): void {
       assert.equal(appendSetCookies(original, []), original)
     })
 
-    it('commitSessions adds the cookies of sessionsFor(request)', async () => {
+    it('commitSessions adds the cookies of getSessions(request)', async () => {
       const req = request()
-      const session = await sessionsFor(req).get(store, 'app')
+      const session = await getSessions(req).get(store, 'app')
       session.set('n', 3)
       const response = await commitSessions(req, Response.redirect('http://x/next', 303))
       assert.equal(response.status, 303)
@@ -272,7 +272,7 @@ function fetchSuite(crypto: CryptoMode): void {
   describe('after the response was committed (ADP-02, FIX-11)', () => {
     it('changing a session and saving throws HeadersSentError', async () => {
       const req = request()
-      const registry = sessionsFor(req)
+      const registry = getSessions(req)
       const session = await registry.get(store, 'app')
       session.set('n', 1)
       await commitSessions(req, new Response())
@@ -282,7 +282,8 @@ function fetchSuite(crypto: CryptoMode): void {
       await assert.rejects(
         async () => registry.save(),
         (error: unknown) =>
-          error instanceof HeadersSentError && error.code === 'ERR_SESSION_HEADERS_SENT',
+          error instanceof HeadersSentError &&
+          (error as { code: unknown }).code === 'ERR_SESSION_HEADERS_SENT',
       )
       await assert.rejects(async () => commitSessions(req, new Response()), HeadersSentError)
     })

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { sessions, withSessions } from '../src/node.ts'
+import { getSessions, withSessions } from '../src/node.ts'
 import type { NodeSessionRegistry, NodeSessionsOptions } from '../src/node.ts'
 import { HeadersSentError, SessionSaveError, isSessionError } from '../src/errors.ts'
 import {
@@ -73,7 +73,7 @@ function nodeSuite(crypto: CryptoMode): void {
     options: NodeSessionsOptions = {},
   ) {
     return async (req: IncomingMessage, res: ServerResponse) => {
-      const session = await sessions(req, res, options).get(store, 'app')
+      const session = await getSessions(req, res, options).get(store, 'app')
       change(session)
       res.end(String(session.get('n') ?? -1))
     }
@@ -114,7 +114,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a session that is never loaded or is empty writes nothing', async () => {
       const { url } = await serve(async (req, res) => {
-        await sessions(req, res).get(store, 'app')
+        await getSessions(req, res).get(store, 'app')
         res.end('ok')
       })
       const response = await get(url)
@@ -122,11 +122,11 @@ function nodeSuite(crypto: CryptoMode): void {
       assert.deepEqual(response.headers.getSetCookie(), [])
     })
 
-    it('sessions(req, res) returns the same registry for the same request', async () => {
+    it('getSessions(req, res) returns the same registry for the same request', async () => {
       let same = false
       const { url } = await serve((req, res) => {
-        const a: NodeSessionRegistry = sessions(req, res)
-        same = a === sessions(req, res)
+        const a: NodeSessionRegistry = getSessions(req, res)
+        same = a === getSessions(req, res)
         res.end()
       })
       await (await get(url)).arrayBuffer()
@@ -137,7 +137,7 @@ function nodeSuite(crypto: CryptoMode): void {
   describe('the cookie goes out before the headers, without awaiting a save', () => {
     it('res.end() right after a change', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('note', 'hello')
         res.end('done')
       })
@@ -149,7 +149,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.writeHead() then res.write() chunks then res.end(), in order', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 7)
         res.writeHead(201, { 'Content-Type': 'text/plain', 'X-Custom': 'kept' })
         res.write('a')
@@ -167,7 +167,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it("writeHead with an object holding the app's Set-Cookie keeps both (ADP-01, ADP-03)", async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.writeHead(200, { 'Set-Cookie': 'theirs=1', 'Content-Type': 'text/plain', 'X-A': 'b' })
         res.end('ok')
@@ -184,7 +184,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with an object holding an array of Set-Cookie keeps them all', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.writeHead(200, 'Fine', { 'set-cookie': ['a=1', 'b=2'] })
         res.end()
@@ -199,7 +199,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with the flat array form keeps both cookies and the other headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.writeHead(200, [
           'Set-Cookie',
@@ -225,7 +225,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with a flat array without Set-Cookie keeps ours', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.writeHead(200, ['Content-Type', 'text/plain'])
         res.end('ok')
@@ -238,7 +238,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it("the app's own res.setHeader('Set-Cookie', [...]) is kept (ADP-01)", async () => {
       const { url } = await serve(async (req, res) => {
         res.setHeader('Set-Cookie', ['a=1', 'b=2'])
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.end()
       })
@@ -251,7 +251,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.end() called twice is safe', async () => {
       const { url, errors } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.end('once')
         res.end()
@@ -266,7 +266,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a HEAD request works and carries the cookie', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.setHeader('Content-Type', 'text/plain')
         res.end(req.method === 'HEAD' ? undefined : 'body')
@@ -279,7 +279,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.flushHeaders() sends the cookie with the headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.setHeader('Content-Type', 'text/plain')
         res.flushHeaders()
@@ -293,7 +293,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.write() without writeHead sends the cookie with the implicit headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.statusCode = 202
         res.write('x')
@@ -309,7 +309,7 @@ function nodeSuite(crypto: CryptoMode): void {
   describe('explicit saves (SER-13)', () => {
     it('an explicit save followed by no change writes one Set-Cookie', async () => {
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res)
+        const registry = getSessions(req, res)
         const session = await registry.get(store, 'app')
         session.set('n', 1)
         const values = await registry.save()
@@ -323,7 +323,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('two saves after two changes write one Set-Cookie with the latest value', async () => {
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res)
+        const registry = getSessions(req, res)
         const session = await registry.get(store, 'app')
         if (req.url === '/read') {
           res.end(String(session.get('n')))
@@ -347,7 +347,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('two named sessions from two stores give two Set-Cookie, one per name', async () => {
       const prefsStore = makeStore(crypto, { format: 'signed', cookie: { secure: false } })
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res)
+        const registry = getSessions(req, res)
         const app = await registry.get(store, 'app')
         const prefs = await registry.get(prefsStore, 'prefs')
         app.set('n', 1)
@@ -367,7 +367,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         res.setHeader('Set-Cookie', 'theirs=1')
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await getSessions(req, res, reported.options).get(store, 'app')
         session.set('big', 'x'.repeat(5000))
         res.end('should not be sent')
       })
@@ -388,7 +388,7 @@ function nodeSuite(crypto: CryptoMode): void {
         const broken = failingStore(store, mode, backendError)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported.options).get(broken, 'srv')
+          const session = await getSessions(req, res, reported.options).get(broken, 'srv')
           session.set('n', 1)
           res.writeHead(200, { 'Content-Type': 'application/json' })
           res.end('{}')
@@ -408,7 +408,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const broken = failingStore(store, 'reject')
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res, reported.options)
+        const registry = getSessions(req, res, reported.options)
         const good = await registry.get(store, 'app')
         const bad = await registry.get(broken, 'srv')
         good.set('n', 1)
@@ -427,7 +427,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('onError may send its own response instead of the plain 500', async () => {
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res, {
+        const registry = getSessions(req, res, {
           onError: (_error, _req, errorRes) => {
             errorRes.statusCode = 503
             errorRes.setHeader('Retry-After', '5')
@@ -448,7 +448,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('calls after a failure do not write a second response', async () => {
       const reported = reporting()
       const { url, errors } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(
+        const session = await getSessions(req, res, reported.options).get(
           failingStore(store, 'throw'),
           'srv',
         )
@@ -471,7 +471,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const caught = deferred<unknown>()
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res, reported.options)
+        const registry = getSessions(req, res, reported.options)
         const session = await registry.get(store, 'app')
         res.writeHead(200, { 'Content-Type': 'text/plain' })
         res.write('streaming')
@@ -496,7 +496,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('without an explicit save, onError gets a HeadersSentError at finish', async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await getSessions(req, res, reported.options).get(store, 'app')
         res.write('first')
         session.set('n', 1)
         res.end('last')
@@ -514,7 +514,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('an unchanged session after the headers reports nothing', async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await getSessions(req, res, reported.options).get(store, 'app')
         res.write('first')
         session.get('n')
         res.end()
@@ -539,7 +539,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const pair = await validPair()
       let reason: string | undefined
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         reason = session.loadError?.reason
         res.end(JSON.stringify({ isNew: session.isNew, n: session.get('n') ?? null }))
       })
@@ -632,7 +632,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it("the app's own Cache-Control is left alone", async () => {
       const { url } = await serve(async (req, res) => {
         res.setHeader('Cache-Control', 'private, max-age=60')
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.end()
       })
@@ -643,7 +643,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a Cache-Control passed to writeHead wins', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await getSessions(req, res).get(store, 'app')
         session.set('n', 1)
         res.writeHead(200, { 'Cache-Control': 'private' })
         res.end()
@@ -685,7 +685,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const logged = t.mock.method(console, 'error', () => undefined)
       const thrown = new Error('onError failed')
       const { url } = await serve(async (req, res) => {
-        const registry = sessions(req, res, {
+        const registry = getSessions(req, res, {
           onError: () => {
             throw thrown
           },
@@ -707,7 +707,7 @@ function nodeSuite(crypto: CryptoMode): void {
       let same = false
       const { url } = await serve(
         withSessions(async (req, res, registry) => {
-          same = registry === sessions(req, res)
+          same = registry === getSessions(req, res)
           const session = await registry.get(store, 'app')
           session.set('n', 5)
           res.end('ok')

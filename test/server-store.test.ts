@@ -42,6 +42,7 @@ runStoreConformance({
   name: 'whole-record (no patches, no index, no listing)',
   createDriver: ({ now }) => createWholeRecordDriver({ now }),
   test: { describe, it },
+  activeResources: () => process.getActiveResourcesInfo(),
 })
 
 function makeStore(extra: Partial<ServerStoreOptions> = {}) {

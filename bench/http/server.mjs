@@ -179,9 +179,9 @@ const builders = {
 }
 
 function nodeSessionkit(store) {
-  return import('../../dist/node.js').then(({ sessions }) =>
+  return import('../../dist/node.js').then(({ getSessions }) =>
     http.createServer((req, res) => {
-      sessions(req, res)
+      getSessions(req, res)
         .get(store, COOKIE_NAME)
         .then(
           (session) => {

@@ -17,7 +17,13 @@
 
 import { HeadersSentError } from '../errors.ts'
 import type { Awaitable } from '../lib/awaitable.ts'
-import { SessionRegistry } from '../core/registry.ts'
+import {
+  AdapterSessionRegistry,
+  RequestSessions,
+  writeSessionCookies,
+  type RegistryHooks,
+  type SessionHeaders,
+} from './core.ts'
 
 export interface FetchSessionsOptions {
   /**
@@ -35,99 +41,43 @@ export interface FetchSessionsOptions {
   readonly onError?: (error: unknown, request: Request) => void
 }
 
-// A session changed while the commit saved is saved again; a change left over after these
-// rounds is reported like one made after the commit.
-const MAX_SAVE_ROUNDS = 4
-
 /** The registry of a Fetch request; it refuses to save once its response was committed. */
-export class FetchSessionRegistry extends SessionRegistry {
+export class FetchSessionRegistry extends AdapterSessionRegistry {
   readonly #request: Request
-  #committed = false
-  #onError: (error: unknown, request: Request) => void = defaultOnError
-  /** Sessions changed since the last save began. */
-  readonly #pending = new Set<string>()
-  readonly #reported = new Set<string>()
 
-  constructor(request: Request) {
-    super(request.headers.get('cookie'))
+  /** Made by {@link getSessions}, one per request. @internal */
+  constructor(request: Request, hooks: RegistryHooks) {
+    super(request.headers.get('cookie'), hooks)
     this.#request = request
   }
 
-  protected override sessionChanged(name: string): void {
-    this.#pending.add(name)
-    if (this.#committed) {
-      this.#report(name, `session "${name}" changed after its response was committed`)
-    }
-  }
-
-  // Reported apart from the change itself, so a throwing onError never makes set() throw.
-  #report(key: string, detail: string): void {
-    if (this.#reported.has(key)) return
-    this.#reported.add(key)
-    const error = new HeadersSentError(detail)
-    const onError = this.#onError
-    queueMicrotask(() => {
-      try {
-        onError(error, this.#request)
-      } catch (thrown) {
-        defaultOnError(thrown)
-      }
-    })
-  }
-
-  override save(): Awaitable<readonly string[]> {
-    if (this.#committed && this.hasChanges) {
-      throw new HeadersSentError('a session changed after its response was committed')
-    }
-    return super.save()
-  }
-
   /** Saves every session and adds the cookies to `response`; see {@link commitSessions}. */
-  async commit(response: Response, options: FetchSessionsOptions = {}): Promise<Response> {
-    if (options.onError !== undefined) this.#onError = options.onError
-    if (response.type === 'error') {
-      // Nothing could tell the client about a save (a new id, a deletion): none is made, as
-      // when the handler throws.
-      this.#committed = true
-      if (this.hasChanges) {
-        this.#report(
-          '',
-          'a network error (Response.error()) carries no cookies; sessions not saved',
-        )
-      }
-      return response
-    }
-    const values = await this.#saveRounds()
-    this.#committed = true
-    for (const name of this.#pending) {
-      this.#report(name, `session "${name}" changed after its response was committed`)
-    }
-    return appendSetCookies(response, values, options)
-  }
-
-  async #saveRounds(): Promise<readonly string[]> {
-    for (let round = 1; ; round++) {
-      this.#pending.clear()
-      const values = await this.save()
-      if (this.#pending.size === 0 || round >= MAX_SAVE_ROUNDS) return values
-    }
+  commit(response: Response, options: FetchSessionsOptions = {}): Promise<Response> {
+    return commitSessions(this.#request, response, options)
   }
 }
 
-function defaultOnError(error: unknown): void {
-  console.error('[sessionkit]', error)
+// The sessions live on the request itself rather than in a WeakMap: they reference the
+// request, and V8 promotes WeakMap entries whose value references their key to the old
+// generation.
+const sessionsKey = Symbol('sessionkit.sessions')
+
+interface RequestWithSessions extends Request {
+  [sessionsKey]?: RequestSessions<FetchSessionRegistry>
 }
 
-const registries = new WeakMap<Request, FetchSessionRegistry>()
+function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
+  const carrier = request as RequestWithSessions
+  const existing = carrier[sessionsKey]
+  if (existing !== undefined) return existing
+  const sessions = new RequestSessions({}, (hooks) => new FetchSessionRegistry(request, hooks))
+  carrier[sessionsKey] = sessions
+  return sessions
+}
 
 /** The sessions of `request` (one registry per request object). */
-export function sessionsFor(request: Request): FetchSessionRegistry {
-  let registry = registries.get(request)
-  if (registry === undefined) {
-    registry = new FetchSessionRegistry(request)
-    registries.set(request, registry)
-  }
-  return registry
+export function getSessions(request: Request): FetchSessionRegistry {
+  return sessionsOf(request).registry
 }
 
 /**
@@ -136,12 +86,27 @@ export function sessionsFor(request: Request): FetchSessionRegistry {
  * A `Response.error()` is returned as it is, without saving (see
  * {@link FetchSessionsOptions.onError}).
  */
-export function commitSessions(
+export async function commitSessions(
   request: Request,
   response: Response,
   options: FetchSessionsOptions = {},
 ): Promise<Response> {
-  return sessionsFor(request).commit(response, options)
+  const sessions = sessionsOf(request)
+  const onError = options.onError
+  if (onError !== undefined) {
+    sessions.onError = (error) => {
+      onError(error, request)
+    }
+  }
+  if (response.type === 'error') {
+    // Nothing could tell the client about a save (a new id, a deletion): none is made, as
+    // when the handler throws.
+    sessions.discard('a network error (Response.error()) carries no cookies; sessions not saved')
+    return response
+  }
+  const values = await sessions.commit()
+  sessions.afterCommit()
+  return appendSetCookies(response, values, options)
 }
 
 /**
@@ -158,31 +123,48 @@ export function appendSetCookies(
   if (values.length === 0) return response
   // A response committed twice (commitSessions inside withSessions) gets each cookie once.
   const present = new Set(response.headers.getSetCookie())
-  const missing = values.filter((value) => !present.has(value))
-  if (missing.length === 0) return response
+  if (values.every((value) => present.has(value))) return response
   if (response.type === 'error') {
     throw new HeadersSentError('a network error (Response.error()) carries no cookies')
   }
-  let target = response
   try {
-    appendTo(target.headers, missing, options)
+    writeSessionCookies(new FetchHeaders(response.headers), values, [], options.cacheControl)
+    return response
   } catch {
     if (response.status < 200 || response.status > 599) {
       throw new HeadersSentError(
         `a response with status ${response.status} and immutable headers cannot carry cookies`,
       )
     }
-    target = new Response(response.body, response)
-    appendTo(target.headers, missing, options)
+    const copy = new Response(response.body, response)
+    writeSessionCookies(new FetchHeaders(copy.headers), values, [], options.cacheControl)
+    return copy
   }
-  return target
 }
 
-function appendTo(headers: Headers, values: readonly string[], options: FetchSessionsOptions) {
-  for (const value of values) headers.append('Set-Cookie', value)
-  const cacheControl = options.cacheControl ?? 'no-store'
-  if (cacheControl !== false && !headers.has('cache-control')) {
-    headers.set('Cache-Control', cacheControl)
+/** Fetch `Headers` as the sessions see them. */
+class FetchHeaders implements SessionHeaders {
+  readonly #headers: Headers
+
+  constructor(headers: Headers) {
+    this.#headers = headers
+  }
+
+  getSetCookie(): readonly string[] {
+    return this.#headers.getSetCookie()
+  }
+
+  setSetCookie(values: readonly string[]): void {
+    this.#headers.delete('set-cookie')
+    for (const value of values) this.#headers.append('Set-Cookie', value)
+  }
+
+  hasCacheControl(): boolean {
+    return this.#headers.has('cache-control')
+  }
+
+  setCacheControl(value: string): void {
+    this.#headers.set('Cache-Control', value)
   }
 }
 
@@ -206,7 +188,7 @@ export function withSessions<Rest extends unknown[]>(
   options: FetchSessionsOptions = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
-    const registry = sessionsFor(request)
+    const registry = getSessions(request)
     const response = await handler(request, registry, ...rest)
     return registry.commit(response, options)
   }

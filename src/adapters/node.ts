@@ -1,6 +1,6 @@
 /**
- * The node:http adapter. `sessions(req, res)` gives the request's {@link SessionRegistry} and
- * makes sure every changed session is saved and its `Set-Cookie` written before the response
+ * The node:http adapter. `getSessions(req, res)` gives the request's {@link NodeSessionRegistry}
+ * and makes sure every changed session is saved and its `Set-Cookie` written before the response
  * headers go out, even when the handler calls `res.end()` without awaiting anything:
  *
  * - with stores that can save synchronously (the cookie store on the node:crypto backend) the
@@ -19,9 +19,9 @@
  */
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import { HeadersSentError, SessionSaveError } from '../errors.ts'
-import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
-import { SessionRegistry } from '../core/registry.ts'
+import { SessionSaveError } from '../errors.ts'
+import { isPromise, type Awaitable } from '../lib/awaitable.ts'
+import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
 
 export interface NodeSessionsOptions {
   /**
@@ -41,155 +41,181 @@ export interface NodeSessionsOptions {
 }
 
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
-export class NodeSessionRegistry extends SessionRegistry {
-  readonly #res: ServerResponse
-  readonly #apply: (values: readonly string[]) => void
-  readonly #changed: (name: string) => void
+export class NodeSessionRegistry extends AdapterSessionRegistry {}
 
-  constructor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    apply: (values: readonly string[]) => void,
-    changed: (name: string) => void = () => undefined,
-  ) {
-    super(req.headers.cookie)
-    this.#res = res
-    this.#apply = apply
-    this.#changed = changed
-  }
-
-  protected override sessionChanged(name: string): void {
-    this.#changed(name)
-  }
-
-  /** Saves every session now and writes the cookies to the response. */
-  override save(): Awaitable<readonly string[]> {
-    if (this.#res.headersSent && this.hasChanges) {
-      throw new HeadersSentError('a session changed after the response headers were written')
-    }
-    return then(super.save(), (values) => {
-      this.#apply(values)
-      return values
-    })
-  }
-}
-
-const registries = new WeakMap<IncomingMessage, NodeSessionRegistry>()
-
-// How `withSessions` reports a handler error: once, and answered once. Before the handler
-// started its response the error replaces it (a 500, no session cookies); after, the
-// response the handler started is finished as it was, as on the synchronous path.
-const abortOf = new WeakMap<ServerResponse, (error: unknown) => void>()
-
-type Deferred = () => void
-
-// A session changed while its save ran is saved again while the headers wait; a handler that
-// keeps changing it cannot hold its response forever, the change left over is reported.
-const MAX_SAVE_ROUNDS = 4
+type Held = () => void
+type Phase = 'open' | 'saving' | 'done' | 'failed'
 
 /**
- * The sessions of this request. Calling it again for the same request returns the same
- * registry.
- *
- * @example
- * ```ts
- * http.createServer(async (req, res) => {
- *   const session = await sessions(req, res).get(store, 'app')
- *   session.increment('visits')
- *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
- * })
- * ```
+ * Holds a response's headers until its sessions are saved, by standing in for the four
+ * response calls that can send them (`end`, `write` and `flushHeaders` send them through
+ * `writeHead`). Its phases:
+ * - `open`: the first of those calls commits the sessions; when every store saves
+ *   synchronously the cookies are written right there and the call goes through;
+ * - `saving`: an asynchronous commit runs; the calls are held and replayed in order after it;
+ * - `done`: saved (or the headers left without us); calls go straight through;
+ * - `failed`: a save or a replayed call failed; only `onError`'s own response goes out.
  */
-export function sessions(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: NodeSessionsOptions = {},
-): NodeSessionRegistry {
-  const existing = registries.get(req)
-  if (existing !== undefined) return existing
+class ResponseGate {
+  phase: Phase = 'open'
+  readonly sessions: RequestSessions<NodeSessionRegistry>
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  readonly #onError: NonNullable<NodeSessionsOptions['onError']>
+  readonly #original: Original
+  readonly #held: Held[] = []
+  #endHeld = false
+  /** True while onError runs after a failure: its own response calls go through. */
+  #reporting = false
 
-  const onError = options.onError ?? defaultOnError
-  const cacheControl = options.cacheControl ?? 'no-store'
-  let ours: readonly string[] = []
-  let phase: 'open' | 'saving' | 'done' | 'failed' = 'open'
-  // True while onError runs after a failure: its own response calls go through.
-  let reporting = false
-  const queue: Deferred[] = []
-
-  const original = {
-    writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
-    write: res.write.bind(res) as (...args: unknown[]) => boolean,
-    end: res.end.bind(res) as (...args: unknown[]) => ServerResponse,
-    flushHeaders: res.flushHeaders.bind(res),
-  }
-
-  function apply(values: readonly string[]): void {
-    if (res.headersSent) return
-    const foreign = toList(res.getHeader('set-cookie')).filter((v) => !ours.includes(v))
-    ours = values
-    if (values.length === 0) return
-    res.setHeader('Set-Cookie', [...foreign, ...values])
-    if (cacheControl !== false && !res.hasHeader('cache-control')) {
-      res.setHeader('Cache-Control', cacheControl)
+  constructor(req: IncomingMessage, res: ServerResponse, options: NodeSessionsOptions) {
+    const onError = options.onError ?? logError
+    this.#req = req
+    this.#res = res
+    this.#onError = onError
+    this.sessions = new RequestSessions(
+      {
+        onError: (error) => {
+          onError(error, req, res)
+        },
+        headers: new ResponseHeaders(res),
+        cacheControl: options.cacheControl,
+        headersSent: () => res.headersSent,
+        sentAs: 'the response headers were written',
+      },
+      (hooks) => new NodeSessionRegistry(req.headers.cookie, hooks),
+    )
+    this.#original = {
+      writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
+      write: res.write.bind(res) as (...args: unknown[]) => boolean,
+      end: res.end.bind(res) as (...args: unknown[]) => ServerResponse,
+      flushHeaders: res.flushHeaders.bind(res),
+    }
+    res.writeHead = (...args: unknown[]): ServerResponse => this.#writeHead(args)
+    res.write = ((...args: unknown[]): boolean => this.#write(args)) as ServerResponse['write']
+    res.end = ((...args: unknown[]): ServerResponse => this.#end(args)) as ServerResponse['end']
+    res.flushHeaders = (): void => {
+      this.#flushHeaders()
     }
   }
 
-  // Sessions changed since the last save began, and those already reported as late.
-  const pending = new Set<string>()
-  const reported = new Set<string>()
-
-  function report(name: string): void {
-    if (reported.has(name)) return
-    reported.add(name)
-    const error = new HeadersSentError(
-      `session "${name}" changed after the response headers were written`,
-    )
-    // Reported apart from the change itself, so a throwing onError never makes set() throw.
-    queueMicrotask(() => {
-      try {
-        onError(error, req, res)
-      } catch (thrown) {
-        defaultOnError(thrown)
-      }
-    })
-  }
-
-  function changed(name: string): void {
-    pending.add(name)
-    if (res.headersSent && phase !== 'failed') report(name)
-  }
-
-  function saveRound(): Awaitable<readonly string[]> {
-    pending.clear()
-    return registry.save()
-  }
-
-  const registry = new NodeSessionRegistry(req, res, apply, changed)
-  registries.set(req, registry)
-  let endQueued = false
-  abortOf.set(res, (error) => {
-    if (phase === 'failed') {
-      onError(error, req, res)
-    } else if (queue.length === 0 && !res.headersSent) {
-      fail(error)
+  /**
+   * A handler error (from `withSessions`), reported once and answered once: before the
+   * handler started its response it replaces it (a 500, no session cookies); after, the
+   * response the handler started is finished as it was, as on the synchronous path.
+   */
+  abort(error: unknown): void {
+    const original = this.#original
+    if (this.phase === 'failed') {
+      this.#onError(error, this.#req, this.#res)
+    } else if (this.#held.length === 0 && !this.#res.headersSent) {
+      this.#fail(error)
     } else {
-      onError(error, req, res)
-      if (phase === 'saving') {
-        if (!endQueued) queue.push(() => original.end())
-      } else if (!res.writableEnded) {
+      this.#onError(error, this.#req, this.#res)
+      if (this.phase === 'saving') {
+        if (!this.#endHeld) this.#held.push(() => original.end())
+      } else if (!this.#res.writableEnded) {
         original.end()
       }
     }
-  })
+  }
 
-  function fail(error: unknown): void {
-    phase = 'failed'
-    queue.length = 0
-    reporting = true
+  #writeHead(args: unknown[]): ServerResponse {
+    const res = this.#res
+    const original = this.#original
+    // After a failure only our own error response may write headers.
+    if (this.phase === 'failed') return res.headersSent ? res : original.writeHead(...args)
+    const call = (): ServerResponse =>
+      original.writeHead(...withOurCookies(args, this.sessions.written))
+    return this.#beforeHeaders(call) ? call() : res
+  }
+
+  #write(args: unknown[]): boolean {
+    const original = this.#original
+    if (this.phase === 'failed') return this.#reporting ? original.write(...args) : false
+    if (!this.#beforeHeaders(() => original.write(...args))) return true
+    return original.write(...args)
+  }
+
+  #end(args: unknown[]): ServerResponse {
+    const original = this.#original
+    if (this.phase === 'failed') return this.#reporting ? original.end(...args) : this.#res
+    if (!this.#beforeHeaders(() => original.end(...args))) {
+      this.#endHeld = true
+      return this.#res
+    }
+    return original.end(...args)
+  }
+
+  #flushHeaders(): void {
+    const original = this.#original
+    const call = (): void => {
+      original.flushHeaders()
+    }
+    if (this.#beforeHeaders(call)) call()
+  }
+
+  // Commits at the first call that would send headers. True when the call may go through
+  // now; false when it was held (or the response failed).
+  #beforeHeaders(call: Held): boolean {
+    if (this.phase === 'done' || this.#res.headersSent) return true
+    if (this.phase === 'failed') return false
+    if (this.phase === 'saving') {
+      this.#held.push(call)
+      return false
+    }
+    let saving: Awaitable<readonly string[]>
     try {
-      onError(error, req, res)
+      saving = this.sessions.commit()
+    } catch (error) {
+      this.#fail(error)
+      return false
+    }
+    if (!isPromise(saving)) {
+      this.phase = 'done'
+      return true
+    }
+    this.phase = 'saving'
+    this.#held.push(call)
+    this.#release(saving)
+    return false
+  }
+
+  // Once the commit has finished, the held calls are replayed in order.
+  #release(saving: Promise<unknown>): void {
+    saving
+      .then(
+        () => {
+          if (this.phase === 'failed') return
+          this.phase = 'done'
+          try {
+            for (const held of this.#held.splice(0)) held()
+          } catch (error) {
+            // A replayed call threw (a bad header, say); the handler is no longer there to see it.
+            this.#fail(error)
+            return
+          }
+          // Changed during the last save round allowed: the headers left without it.
+          if (this.#res.headersSent) this.sessions.afterCommit()
+        },
+        (error: unknown) => {
+          if (this.phase !== 'failed') this.#fail(error)
+        },
+      )
+      // Nobody awaits this chain: an onError that throws is logged, not an unhandled rejection.
+      .catch(logError)
+  }
+
+  #fail(error: unknown): void {
+    const res = this.#res
+    this.phase = 'failed'
+    this.sessions.fail()
+    this.#held.length = 0
+    this.#reporting = true
+    try {
+      this.#onError(error, this.#req, res)
     } finally {
-      reporting = false
+      this.#reporting = false
       if (!res.headersSent) {
         res.removeHeader('set-cookie')
         // A logout whose server-side delete failed still logs the browser out.
@@ -198,103 +224,88 @@ export function sessions(
         }
         res.statusCode = 500
         res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-        original.end('Internal Server Error')
+        this.#original.end('Internal Server Error')
       } else if (!res.writableEnded) {
-        original.end()
+        this.#original.end()
       }
     }
   }
+}
 
-  // Starts the save at the first call that would send headers. Returns true when the call
-  // may proceed now; false when it was queued (or the response failed).
-  function beforeHeaders(call: Deferred): boolean {
-    if (phase === 'done' || res.headersSent) return true
-    if (phase === 'failed') return false
-    if (phase === 'saving') {
-      queue.push(call)
-      return false
-    }
-    let result: Awaitable<readonly string[]>
-    try {
-      result = saveRound()
-    } catch (error) {
-      fail(error)
-      return false
-    }
-    if (!isPromise(result)) {
-      phase = 'done'
-      return true
-    }
-    phase = 'saving'
-    queue.push(call)
-    afterSave(result, 1)
-    return false
+interface Original {
+  readonly writeHead: (...args: unknown[]) => ServerResponse
+  readonly write: (...args: unknown[]) => boolean
+  readonly end: (...args: unknown[]) => ServerResponse
+  readonly flushHeaders: () => void
+}
+
+/** A response's headers as the sessions see them. */
+class ResponseHeaders implements SessionHeaders {
+  readonly #res: ServerResponse
+
+  constructor(res: ServerResponse) {
+    this.#res = res
   }
 
-  // Once a save has finished: another round for sessions changed meanwhile, else the held
-  // response calls are replayed in order.
-  function afterSave(saving: Promise<unknown>, round: number): void {
-    saving
-      .then(
-        () => {
-          if (phase === 'failed') return
-          if (pending.size > 0 && round < MAX_SAVE_ROUNDS) {
-            afterSave(Promise.resolve().then(saveRound), round + 1)
-            return
-          }
-          phase = 'done'
-          try {
-            for (const deferred of queue.splice(0)) deferred()
-          } catch (error) {
-            // A replayed call threw (a bad header, say); the handler is no longer there to see it.
-            fail(error)
-            return
-          }
-          // Changed during the last round allowed: the headers left without it.
-          if (res.headersSent) for (const name of pending) report(name)
-        },
-        (error: unknown) => {
-          if (phase !== 'failed') fail(error)
-        },
-      )
-      // Nobody awaits this chain: an onError that throws is logged, not an unhandled rejection.
-      .catch(defaultOnError)
+  getSetCookie(): readonly string[] {
+    const value = this.#res.getHeader('set-cookie')
+    if (value === undefined) return []
+    return Array.isArray(value) ? value : [String(value)]
   }
 
-  res.writeHead = function (...args: unknown[]): ServerResponse {
-    // After a failure only our own error response may write headers.
-    if (phase === 'failed') return res.headersSent ? res : original.writeHead(...args)
-    if (!beforeHeaders(() => original.writeHead(...withOurCookies(args, ours)))) return res
-    return original.writeHead(...withOurCookies(args, ours))
+  setSetCookie(values: readonly string[]): void {
+    this.#res.setHeader('Set-Cookie', values)
   }
 
-  res.write = function (...args: unknown[]): boolean {
-    if (phase === 'failed') return reporting ? original.write(...args) : false
-    if (!beforeHeaders(() => original.write(...args))) return true
-    return original.write(...args)
-  } as ServerResponse['write']
-
-  res.end = function (...args: unknown[]): ServerResponse {
-    if (phase === 'failed') return reporting ? original.end(...args) : res
-    if (!beforeHeaders(() => original.end(...args))) {
-      endQueued = true
-      return res
-    }
-    return original.end(...args)
-  } as ServerResponse['end']
-
-  res.flushHeaders = function (): void {
-    if (
-      !beforeHeaders(() => {
-        original.flushHeaders()
-      })
-    ) {
-      return
-    }
-    original.flushHeaders()
+  hasCacheControl(): boolean {
+    return this.#res.hasHeader('cache-control')
   }
 
-  return registry
+  setCacheControl(value: string): void {
+    this.#res.setHeader('Cache-Control', value)
+  }
+}
+
+// The gate lives on the request itself rather than in a WeakMap: it references the request,
+// and V8 promotes WeakMap entries whose value references their key to the old generation.
+const gateKey = Symbol('sessionkit.gate')
+
+interface GatedRequest extends IncomingMessage {
+  [gateKey]?: ResponseGate
+}
+
+function gateOf(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeSessionsOptions,
+): ResponseGate {
+  const gated = req as GatedRequest
+  const existing = gated[gateKey]
+  if (existing !== undefined) return existing
+  const gate = new ResponseGate(req, res, options)
+  gated[gateKey] = gate
+  return gate
+}
+
+/**
+ * The sessions of this request. Calling it again for the same request returns the same
+ * registry.
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   const session = await getSessions(req, res).get(store, 'app')
+ *   session.increment('visits')
+ *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
+ * })
+ * ```
+ */
+export function getSessions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeSessionsOptions = {},
+): NodeSessionRegistry {
+  return gateOf(req, res, options).sessions.registry
 }
 
 /**
@@ -306,26 +317,17 @@ export function withSessions(
   options: NodeSessionsOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   async function run(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const registry = sessions(req, res, options)
+    const gate = gateOf(req, res, options)
     try {
-      await handler(req, res, registry)
+      await handler(req, res, gate.sessions.registry)
     } catch (error) {
-      abortOf.get(res)?.(error)
+      gate.abort(error)
     }
   }
   // node:http ignores a listener's return value, so the promise is handled here.
   return (req, res) => {
-    run(req, res).catch(defaultOnError)
+    run(req, res).catch(logError)
   }
-}
-
-function defaultOnError(error: unknown): void {
-  console.error('[sessionkit]', error)
-}
-
-function toList(value: number | string | string[] | undefined): string[] {
-  if (value === undefined) return []
-  return Array.isArray(value) ? value : [String(value)]
 }
 
 // Headers passed to writeHead replace those set with setHeader, so a handler that writes its

@@ -1,5 +1,5 @@
-// A minimal browser cookie jar for multi-request tests: applies Set-Cookie values (a deletion
-// removes the cookie) and sends back `name=value` pairs.
+// A cookie store and a browser for multi-request tests: the cookie jar is the conformance
+// suite's (sessionkit/testing), the one driver authors get.
 import {
   createCookieStore,
   createKeyRing,
@@ -8,41 +8,11 @@ import {
   type Session,
   type SessionData,
 } from '../../src/index.ts'
+import { CookieJar } from '../../src/testing.ts'
 import { manualClock, type ManualClock } from './clock.ts'
-import { cookieAttributes, cookieName, cookieValue } from './cookies.ts'
 import { KEY_A } from './keys.ts'
 
-export class CookieJar {
-  readonly #cookies = new Map<string, string>()
-
-  /** The request's Cookie header, or `undefined` when the jar is empty. */
-  get header(): string | undefined {
-    if (this.#cookies.size === 0) return undefined
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
-  }
-
-  value(name: string): string | undefined {
-    return this.#cookies.get(name)
-  }
-
-  has(name: string): boolean {
-    return this.#cookies.has(name)
-  }
-
-  set(name: string, value: string): void {
-    this.#cookies.set(name, value)
-  }
-
-  apply(setCookie: string | readonly string[] | undefined): void {
-    if (setCookie === undefined) return
-    for (const line of typeof setCookie === 'string' ? [setCookie] : setCookie) {
-      const name = cookieName(line)
-      const maxAge = cookieAttributes(line).get('max-age')
-      if (maxAge === '0' || cookieValue(line) === '') this.#cookies.delete(name)
-      else this.#cookies.set(name, cookieValue(line))
-    }
-  }
-}
+export { CookieJar }
 
 export interface Harness<Data extends SessionData, Flash extends SessionData> {
   readonly clock: ManualClock

@@ -1,6 +1,6 @@
 // Driver variants for the server store tests, built on the real memory driver: one without
-// per-key patches (the manager emulates them with compare-and-set), one without the optional
-// capabilities, and a switchable fault injector.
+// per-key patches (the server store emulates them with compare-and-set), one without the
+// optional capabilities, and a switch over the suite's fault injector.
 import type {
   SessionDriver,
   SessionPatch,
@@ -8,6 +8,7 @@ import type {
   UpdateResult,
 } from '../../src/core/driver.ts'
 import { createMemoryDriver, type MemoryDriverOptions } from '../../src/drivers/memory.ts'
+import { instrumentDriver, type DriverOperation } from '../../src/testing.ts'
 
 /**
  * A driver with versions but without patches: `update` replaces every value with `set` and
@@ -45,37 +46,50 @@ export function createNaiveDriver(): SessionDriver {
 
 export interface Switchable {
   readonly driver: SessionDriver
-  /** Calls made, by method. */
+  /** Calls made, by method (methods never called are absent). */
   readonly calls: Map<string, number>
   /** 'ok', or a fault for every call (or only for the methods in `only`). */
   mode: 'ok' | 'throw' | 'hang'
   only: ReadonlySet<string> | undefined
 }
 
-/** Wraps a driver: counts calls and fails or hangs all of them while `mode` says so. */
+/**
+ * Wraps a driver in the suite's fault injector (sessionkit/testing): counts calls and fails
+ * or hangs all of them but `close` (or only those in `only`) while `mode` says so.
+ */
 export function switchable(inner: SessionDriver): Switchable {
-  const calls = new Map<string, number>()
-  const state: Switchable = {
-    calls,
-    mode: 'ok',
-    only: undefined,
-    driver: new Proxy(inner, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function' || typeof property !== 'string') return value
-        return (...args: unknown[]): unknown => {
-          calls.set(property, (calls.get(property) ?? 0) + 1)
-          const faulty = property !== 'close' && (state.only?.has(property) ?? true)
-          if (faulty && state.mode === 'throw') {
-            return Promise.reject(new Error('database is down'))
-          }
-          if (faulty && state.mode === 'hang') return new Promise(() => undefined)
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
-      },
-    }),
+  const probe = instrumentDriver(inner, { error: () => new Error('database is down') })
+  let mode: Switchable['mode'] = 'ok'
+  let only: Switchable['only']
+  const apply = (): void => {
+    probe.heal()
+    if (mode === 'ok') return
+    const faulty = Object.keys(probe.calls).filter(
+      (operation): operation is DriverOperation =>
+        operation !== 'close' && (only?.has(operation) ?? true),
+    )
+    probe.fail(mode, ...faulty)
   }
-  return state
+  return {
+    driver: probe.driver,
+    get calls() {
+      return new Map(Object.entries(probe.calls).filter(([, count]) => count > 0))
+    },
+    get mode() {
+      return mode
+    },
+    set mode(value) {
+      mode = value
+      apply()
+    },
+    get only() {
+      return only
+    },
+    set only(value) {
+      only = value
+      apply()
+    },
+  }
 }
 
 export function total(calls: Map<string, number>): number {
