@@ -26,7 +26,6 @@ export default {
     'src/lib/awaitable.ts:Awaitable',
     'src/interop/gob/type-ids.ts:TypeEntry',
     'src/core/session.ts:FlashValue',
-    'src/core/session.ts:SessionInit',
     'src/testing/options.ts:Body',
   ],
   // npm run typecheck has checked the sources already.

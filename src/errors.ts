@@ -253,17 +253,8 @@ export class SessionStoreError extends SessionError {
   readonly operation: StoreOperation
   /** True when the store did not answer within the configured timeout. */
   readonly timedOut: boolean
-  /**
-   * A `Set-Cookie` value to send despite the failure: the deletion cookie of a session whose
-   * server-side delete failed (the registry passes it on in `SessionSaveError.setCookies`).
-   */
-  readonly setCookie: string | undefined
 
-  constructor(
-    operation: StoreOperation,
-    timedOut: boolean,
-    options?: { cause?: unknown; setCookie?: string | undefined },
-  ) {
+  constructor(operation: StoreOperation, timedOut: boolean, options?: { cause?: unknown }) {
     const cause = options?.cause
     super(
       'ERR_SESSION_STORE',
@@ -275,7 +266,6 @@ export class SessionStoreError extends SessionError {
     )
     this.operation = operation
     this.timedOut = timedOut
-    this.setCookie = options?.setCookie
   }
 }
 

@@ -25,6 +25,17 @@ export {
   type SessionData,
   type SessionKey,
 } from './core/session.ts'
+// For store authors: what a store reads and writes of a session (docs/stores.md).
+export {
+  sessionInternals,
+  type CopyValue,
+  type RegenerateRequest,
+  type SaveMark,
+  type SessionChanges,
+  type SessionInit,
+  type SessionInternals,
+  type SessionSnapshot,
+} from './core/session.ts'
 export type { CookieHeader, SessionStore } from './core/store.ts'
 export { createCookieStore, type CookieStore, type CookieStoreOptions } from './stores/cookie.ts'
 export { SessionRegistry } from './core/registry.ts'

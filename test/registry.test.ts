@@ -127,6 +127,27 @@ describe('SessionRegistry', () => {
     }
   })
 
+  it('a failed save sends the cookie its store says is still owed, and nothing an error carries', async () => {
+    const inner = store()
+    const failure = Object.assign(new SessionSaveError([]), { setCookie: 'planted=1' })
+    const failing = (owed: string | undefined): SessionStore => ({
+      ...inner,
+      save: () => Promise.reject(failure),
+      deletionCookie: () => owed,
+    })
+    for (const owed of ['sid=; Max-Age=0', undefined]) {
+      const registry = new SessionRegistry(undefined)
+      ;(await registry.get(failing(owed), 'sid')).destroy()
+      await assert.rejects(Promise.resolve(registry.save()), (error: unknown) => {
+        assert.ok(error instanceof SessionSaveError)
+        assert.equal(error.errors[0]?.error, failure)
+        assert.deepEqual(error.setCookies, owed === undefined ? [] : [owed])
+        return true
+      })
+      assert.deepEqual(registry.setCookies, owed === undefined ? [] : [owed])
+    }
+  })
+
   it('rejects an invalid cookie name', async () => {
     const registry = new SessionRegistry(undefined)
     for (const name of ['', 'a b', 'a;b', 'a=b', 'é', 'a\r\nSet-Cookie: x', '(sid)']) {

@@ -10,9 +10,9 @@
  */
 
 import { assertCookieName } from './cookie.ts'
-import { SessionRegistryError, SessionSaveError, isSessionError } from '../errors.ts'
+import { SessionRegistryError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
-import { Session, sessionState } from './session.ts'
+import { observeChanges, Session } from './session.ts'
 import type { CookieHeader, ReclaimableStore, SessionStore } from './store.ts'
 
 type AnyStore = SessionStore
@@ -30,9 +30,13 @@ function allowsReclaim(store: object): boolean {
   return (store as Partial<ReclaimableStore>).allowReclaim === true
 }
 
+/**
+ * A save's result. A failed one may still have a cookie that must go out (`header`): the
+ * deletion cookie of a destroyed session whose server-side delete failed.
+ */
 type Outcome =
   | { readonly name: string; readonly header: string | undefined }
-  | { readonly name: string; readonly error: unknown }
+  | { readonly name: string; readonly error: unknown; readonly header: string | undefined }
 
 /**
  * @example
@@ -106,9 +110,9 @@ export class SessionRegistry {
   // Runs before the caller's own continuation of `get`, so no change can be missed.
   #observe(name: string, session: AnySession): void {
     if (!(session instanceof Session)) return
-    sessionState(session).onChange = () => {
+    observeChanges(session, () => {
       this.sessionChanged(name)
-    }
+    })
   }
 
   /**
@@ -190,9 +194,7 @@ export class SessionRegistry {
     for (const outcome of outcomes) {
       if ('error' in outcome) {
         errors.push({ sessionName: outcome.name, error: outcome.error })
-        // A store may fail and still have a cookie that must go out (the deletion cookie of
-        // a destroyed session whose server delete failed).
-        const header = cookieOfError(outcome.error)
+        const header = outcome.header
         if (header !== undefined) {
           this.#setCookies.set(outcome.name, header)
           stillSend.push(header)
@@ -202,12 +204,6 @@ export class SessionRegistry {
     if (errors.length > 0) throw new SessionSaveError(errors, stillSend)
     return this.setCookies
   }
-}
-
-function cookieOfError(error: unknown): string | undefined {
-  if (!isSessionError(error)) return undefined
-  const header = (error as { setCookie?: unknown }).setCookie
-  return typeof header === 'string' ? header : undefined
 }
 
 function saveEntry(name: string, entry: Entry): Awaitable<Outcome> {
@@ -231,16 +227,26 @@ function saveEntry(name: string, entry: Entry): Awaitable<Outcome> {
 }
 
 function saveOne(name: string, store: AnyStore, session: AnySession): Awaitable<Outcome> {
+  const failed = (error: unknown): Outcome => ({
+    name,
+    error,
+    header: deletionCookieOf(store, session),
+  })
   try {
     const header = store.save(session)
-    if (isPromise(header)) {
-      return header.then(
-        (value) => ({ name, header: value }),
-        (error: unknown) => ({ name, error }),
-      )
-    }
+    if (isPromise(header)) return header.then((value) => ({ name, header: value }), failed)
     return { name, header }
   } catch (error) {
-    return { name, error }
+    return failed(error)
+  }
+}
+
+// The save's own failure is what the registry reports: a store that also fails to say which
+// cookie is still owed sends none.
+function deletionCookieOf(store: AnyStore, session: AnySession): string | undefined {
+  try {
+    return store.deletionCookie?.(session)
+  } catch {
+    return undefined
   }
 }

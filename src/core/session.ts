@@ -62,8 +62,17 @@ export interface SessionCookieOverrides {
   partitioned?: boolean
 }
 
-/** Mutable state shared with stores; not part of the public API. */
-export interface SessionState {
+/** A regeneration asked for with `session.regenerate()`, until a save carries it out. */
+export interface RegenerateRequest {
+  /** Seconds the old id keeps working after the new one is issued (0 = it stops at once). */
+  readonly grace: number
+  /** The absolute lifetime restarts (a login), instead of carrying over. */
+  readonly newLifetime: boolean
+}
+
+// The session's own state. Only this module writes it: `Session` for the application, and
+// `SessionInternals` (below) for stores.
+interface SessionState {
   readonly name: string
   id: string | undefined
   isNew: boolean
@@ -89,11 +98,8 @@ export interface SessionState {
   /** Cookie attributes for this response only. */
   cookie: Omit<SessionCookieOverrides, 'maxAge'>
   loadError: InvalidCookieError | undefined
-  /**
-   * A new id was asked for; the old one is retired after `grace` seconds (0 = now).
-   * `newLifetime`: the absolute lifetime restarts (a login), instead of carrying over.
-   */
-  regenerate: { readonly grace: number; readonly newLifetime: boolean } | undefined
+  /** A new id was asked for; the old one is retired after `grace` seconds (0 = now). */
+  regenerate: RegenerateRequest | undefined
   /** The user this session belongs to, for per-user listing and log-out-everywhere. */
   userKey: string | undefined
   /** Short labels shown in session lists (say a user-agent description). */
@@ -101,12 +107,14 @@ export interface SessionState {
   /** `userKey` or `meta` changed since the last save. */
   userChanged: boolean
   readonly copyValue: CopyValue
-  /** Counts every change; a save compares it with its {@link SaveMark}. */
+  /** Counts every change; a save compares it with its mark. */
   generation: number
-  /** What the latest save started with (see {@link beginSave}). */
-  saving: SaveMark | undefined
+  /** What the latest save started with (see `beginSave`). */
+  saving: Mark | undefined
   /** Told about every change (the registry, so adapters can report late changes). */
   onChange: (() => void) | undefined
+  /** The store-facing view, made when a store first asks for it. */
+  internals: SessionInternals | undefined
 }
 
 /**
@@ -116,27 +124,33 @@ export interface SessionState {
 export type CopyValue = (key: string, value: unknown, role: 'value' | 'flash') => unknown
 
 /**
- * What a save persists, taken when it starts. A save is asynchronous with most stores, and
- * the application may change the session meanwhile (right after `res.end()`, say): only
- * what the save wrote is marked saved, later changes stay pending for the next save.
+ * What a save persists, taken when it starts ({@link SessionInternals.beginSave}). A save is
+ * asynchronous with most stores, and the application may change the session meanwhile (right
+ * after `res.end()`, say): only what the save wrote is marked saved, later changes stay
+ * pending for the next save.
  */
 export interface SaveMark {
+  /** The remembered cookie Max-Age as this save writes it. */
+  readonly maxAge: number | undefined
+  /** The remembered idle timeout as this save writes it. */
+  readonly idleTimeout: number | undefined
+}
+
+interface Mark extends SaveMark {
   readonly generation: number
   /** The changed values as written (`ABSENT` for a removed key). */
   readonly values: ReadonlyMap<string, unknown>
   /** The changed flash lists as written (`undefined` for a removed key). */
   readonly flash: ReadonlyMap<string, readonly unknown[] | undefined>
   readonly touched: boolean
-  readonly regenerate: SessionState['regenerate']
+  readonly regenerate: RegenerateRequest | undefined
   readonly userKey: string | undefined
   readonly meta: SessionState['meta']
-  readonly idleTimeout: number | undefined
-  readonly maxAge: number | undefined
 }
 
 const ABSENT = Symbol('absent')
 
-function markOf(state: SessionState): SaveMark {
+function markOf(state: SessionState): Mark {
   const values = new Map<string, unknown>()
   for (const key of state.changedValues) {
     values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
@@ -159,26 +173,22 @@ function markOf(state: SessionState): SaveMark {
   }
 }
 
-/**
- * Called by a store when a save starts, before it reads the session; {@link markSaved} then
- * clears only what this save persisted. A later save replaces the mark.
- */
-export function beginSave(state: SessionState): SaveMark {
+// A save starts: its mark is taken before the store reads the session; `markSaved` then
+// clears only what this save persisted. A later save replaces the mark.
+function beginSave(state: SessionState): Mark {
   state.saving = markOf(state)
   return state.saving
 }
 
-/** The mark of the save under way (the session as it is now when none was begun). */
-export function savingMark(state: SessionState): SaveMark {
+// The mark of the save under way (the session as it is now when none was begun).
+function savingMark(state: SessionState): Mark {
   return state.saving ?? markOf(state)
 }
 
-/**
- * Clears the change tracking for what the save begun with {@link beginSave} persisted.
- * Changes made while it ran stay pending: the session stays dirty, and the keys changed since
- * keep their place in the patch of the next save.
- */
-export function markSaved(state: SessionState): void {
+// Clears the change tracking for what the save begun with `beginSave` persisted. Changes made
+// while it ran stay pending: the session stays dirty, and the keys changed since keep their
+// place in the patch of the next save.
+function markSaved(state: SessionState): void {
   const mark = savingMark(state)
   state.isNew = false
   if (state.regenerate === mark.regenerate) state.regenerate = undefined
@@ -216,12 +226,10 @@ function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | und
   return a.length === b.length && a.every((value, index) => value === b[index])
 }
 
-/**
- * Empties the state into a fresh, unsaved session: what a request holds once its session was
- * ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
- * The cookie attributes for this response stay (the deletion cookie needs them).
- */
-export function resetState(state: SessionState, createdAt: number): void {
+// Empties the state into a fresh, unsaved session: what a request holds once its session was
+// ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
+// The cookie attributes for this response stay (the deletion cookie needs them).
+function resetState(state: SessionState, createdAt: number): void {
   for (const collection of [
     state.values,
     state.flash,
@@ -240,6 +248,198 @@ export function resetState(state: SessionState, createdAt: number): void {
   state.userKey = undefined
   state.meta = undefined
   markSaved(state)
+}
+
+/** Everything a session persists, for a store that writes it whole. */
+export interface SessionSnapshot {
+  /** Every value, by key. */
+  readonly values: ReadonlyMap<string, unknown>
+  /** The flash values still to be delivered, by key (those read in this request are gone). */
+  readonly flash: ReadonlyMap<string, readonly unknown[]>
+  readonly createdAt: number
+  readonly maxAge: number | undefined
+  readonly idleTimeout: number | undefined
+  readonly userKey: string | undefined
+  readonly meta: Readonly<Record<string, string>> | undefined
+}
+
+/** What changed since the last save, for a store that writes per-key patches. */
+export interface SessionChanges {
+  /** Values set, in the order of their latest change. */
+  readonly set: ReadonlyMap<string, unknown>
+  /** Value keys removed. */
+  readonly unset: readonly string[]
+  /** Flash keys added to, replaced or partly read, with the whole list still pending. */
+  readonly flashSet: ReadonlyMap<string, readonly unknown[]>
+  /** Flash keys with nothing left to deliver (read or cleared). */
+  readonly flashUnset: readonly string[]
+  /** The user and labels, when `setUser` changed them. */
+  readonly user:
+    | {
+        readonly userKey: string | undefined
+        readonly meta: Readonly<Record<string, string>> | undefined
+      }
+    | undefined
+}
+
+/**
+ * A session as its store sees it: the facts it persists, what changed since the last save,
+ * and the save protocol. Get it with {@link sessionInternals}; for store authors (see
+ * docs/stores.md, "Writing a store"), applications use {@link Session}.
+ *
+ * The protocol: a save calls {@link SessionInternals.beginSave} before it reads anything,
+ * writes, then calls {@link SessionInternals.markSaved}. Changes the application makes while the save runs stay pending, so the
+ * session stays dirty and the next save writes them.
+ */
+export interface SessionInternals {
+  readonly name: string
+  /** The server-side id; `undefined` until a store assigns one (cookie stores never do). */
+  readonly id: string | undefined
+  /** True until the session was loaded from or saved to the client. */
+  readonly isNew: boolean
+  readonly isDestroyed: boolean
+  /** A change is waiting to be saved. */
+  readonly isDirty: boolean
+  /** No values and no flash still to be delivered. */
+  readonly isEmpty: boolean
+  /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`): renew it. */
+  readonly touched: boolean
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  /** Remembered cookie persistence in seconds (remember-me); `undefined` = the store's default. */
+  readonly maxAge: number | undefined
+  /** Remembered idle timeout in seconds (`updateExpiration`); `undefined` = the store's. */
+  readonly idleTimeout: number | undefined
+  /** Cookie attributes for this response only (`setCookieOptions` without `maxAge`). */
+  readonly cookie: Readonly<Omit<SessionCookieOverrides, 'maxAge'>>
+  /** A new id was asked for (`regenerate()`); cleared by the save that issues it. */
+  readonly regenerate: RegenerateRequest | undefined
+  readonly userKey: string | undefined
+  readonly meta: Readonly<Record<string, string>> | undefined
+  /** Everything the session holds now, copied. */
+  snapshot(): SessionSnapshot
+  /** What changed since the last save, read now. */
+  changes(): SessionChanges
+  /** A save starts: call it first, before reading the session. */
+  beginSave(): SaveMark
+  /** The mark of the save under way (the session as it is now when none was begun). */
+  savingMark(): SaveMark
+  /** The save begun last succeeded: what it wrote is no longer a change. */
+  markSaved(): void
+  /** The session is stored under `id` now (a new session, or a regenerated one). */
+  assignId(id: string): void
+  /** The absolute lifetime is counted from `createdAt` (a login's regeneration restarts it). */
+  setCreatedAt(createdAt: number): void
+  /**
+   * The stored session ended elsewhere (destroyed or expired while this request ran): the
+   * session becomes fresh, empty and unsaved, so saving it again cannot bring the data back.
+   * Its cookie attributes for this response stay (a deletion cookie needs them).
+   */
+  reset(createdAt: number): void
+}
+
+class StoreView implements SessionInternals {
+  readonly #state: SessionState
+
+  constructor(state: SessionState) {
+    this.#state = state
+  }
+
+  get name(): string {
+    return this.#state.name
+  }
+  get id(): string | undefined {
+    return this.#state.id
+  }
+  get isNew(): boolean {
+    return this.#state.isNew
+  }
+  get isDestroyed(): boolean {
+    return this.#state.destroyed
+  }
+  get isDirty(): boolean {
+    return this.#state.dirty
+  }
+  get isEmpty(): boolean {
+    return this.#state.values.size === 0 && this.#state.flash.size === 0
+  }
+  get touched(): boolean {
+    return this.#state.touched
+  }
+  get createdAt(): number {
+    return this.#state.createdAt
+  }
+  get maxAge(): number | undefined {
+    return this.#state.maxAge
+  }
+  get idleTimeout(): number | undefined {
+    return this.#state.idleTimeout
+  }
+  get cookie(): Readonly<Omit<SessionCookieOverrides, 'maxAge'>> {
+    return this.#state.cookie
+  }
+  get regenerate(): RegenerateRequest | undefined {
+    return this.#state.regenerate
+  }
+  get userKey(): string | undefined {
+    return this.#state.userKey
+  }
+  get meta(): Readonly<Record<string, string>> | undefined {
+    return this.#state.meta
+  }
+
+  snapshot(): SessionSnapshot {
+    const state = this.#state
+    const flash = new Map<string, readonly unknown[]>()
+    for (const [key, list] of state.flash) flash.set(key, [...list])
+    return {
+      values: new Map(state.values),
+      flash,
+      createdAt: state.createdAt,
+      maxAge: state.maxAge,
+      idleTimeout: state.idleTimeout,
+      userKey: state.userKey,
+      meta: state.meta,
+    }
+  }
+
+  changes(): SessionChanges {
+    const state = this.#state
+    const set = new Map<string, unknown>()
+    const unset: string[] = []
+    for (const key of state.changedValues) {
+      if (state.values.has(key)) set.set(key, state.values.get(key))
+      else unset.push(key)
+    }
+    const flashSet = new Map<string, readonly unknown[]>()
+    const flashUnset: string[] = []
+    for (const key of state.changedFlash) {
+      const list = state.flash.get(key)
+      if (list === undefined) flashUnset.push(key)
+      else flashSet.set(key, [...list])
+    }
+    const user = state.userChanged ? { userKey: state.userKey, meta: state.meta } : undefined
+    return { set, unset, flashSet, flashUnset, user }
+  }
+
+  beginSave(): SaveMark {
+    return beginSave(this.#state)
+  }
+  savingMark(): SaveMark {
+    return savingMark(this.#state)
+  }
+  markSaved(): void {
+    markSaved(this.#state)
+  }
+  assignId(id: string): void {
+    this.#state.id = id
+  }
+  setCreatedAt(createdAt: number): void {
+    this.#state.createdAt = createdAt
+  }
+  reset(createdAt: number): void {
+    resetState(this.#state, createdAt)
+  }
 }
 
 export interface SessionInit {
@@ -263,11 +463,23 @@ export interface SessionInit {
 
 let stateOf: (session: object) => SessionState
 
-/** A session's store-facing state; stores use this, applications do not. */
-export function sessionState<Data extends object, Flash extends object>(
+/**
+ * The store's view of a session: what to persist and the save protocol (see
+ * {@link SessionInternals}). For store authors; applications use the session itself.
+ *
+ * @throws {TypeError} for an object that is not a sessionkit `Session`.
+ */
+export function sessionInternals<Data extends object, Flash extends object>(
   session: Session<Data, Flash>,
-): SessionState {
-  return stateOf(session)
+): SessionInternals {
+  const state = stateOf(session)
+  state.internals ??= new StoreView(state)
+  return state.internals
+}
+
+/** Calls `listener` on every change to the session (the registry, for the adapters). */
+export function observeChanges(session: Session, listener: () => void): void {
+  stateOf(session).onChange = listener
 }
 
 /**
@@ -318,6 +530,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       generation: 0,
       saving: undefined,
       onChange: undefined,
+      internals: undefined,
     }
   }
 

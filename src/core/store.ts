@@ -34,6 +34,14 @@ export interface SessionStore<
   save(session: Session<Data, Flash>): Awaitable<string | undefined>
   /** Destroys the session and returns the `Set-Cookie` value that deletes the cookie. */
   destroy(session: Session<Data, Flash>): Awaitable<string | undefined>
+  /**
+   * The `Set-Cookie` value that must still go out after the latest save of `session` failed:
+   * the deletion cookie of a session whose removal failed (a logout whose server-side delete
+   * did not happen still logs the browser out). `undefined` when there is none, or when the
+   * latest save succeeded. The registry asks for it whenever a save rejects, and sends it with
+   * the error (`SessionSaveError.setCookies`). Stores whose saves cannot fail halfway omit it.
+   */
+  deletionCookie?(session: Session<Data, Flash>): string | undefined
 }
 
 /**

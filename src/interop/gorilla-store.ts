@@ -15,16 +15,22 @@
  * @module
  */
 
-import { serializeDeleteCookie, serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
+import { serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
 import {
-  InvalidCookieError,
   SecureCookieError,
   SessionConfigError,
+  type InvalidCookieError,
   type InvalidCookieReason,
 } from '../errors.ts'
-import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
-import { createCookieOptionsCache } from '../stores/cookie-options.ts'
-import { cookieCandidates } from '../lib/cookie-scan.ts'
+import {
+  chooseNewest,
+  clientCookie,
+  createStoreKit,
+  issued,
+  rewriteDue,
+  type Authentic,
+  type ClientCookie,
+} from '../stores/kit.ts'
 import { gobDecodeSessionValues, gobEncodeSessionValues } from './gob/session.ts'
 import { then, type Awaitable } from '../lib/awaitable.ts'
 // Go type hints of decoded values (int64, uint, []string, main.User): carried over to the
@@ -48,14 +54,13 @@ import {
 } from './securecookie/multi.ts'
 import type { GoSerializer } from './securecookie/serializer.ts'
 import {
-  beginSave,
   DEFAULT_FLASH_KEY,
-  markSaved,
-  Session,
-  sessionState,
+  sessionInternals,
+  type CopyValue,
+  type Session,
   type SessionData,
+  type SessionSnapshot,
 } from '../core/session.ts'
-import type { CopyValue, SessionState } from '../core/session.ts'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface GorillaCookieStoreOptions {
@@ -124,14 +129,10 @@ export interface GorillaCookieStore<
   readonly codecs: readonly SecureCookie[]
 }
 
-// What the store knows about a session beyond the session's own state.
-interface GorillaMeta {
-  /** A cookie of this name came with the request (valid or not) or was sent since. */
-  present: boolean
-  /** Authenticated timestamp (seconds) of the loaded or last written cookie. */
-  timestamp: number | undefined
-  /** Loaded with a rotated (not the first) codec: re-encode with the current key. */
-  rotated: boolean
+// What the store knows about a session beyond the session's own state. `issuedAt` is the
+// authenticated timestamp of the loaded or last written cookie (whole seconds, as gorilla's);
+// `rotated`: loaded with a codec other than the first, so it is re-encoded with the current key.
+interface GorillaMeta extends ClientCookie {
   /** The Go map's keys in decoded order, so a re-encode keeps Go's order where it can. */
   order: unknown[]
   /** Session key → the original non-string Go key (an int key 42 shows as "42"). */
@@ -223,28 +224,22 @@ export function createGorillaCookieStore<
     if (typeof key !== 'string') throw new SessionConfigError('flashKeys must be strings')
   }
   const now = options.now ?? Date.now
-  const metas = new WeakMap<object, GorillaMeta>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  const kit = createStoreKit<Data, Flash, GorillaMeta, [goError: SecureCookieError]>({
+    cookie: options.cookie,
+    now,
+    track: newMeta,
+    init: (meta) => ({ copyValue: copierFor(meta) }),
+    onInvalidCookie: options.onInvalidCookie,
+  })
 
   function newMeta(present: boolean): GorillaMeta {
     return {
-      present,
-      timestamp: undefined,
-      rotated: false,
+      ...clientCookie(present),
       order: [],
       goKeys: new Map(),
       hidden: new Map(),
       source: undefined,
     }
-  }
-
-  function metaOf(session: Session<Data, Flash>): GorillaMeta {
-    let meta = metas.get(session)
-    if (meta === undefined) {
-      meta = newMeta(false)
-      metas.set(session, meta)
-    }
-    return meta
   }
 
   // A value is refused at set() when the next save could not write it; with gob, a key Go
@@ -258,25 +253,11 @@ export function createGorillaCookieStore<
     }
   }
 
-  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
-    const meta = newMeta(present)
-    const session = new Session<Data, Flash>({
-      name,
-      isNew: true,
-      createdAt: now(),
-      loadError,
-      copyValue: copierFor(meta),
-    })
-    metas.set(session, meta)
-    return session
-  }
-
   function load(name: string, values: unknown, timestamp: number, codecIndex: number) {
     const entries = goEntries(values)
     if (entries === undefined) return undefined
     const meta = newMeta(true)
-    meta.timestamp = timestamp
+    meta.issuedAt = timestamp * 1000
     meta.rotated = codecIndex > 0
     if (values instanceof Map) meta.source = values as Map<unknown, unknown>
     const stringKeys = new Set<string>()
@@ -298,67 +279,52 @@ export function createGorillaCookieStore<
         sessionValues.push([text, value])
       }
     }
-    const session = new Session<Data, Flash>({
+    const init = {
       name,
       copyValue: copierFor(meta),
       isNew: false,
       createdAt: now(),
       values: sessionValues,
       flash,
-    })
-    metas.set(session, meta)
-    return session
-  }
-
-  // `deletable`: the request showed every value it has for this name and all of them failed,
-  // so clearing the cookie cannot remove a valid one the request did not show.
-  function reject(name: string, goError: SecureCookieError, deletable: boolean) {
-    const error = new InvalidCookieError(reasonOf(goError), name)
-    options.onInvalidCookie?.(error, goError)
-    return fresh(name, deletable, error)
+    }
+    return kit.loaded(init, meta)
   }
 
   async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    cookieOptions.forName(name)
-    const found = cookieCandidates(cookieHeader, name)
-    if (found.values.length === 0) return fresh(name, false)
+    const request = kit.candidates(name, cookieHeader)
+    if (request === undefined) return kit.fresh(name, false)
     // Several values of one name (other paths or domains, or planted): every one is tried and
     // the newest that decodes to a session wins (src/lib/candidates.ts has the whole policy).
-    const errors: (SecureCookieError | undefined)[] = []
-    const decoded: { cookie: DecodedMulti; index: number }[] = []
-    for (const candidate of distinct(found.values)) {
+    const failures: (SecureCookieError | undefined)[] = []
+    const authentic: Authentic<DecodedMulti>[] = []
+    for (const candidate of request.values) {
       try {
-        decoded.push({
-          cookie: await decodeMultiDetailed(name, candidate, codecs),
-          index: errors.length,
-        })
-        errors.push(undefined)
+        const cookie = await decodeMultiDetailed(name, candidate, codecs)
+        authentic.push({ index: failures.length, issuedAt: cookie.timestamp, token: cookie })
+        failures.push(undefined)
       } catch (error) {
         if (!(error instanceof SecureCookieError)) throw error
-        errors.push(error)
+        failures.push(error)
       }
     }
-    for (const { cookie, index } of newestFirst(decoded, (entry) => entry.cookie.timestamp)) {
-      const session = load(name, cookie.value, cookie.timestamp, cookie.codecIndex)
-      if (session !== undefined) return session
-      errors[index] = new SecureCookieError(
-        'decode',
-        'securecookie: error - caused by: session values are not a map',
-      )
-    }
-    const goError = firstDefined(errors) ?? new SecureCookieError('decode', GO_MESSAGES.macInvalid)
-    return reject(name, goError, mayDelete(found, true))
+    return chooseNewest({
+      found: request.found,
+      failures,
+      authentic,
+      load: ({ token }) => {
+        const session = load(name, token.value, token.timestamp, token.codecIndex)
+        if (session !== undefined) return { session }
+        const reason = 'securecookie: error - caused by: session values are not a map'
+        return { reason: new SecureCookieError('decode', reason) }
+      },
+      reject: (failure, deletable) => {
+        const goError = failure ?? new SecureCookieError('decode', GO_MESSAGES.macInvalid)
+        return kit.reject(name, reasonOf(goError), deletable, goError)
+      },
+    })
   }
 
-  function deletion(state: SessionState, meta: GorillaMeta): string | undefined {
-    markSaved(state)
-    if (!meta.present) return undefined
-    meta.present = false
-    meta.timestamp = undefined
-    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
-  }
-
-  function goValues(state: SessionState, meta: GorillaMeta): Map<unknown, unknown> {
+  function goValues(state: SessionSnapshot, meta: GorillaMeta): Map<unknown, unknown> {
     const out = new Map<unknown, unknown>()
     const source = meta.source
     const put = (key: unknown, value: unknown): void => {
@@ -409,20 +375,16 @@ export function createGorillaCookieStore<
   }
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
-    const state = sessionState(session)
-    beginSave(state)
-    const meta = metaOf(session)
+    const state = sessionInternals(session)
+    state.beginSave()
+    const meta = kit.tracked(session)
     const cookieMaxAge = state.maxAge ?? maxAge
-    if (state.destroyed || cookieMaxAge < 0) return deletion(state, meta)
-    if (state.values.size === 0 && state.flash.size === 0 && meta.hidden.size === 0) {
-      return deletion(state, meta)
-    }
+    if (state.isDestroyed || cookieMaxAge < 0) return kit.deleteCookie(state, meta)
+    if (state.isEmpty && meta.hidden.size === 0) return kit.deleteCookie(state, meta)
     const current = now()
-    const renewDue =
-      meta.timestamp !== undefined && current - meta.timestamp * 1000 >= renewAfter * 1000
-    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
-    const cookie = cookieOptions.forSession(state)
-    return then(encodeMulti(state.name, goValues(state, meta), codecs), (value) => {
+    if (!rewriteDue(state, meta, current, renewAfter)) return undefined
+    const cookie = kit.cookieOptions.forSession(state)
+    return then(encodeMulti(state.name, goValues(state.snapshot(), meta), codecs), (value) => {
       let lifetime: { maxAge: number; expires: Date } | undefined
       if (cookieMaxAge > 0) {
         // The cookie never outlives what the codecs accept.
@@ -430,10 +392,9 @@ export function createGorillaCookieStore<
         lifetime = { maxAge: seconds, expires: new Date(current + seconds * 1000) }
       }
       const header = serializeSetCookie(state.name, value, { ...cookie, ...lifetime }, current)
-      markSaved(state)
-      meta.present = true
-      meta.timestamp = Math.floor(current / 1000)
-      meta.rotated = false
+      state.markSaved()
+      // gorilla's timestamps are whole seconds.
+      issued(meta, Math.floor(current / 1000) * 1000)
       return header
     })
   }
@@ -442,7 +403,7 @@ export function createGorillaCookieStore<
     maxAge,
     codecs,
     get,
-    new: (name: string) => fresh(name, false),
+    new: (name: string) => kit.fresh(name, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

@@ -7,13 +7,13 @@ import {
   type CookieOptions,
   type ResolvedCookieOptions,
 } from '../core/cookie.ts'
-import type { SessionState } from '../core/session.ts'
+import type { SessionInternals } from '../core/session.ts'
 
 export interface CookieOptionsCache {
   /** The store's attributes for this name, validated for it. */
   forName(name: string): ResolvedCookieOptions
   /** The attributes for one response, with the session's own overrides applied. */
-  forSession(state: SessionState): ResolvedCookieOptions
+  forSession(session: Pick<SessionInternals, 'name' | 'cookie'>): ResolvedCookieOptions
 }
 
 export function createCookieOptionsCache(options: CookieOptions | undefined): CookieOptionsCache {
@@ -32,10 +32,10 @@ export function createCookieOptionsCache(options: CookieOptions | undefined): Co
 
   return {
     forName,
-    forSession(state) {
-      const base = forName(state.name)
-      if (Object.keys(state.cookie).length === 0) return base
-      return resolveCookieOptions(state.name, state.cookie, base)
+    forSession(session) {
+      const base = forName(session.name)
+      if (Object.keys(session.cookie).length === 0) return base
+      return resolveCookieOptions(session.name, session.cookie, base)
     },
   }
 }

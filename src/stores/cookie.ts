@@ -10,29 +10,29 @@
  */
 
 import { createTokenCodec, type OpenResult, type TokenFormat } from '../core/codec.ts'
-import {
-  serializeDeleteCookie,
-  serializeResolvedSetCookie,
-  type CookieOptions,
-} from '../core/cookie.ts'
-import { CookieTooLargeError, InvalidCookieError, SessionConfigError } from '../errors.ts'
+import { serializeResolvedSetCookie, type CookieOptions } from '../core/cookie.ts'
+import { CookieTooLargeError, SessionConfigError, type InvalidCookieError } from '../errors.ts'
 import type { KeyRing } from '../core/keyring.ts'
-import { createCookieOptionsCache } from './cookie-options.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
 import { all, isPromise, then, type Awaitable } from '../lib/awaitable.ts'
-import { distinct, firstDefined, mayDelete, newestFirst } from '../lib/candidates.ts'
-import { cookieCandidates, type CookieCandidates } from '../lib/cookie-scan.ts'
+import type { CookieCandidates } from '../lib/cookie-scan.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import {
-  beginSave,
-  markSaved,
-  Session,
-  sessionState,
+  sessionInternals,
+  type Session,
   type SessionData,
-  type SessionState,
+  type SessionSnapshot,
 } from '../core/session.ts'
+import {
+  chooseNewest,
+  clientCookie,
+  createStoreKit,
+  issued,
+  rewriteDue,
+  type ClientCookie,
+} from './kit.ts'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface CookieStoreOptions {
@@ -79,17 +79,6 @@ export interface CookieStore<
 > extends SessionStore<Data, Flash> {
   readonly format: TokenFormat
   readonly backend: 'node' | 'web'
-}
-
-// What the store knows about a session beyond the session's own state.
-interface CookieMeta {
-  /**
-   * The client may hold our cookie, so an ended session sends a deletion: it was loaded from
-   * one, one was sent since, or every value the request showed under this name failed.
-   */
-  present: boolean
-  issuedAt: number | undefined
-  rotated: boolean
 }
 
 interface Payload {
@@ -142,47 +131,20 @@ export function createCookieStore<
     maxTokenLength: maxLength,
     now,
   })
-  const metas = new WeakMap<object, CookieMeta>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
-
-  function metaOf(session: Session<Data, Flash>): CookieMeta {
-    let meta = metas.get(session)
-    if (meta === undefined) {
-      meta = { present: false, issuedAt: undefined, rotated: false }
-      metas.set(session, meta)
-    }
-    return meta
-  }
-
-  function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
-    const session = new Session<Data, Flash>({
-      name,
-      isNew: true,
-      createdAt: now(),
-      loadError,
-    })
-    metas.set(session, { present, issuedAt: undefined, rotated: false })
-    return session
-  }
-
-  // `deletable`: the request showed every value it has for this name and all of them failed,
-  // so clearing the cookie cannot remove a valid one the request did not show.
-  function reject(name: string, reason: InvalidCookieError['reason'], deletable: boolean) {
-    const error = new InvalidCookieError(reason, name)
-    options.onInvalidCookie?.(error)
-    return fresh(name, deletable, error)
-  }
+  const kit = createStoreKit<Data, Flash, ClientCookie>({
+    cookie: options.cookie,
+    now,
+    track: clientCookie,
+    onInvalidCookie: options.onInvalidCookie,
+  })
 
   function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
     try {
-      cookieOptions.forName(name)
-      const found = cookieCandidates(cookieHeader, name)
-      if (found.values.length === 0) return Promise.resolve(fresh(name, false))
-      const values = distinct(found.values)
+      const request = kit.candidates(name, cookieHeader)
+      if (request === undefined) return Promise.resolve(kit.fresh(name, false))
       // On the node backend this stays synchronous; one resolved promise, no await chain.
-      const loaded = then(all(values.map((value) => codec.open(name, value))), (results) =>
-        choose(name, results, found),
+      const loaded = then(all(request.values.map((value) => codec.open(name, value))), (results) =>
+        choose(name, results, request.found),
       )
       return isPromise(loaded) ? loaded : Promise.resolve(loaded)
     } catch (error) {
@@ -196,19 +158,21 @@ export function createCookieStore<
     name: string,
     results: readonly OpenResult[],
     found: CookieCandidates,
-  ): Session<Data, Flash> {
-    const reasons = results.map((result) => (result.ok ? undefined : result.reason))
-    const authentic = newestFirst(
-      results.flatMap((result, index) => (result.ok ? [{ result, index }] : [])),
-      (entry) => entry.result.issuedAt,
-    )
-    for (const { result, index } of authentic) {
-      const payload = parsePayload(result.payload)
-      if (payload === undefined) reasons[index] = 'malformed'
-      else if (payload.c + absoluteTimeout * 1000 <= now()) reasons[index] = 'expired'
-      else return loadedSession(name, payload, result.issuedAt, result.rotated)
-    }
-    return reject(name, firstDefined(reasons) ?? 'malformed', mayDelete(found, true))
+  ): Awaitable<Session<Data, Flash>> {
+    return chooseNewest({
+      found,
+      failures: results.map((result) => (result.ok ? undefined : result.reason)),
+      authentic: results.flatMap((result, index) =>
+        result.ok ? [{ index, issuedAt: result.issuedAt, token: result }] : [],
+      ),
+      load: ({ token }) => {
+        const payload = parsePayload(token.payload)
+        if (payload === undefined) return { reason: 'malformed' as const }
+        if (payload.c + absoluteTimeout * 1000 <= now()) return { reason: 'expired' as const }
+        return { session: loadedSession(name, payload, token.issuedAt, token.rotated) }
+      },
+      reject: (reason, deletable) => kit.reject(name, reason ?? 'malformed', deletable),
+    })
   }
 
   function loadedSession(
@@ -217,7 +181,7 @@ export function createCookieStore<
     issuedAt: number,
     rotated: boolean,
   ): Session<Data, Flash> {
-    const session = new Session<Data, Flash>({
+    const init = {
       name,
       isNew: false,
       createdAt: payload.c,
@@ -225,40 +189,30 @@ export function createCookieStore<
       flash: payload.f === undefined ? undefined : Object.entries(payload.f),
       maxAge: payload.m,
       idleTimeout: payload.i,
-    })
-    metas.set(session, { present: true, issuedAt, rotated })
-    return session
-  }
-
-  function deletion(state: SessionState, meta: CookieMeta): string | undefined {
-    markSaved(state)
-    if (!meta.present) return undefined
-    meta.present = false
-    meta.issuedAt = undefined
-    return serializeDeleteCookie(state.name, cookieOptions.forSession(state))
+    }
+    return kit.loaded(init, { present: true, issuedAt, rotated })
   }
 
   function save(session: Session<Data, Flash>): Awaitable<string | undefined> {
-    const state = sessionState(session)
-    beginSave(state)
-    const meta = metaOf(session)
+    const state = sessionInternals(session)
+    state.beginSave()
+    const client = kit.tracked(session)
     const maxAge = state.maxAge ?? defaultMaxAge
-    if (state.destroyed || maxAge < 0) return deletion(state, meta)
-    if (state.values.size === 0 && state.flash.size === 0) return deletion(state, meta)
+    if (state.isDestroyed || maxAge < 0) return kit.deleteCookie(state, client)
+    if (state.isEmpty) return kit.deleteCookie(state, client)
     const current = now()
     // A cookie session has no id to replace. Only a regeneration that asks for it (a login)
     // starts a new absolute lifetime: a periodic one must never extend the session.
-    if (state.regenerate?.newLifetime === true) state.createdAt = current
-    const renewDue = meta.issuedAt !== undefined && current - meta.issuedAt >= renewAfter * 1000
-    if (!state.dirty && !state.touched && !meta.rotated && !renewDue) return undefined
+    if (state.regenerate?.newLifetime === true) state.setCreatedAt(current)
+    if (!rewriteDue(state, client, current, renewAfter)) return undefined
     const expiresAt = Math.min(
       state.createdAt + absoluteTimeout * 1000,
       current + (state.idleTimeout ?? idleTimeout) * 1000,
     )
-    if (expiresAt <= current) return deletion(state, meta)
-    const cookie = cookieOptions.forSession(state)
+    if (expiresAt <= current) return kit.deleteCookie(state, client)
+    const cookie = kit.cookieOptions.forSession(state)
     return then(
-      codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
+      codec.seal(state.name, serializePayload(state.snapshot()), { expiresAt, issuedAt: current }),
       (token) => {
         // Names are RFC tokens and tokens base64url: both ASCII, so length is byte length.
         const size = state.name.length + 1 + token.length
@@ -266,10 +220,8 @@ export function createCookieStore<
         const lifetime =
           maxAge > 0 ? Math.min(maxAge, Math.ceil((expiresAt - current) / 1000)) : undefined
         const header = serializeResolvedSetCookie(state.name, token, cookie, lifetime, current)
-        markSaved(state)
-        meta.present = true
-        meta.issuedAt = current
-        meta.rotated = false
+        state.markSaved()
+        issued(client, current)
         return header
       },
     )
@@ -279,7 +231,7 @@ export function createCookieStore<
     format: codec.format,
     backend: codec.backend,
     get,
-    new: (name: string) => fresh(name, false),
+    new: (name: string) => kit.fresh(name, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()
@@ -288,7 +240,7 @@ export function createCookieStore<
   })
 }
 
-function serializePayload(state: SessionState): string {
+function serializePayload(state: SessionSnapshot): string {
   const values: Record<string, unknown> = {}
   for (const [key, value] of state.values) defineValue(values, key, value)
   const payload: Record<string, unknown> = { v: values, c: state.createdAt }
