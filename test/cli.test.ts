@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -137,6 +137,12 @@ async function cookieStoreCookie(
 }
 
 describe('sessionkit (top level)', () => {
+  it('is the package bin, compiled with its shebang kept', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }
+    assert.deepEqual(pkg.bin, { sessionkit: './dist/cli/main.js' })
+    assert.ok(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n'))
+  })
+
   it('--help lists the commands and the exit codes', () => {
     const run = cli(['--help'])
     assert.equal(run.status, 0)

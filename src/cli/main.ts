@@ -95,6 +95,10 @@ function reportError(error: unknown, name: string | undefined, json: boolean, io
 }
 
 function processIo(): Io {
+  // `sessionkit ... | head`: once the reader has gone, the rest of the output has nowhere to go.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
   return {
     env: process.env,
     cwd: process.cwd(),
