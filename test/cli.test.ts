@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
+import fc from 'fast-check'
 
 import {
   createCookieStore,
@@ -548,6 +549,77 @@ describe('sessionkit inspect: sessionkit tokens', () => {
     const missing = cli(['inspect', header, '--name', 'nope', '--key', KEY])
     assert.equal(missing.status, 1)
     assert.match(missing.stderr, /no cookie named "nope" in the input/)
+  })
+
+  it('never opens a changed token and reports every garbage value (property)', async () => {
+    const server = createServerStore({ driver: createMemoryDriver(), keys: ring })
+    const session = server.new('sess')
+    session.set('a', 1)
+    const tokens = [
+      valueOf(await cookieStoreCookie(ring)),
+      valueOf(await cookieStoreCookie(ring, 'signed')),
+      valueOf(await cookieStoreCookie(oldRing)),
+      valueOf(await server.save(session)),
+    ]
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')
+    // One character replaced by another: the token is not the one that was made.
+    const changed = fc
+      .record({
+        token: fc.constantFrom(...tokens),
+        at: fc.nat(),
+        step: fc.integer({ min: 1, max: 63 }),
+      })
+      .map(({ token, at, step }) => {
+        const i = at % token.length
+        const next = alphabet[(alphabet.indexOf(token[i] ?? 'A') + step) % alphabet.length] ?? 'A'
+        return token.slice(0, i) + next + token.slice(i + 1)
+      })
+    const garbage = fc.string({
+      unit: fc.constantFrom(...alphabet, '=', '|', '+', '/'),
+      minLength: 1,
+      maxLength: 300,
+    })
+    // Shaped like gorilla values (timestamp|payload|mac), with a random MAC.
+    const gorillaLike = fc
+      .tuple(
+        fc.nat(),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      )
+      .map(([ts, payload, mac]) => {
+        const inner = Buffer.from(payload)
+          .toString('base64')
+          .replaceAll('+', '-')
+          .replaceAll('/', '_')
+        const raw = Buffer.concat([Buffer.from(`${ts}|${inner}|`), mac])
+        return raw.toString('base64').replaceAll('+', '-').replaceAll('/', '_')
+      })
+    const gorillaFlags = ['--gorilla-hash', 'ab'.repeat(32)]
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(changed, garbage, gorillaLike), { minLength: 30, maxLength: 60 }),
+        (values) => {
+          const input = `Cookie: ${values.map((value) => `sess=${value}`).join('; ')}`
+          const run = cli(
+            ['inspect', '-', '--key', KEY, '--key', OLD_KEY, ...gorillaFlags, '--json'],
+            {
+              input,
+            },
+          )
+          const out = json(run, 1) as Inspected
+          assert.equal(out.cookies.length + out.skipped.length, values.length)
+          for (const report of out.cookies) {
+            assert.equal(report.opened, false)
+            assert.ok(
+              ['malformed', 'tampered', 'unknown-key'].includes(report.reason ?? ''),
+              report.reason ?? '',
+            )
+          }
+        },
+      ),
+      { numRuns: 4 },
+    )
+    await server.close()
   })
 
   it('usage errors exit 2', async () => {
