@@ -33,8 +33,7 @@ import {
   gorillaKeysFrom,
   keyRingFrom,
   SESSION_KEYS,
-  type GorillaKeys,
-  type RingSource,
+  type GorillaPair,
 } from './keys.ts'
 import { openToken, readToken, tokenContent, type ReadToken, type TokenContent } from './token.ts'
 
@@ -110,8 +109,8 @@ export interface CookieReport {
 }
 
 interface Context {
-  readonly ring: RingSource | undefined
-  readonly gorilla: GorillaKeys | undefined
+  readonly ring: KeyRing | undefined
+  readonly gorilla: readonly GorillaPair[] | undefined
   readonly purposes: readonly string[]
   readonly maxAge: number
   readonly serializer: GorillaSerializer
@@ -292,7 +291,7 @@ async function inspectToken(
     expiresAt: isoTime(header.expiresAt),
     content: clearPayload === undefined ? null : tokenContent(clearPayload, given),
   }
-  const ring = context.ring?.ring
+  const ring = context.ring
   if (ring === undefined || cookie.name === undefined) {
     const hidden =
       header.format === 'sealed'
@@ -345,7 +344,7 @@ async function inspectGorilla(
     expiresAt: context.maxAge === 0 ? null : isoTime(issued + context.maxAge * 1000),
     content: readable ?? null,
   }
-  const pairs = context.gorilla?.pairs
+  const pairs = context.gorilla
   if (pairs === undefined || cookie.name === undefined) {
     const hidden =
       readable === undefined

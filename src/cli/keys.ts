@@ -10,18 +10,6 @@ export const SESSION_KEYS = 'SESSION_KEYS'
 export const GORILLA_HASH_ENV = 'SESSIONKIT_GORILLA_HASH_KEY'
 export const GORILLA_BLOCK_ENV = 'SESSIONKIT_GORILLA_BLOCK_KEY'
 
-/** A key ring and where it came from, for messages. */
-export interface RingSource {
-  readonly ring: KeyRing
-  readonly source: string
-}
-
-/** gorilla key pairs in rotation order (the first writes), and where they came from. */
-export interface GorillaKeys {
-  readonly pairs: readonly GorillaPair[]
-  readonly source: string
-}
-
 export interface GorillaPair {
   readonly hashKey: Uint8Array
   readonly blockKey: Uint8Array | undefined
@@ -31,9 +19,8 @@ export interface GorillaPair {
 export function keyRingFrom(
   flags: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): RingSource | undefined {
-  if (flags.length > 0)
-    return { ring: ringOf(flags.map(entryOf('--key')), '--key'), source: '--key' }
+): KeyRing | undefined {
+  if (flags.length > 0) return ringOf(flags.map(entryOf('--key')), '--key')
   const value = env[SESSION_KEYS]
   if (value === undefined) return undefined
   if (value.trim() === '') {
@@ -42,7 +29,7 @@ export function keyRingFrom(
     )
   }
   const entries = value.split(',').map(entryOf(SESSION_KEYS))
-  return { ring: ringOf(entries, SESSION_KEYS), source: SESSION_KEYS }
+  return ringOf(entries, SESSION_KEYS)
 }
 
 function entryOf(source: string): (pair: string, index: number) => KeyRingEntry {
@@ -71,28 +58,27 @@ function ringOf(entries: readonly KeyRingEntry[], source: string): KeyRing {
   }
 }
 
-/** gorilla keys from `--gorilla-hash`/`--gorilla-block`, else from the environment, else none. */
+/**
+ * gorilla key pairs from `--gorilla-hash`/`--gorilla-block`, else from the environment, else
+ * none; in rotation order (the first writes).
+ */
 export function gorillaKeysFrom(
   hashFlags: readonly string[],
   blockFlags: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): GorillaKeys | undefined {
+): GorillaPair[] | undefined {
   if (hashFlags.length > 0 || blockFlags.length > 0) {
-    return {
-      pairs: pairsOf(hashFlags, blockFlags, '--gorilla-hash', '--gorilla-block'),
-      source: 'flags',
-    }
+    return pairsOf(hashFlags, blockFlags, '--gorilla-hash', '--gorilla-block')
   }
   const hash = env[GORILLA_HASH_ENV]
   const block = env[GORILLA_BLOCK_ENV]
   if (hash === undefined && block === undefined) return undefined
-  const pairs = pairsOf(
+  return pairsOf(
     hash === undefined ? [] : [hash],
     block === undefined ? [] : [block],
     GORILLA_HASH_ENV,
     GORILLA_BLOCK_ENV,
   )
-  return { pairs, source: `${GORILLA_HASH_ENV}/${GORILLA_BLOCK_ENV}` }
 }
 
 function pairsOf(
