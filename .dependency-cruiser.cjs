@@ -5,9 +5,13 @@
 // entry and the one module every layer may import; it imports nothing.
 // Node-only files (the node:http adapter, the filesystem driver, lib/node) are leaves that
 // nothing of the web-standard core may import, which keeps tsconfig.core.json's fence true.
+// The command line (src/cli/) stands outside the layers, above the entry files: it uses the
+// package as an application would, through its public entries and node: modules only, and
+// nothing imports it.
 const entry = '^src/[^/]+[.]ts$'
 const errors = '^src/errors[.]ts$'
-const nodeOnly = '^src/(adapters/node[.]ts|drivers/filesystem[.]ts|lib/node/)'
+const cli = '^src/cli/'
+const nodeOnly = '^src/(adapters/node[.]ts|drivers/filesystem[.]ts|lib/node/|cli/)'
 
 /** A rule: files under `from` may import only what matches `allowed`. */
 function only(name, from, allowed, comment) {
@@ -58,8 +62,37 @@ module.exports = {
       name: 'entries-are-not-imported',
       comment: 'entry files are the public surface; inside src/ import the module that owns a name',
       severity: 'error',
-      from: { path: '^src/' },
+      from: { path: '^src/', pathNot: cli },
       to: { path: entry, pathNot: errors },
+    },
+    {
+      name: 'cli-imports-entries',
+      comment: 'the command line uses the public entry files (and node: modules), nothing inside',
+      severity: 'error',
+      from: { path: cli },
+      to: { path: '^src/', pathNot: `${cli}|${entry}` },
+    },
+    {
+      name: 'cli-imports-only-node-modules',
+      comment: 'besides the package itself, the command line uses node: modules only',
+      severity: 'error',
+      from: { path: cli },
+      to: {
+        dependencyTypes: [
+          'npm',
+          'npm-dev',
+          'npm-optional',
+          'npm-peer',
+          'npm-no-pkg',
+          'npm-unknown',
+        ],
+      },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      severity: 'error',
+      from: { path: '^src/', pathNot: cli },
+      to: { path: cli },
     },
     {
       name: 'entries-do-not-reach-into-lib',

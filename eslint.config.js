@@ -4,7 +4,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 // The node-only leaves (the layer rule in .dependency-cruiser.cjs keeps the rest of src/ from
-// importing them). lib/crypto/node.ts is not one: it reaches node:crypto at run time through
+// importing them) and the command line, src/cli/, a Node program on the public entries.
+// lib/crypto/node.ts is not one: it reaches node:crypto at run time through
 // process.getBuiltinModule and uses structural types only.
 const nodeOnlyFiles = [
   'src/node.ts',
@@ -12,6 +13,7 @@ const nodeOnlyFiles = [
   'src/filesystem.ts',
   'src/drivers/filesystem.ts',
   'src/lib/node/**',
+  'src/cli/**',
 ]
 
 export default tseslint.config(

@@ -2,10 +2,12 @@
 // A copy of the working tree without ignored files (so no dist/: prepack has to build it) is
 // packed; the tarball must hold every export with its declarations and both kinds of maps, the
 // sources those maps point to, README, LICENSE and CHANGELOG, and nothing from the repository's
-// tooling; every export must load from it in a scratch application; and publint and Are the
-// Types Wrong (ESM-only profile: the package has no CommonJS build) must accept it.
+// tooling; every export must load from it in a scratch application; the `sessionkit` bin must be
+// in it, executable, and run from there by its shebang; and publint and Are the Types Wrong
+// (ESM-only profile: the package has no CommonJS build) must accept it.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -111,6 +113,42 @@ function checkImports(packageDir, pkg, scratch) {
   return specifiers.length
 }
 
+/**
+ * Every bin is in the package, executable, and runs from the installed package by its shebang
+ * (as npx starts it): `keygen --json` must print a key.
+ */
+function checkBins(installedDir, pkg) {
+  const bins = Object.entries(pkg.bin ?? {})
+  if (bins.length === 0) problems.push('no bin in package.json')
+  for (const [name, target] of bins) {
+    const path = join(installedDir, target)
+    if (!existsSync(path)) {
+      problems.push(`bin ${name}: missing ${target}`)
+      continue
+    }
+    try {
+      accessSync(path, constants.X_OK)
+    } catch {
+      problems.push(`bin ${name}: ${target} is not executable`)
+      continue
+    }
+    if (!readFileSync(path, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+      problems.push(`bin ${name}: ${target} does not start with #!/usr/bin/env node`)
+    }
+    const result = spawnSync(path, ['keygen', '--json'], { encoding: 'utf8' })
+    let secret
+    try {
+      secret = JSON.parse(result.stdout).secret
+    } catch {
+      secret = undefined
+    }
+    if (result.status !== 0 || typeof secret !== 'string') {
+      problems.push(`bin ${name} does not run from the package:\n${result.stderr}`)
+    }
+  }
+  return bins.length
+}
+
 function lint(tarball) {
   const bin = join(root, 'node_modules/.bin')
   const tools = [
@@ -138,14 +176,16 @@ try {
   const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'))
   const { files, maps } = checkContents(packageDir, pkg)
   lint(tarball)
-  const exports = checkImports(packageDir, pkg, join(work, 'app'))
+  const app = join(work, 'app')
+  const exports = checkImports(packageDir, pkg, app)
+  const bins = checkBins(join(app, 'node_modules', pkg.name), pkg)
   if (problems.length > 0) {
     for (const problem of problems) console.error(`package: ${problem}`)
     process.exit(1)
   }
   const kb = Math.round(statSync(tarball).size / 1024)
   console.log(
-    `package: ${pkg.name}-${pkg.version}.tgz from a clean copy, ${files.size} files (${maps.length} maps), ${kb} kB; ${exports} exports load; publint and attw (esm-only) accept it`,
+    `package: ${pkg.name}-${pkg.version}.tgz from a clean copy, ${files.size} files (${maps.length} maps), ${kb} kB; ${exports} exports load; ${bins} bin runs; publint and attw (esm-only) accept it`,
   )
 } finally {
   rmSync(work, { recursive: true, force: true })

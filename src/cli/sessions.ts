@@ -1,0 +1,249 @@
+// `sessionkit sessions list|destroy|prune`: administration of a server store's sessions,
+// through createServerStore like the application itself, on the same driver.
+
+import { parseArgs } from 'node:util'
+
+import {
+  createKeyRing,
+  createServerStore,
+  generateKey,
+  isValidSessionId,
+  SessionValueTypeError,
+  type ServerStore,
+  type SessionSummary,
+} from '../index.ts'
+import { DEFAULT_CONFIG_FILE, driverConfig, messageOf, openDriver } from './driver-config.ts'
+import {
+  CliError,
+  COMMON_OPTIONS,
+  EXIT_OK,
+  failure,
+  formatFields,
+  isoTime,
+  parse,
+  usageError,
+  writeJson,
+  type Command,
+  type ExitCode,
+  type Io,
+} from './io.ts'
+
+const DRIVER_HELP = `Driver (flags win over the config file):
+  --config <file>        a JSON config file (default ./${DEFAULT_CONFIG_FILE} when it exists):
+                         { "driver": "filesystem", "directory": "sessions" } or
+                         { "driver": "sqlite", "database": "sessions.db", "table": "..." };
+                         paths in it are relative to the file
+  --driver <name>        filesystem or sqlite
+  --directory <dir>      filesystem: the driver's directory (it must exist)
+  --database <file>      sqlite: the database file (it must exist; opened with better-sqlite3,
+                         else node:sqlite on Node >= 22.13)
+  --table <name>         sqlite: the table (default sessionkit_sessions; it must exist)
+  The network drivers (Redis, PostgreSQL, MySQL) do not exist yet.`
+
+const HELP = `Usage: sessionkit sessions <list|destroy|prune> [options]
+
+Lists and removes a server store's sessions (createServerStore over the filesystem or SQLite
+driver). Run it as the user the application runs as, on the same directory or database.
+
+Commands:
+  list --user <userKey>      the live sessions of a user (session.setUser): id, created,
+                             last seen, expiry, labels; never their data
+  destroy --user <userKey>   removes every session of a user (log out everywhere)
+  destroy --id <id>          removes one session by id (and an id a regeneration linked to it)
+  prune                      removes expired sessions and prints how many
+
+${DRIVER_HELP}
+
+Options:
+  --json                     one JSON object (see each command's --help)
+  -h, --help                 this help ('sessionkit sessions <command> --help' for a command)
+
+No cookie keys are needed: these commands work by session id and user key, never by cookie,
+so the store is made with a throwaway key.
+
+Exit codes: 0 ok; 1 failure (no such session, the driver failed, a missing directory or
+database); 2 usage or configuration error.
+`
+
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  list: `Usage: sessionkit sessions list --user <userKey> [driver options] [--json]
+
+The live sessions of a user, oldest first: id, created at, last seen at, expires at and the
+labels given to session.setUser(userKey, labels). Never the session data.
+--json: { "user": "...", "sessions": [ { "id", "createdAt", "lastSeenAt", "expiresAt",
+"meta" } ] } with ISO times.
+
+${DRIVER_HELP}
+
+Exit codes: 0 ok (also for no sessions); 1 failure; 2 usage error.
+`,
+  destroy: `Usage: sessionkit sessions destroy (--user <userKey> | --id <id>) [driver options] [--json]
+
+Removes every session of a user (--user), or one session by its id (--id, as 'list' shows
+it). --json: { "destroyed": <count> }.
+
+${DRIVER_HELP}
+
+Exit codes: 0 ok (--user: also when there were none); 1 no session with that id, or a
+failure; 2 usage error.
+`,
+  prune: `Usage: sessionkit sessions prune [driver options] [--json]
+
+Removes the sessions that have expired (the drivers also do it on a timer and on sight) and
+prints how many. --json: { "pruned": <count> }.
+
+${DRIVER_HELP}
+
+Exit codes: 0 ok; 1 failure; 2 usage error.
+`,
+}
+
+export const sessionsCommand: Command = { help: HELP, run: sessions }
+
+async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...COMMON_OPTIONS,
+        config: { type: 'string' },
+        driver: { type: 'string' },
+        directory: { type: 'string' },
+        database: { type: 'string' },
+        table: { type: 'string' },
+        user: { type: 'string' },
+        id: { type: 'string' },
+      },
+    }),
+  )
+  const [command, ...extra] = positionals
+  if (values.help === true) {
+    io.out(command === undefined ? HELP : (COMMAND_HELP[command] ?? HELP))
+    return EXIT_OK
+  }
+  if (command === undefined) throw usageError('give a command: list, destroy or prune')
+  const run = SUBCOMMANDS[command]
+  if (run === undefined) throw usageError(`unknown command "${command}": list, destroy or prune`)
+  if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`)
+  const request = { user: values.user, id: values.id, json: values.json === true }
+  run.check(request)
+  const config = driverConfig(
+    {
+      config: values.config,
+      driver: values.driver,
+      directory: values.directory,
+      database: values.database,
+      table: values.table,
+    },
+    io,
+  )
+  const opened = openDriver(config, io)
+  // Listing and removing by id or user never reads a cookie, so no real key is needed.
+  const store = createServerStore({
+    driver: opened.driver,
+    keys: createKeyRing([{ id: 'cli', secret: generateKey() }]),
+  })
+  try {
+    return await run.execute(store, request, io)
+  } catch (error) {
+    if (error instanceof SessionValueTypeError) throw usageError(error.message)
+    if (error instanceof CliError) throw error
+    throw failure(messageOf(error))
+  } finally {
+    await store.close()
+    opened.release()
+  }
+}
+
+interface Request {
+  readonly user: string | undefined
+  readonly id: string | undefined
+  readonly json: boolean
+}
+
+interface Subcommand {
+  /** Usage checks, before the driver is opened. */
+  check(request: Request): void
+  execute(store: ServerStore, request: Request, io: Io): Promise<ExitCode>
+}
+
+const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  list: {
+    check(request) {
+      if (request.user === undefined) throw usageError('list needs --user <userKey>')
+      if (request.id !== undefined) throw usageError('list takes --user, not --id')
+    },
+    async execute(store, request, io) {
+      const user = request.user ?? ''
+      const list = await store.listByUser(user)
+      if (request.json) writeJson(io, { user, sessions: list.map(summaryJson) })
+      else io.out(listText(user, list))
+      return EXIT_OK
+    },
+  },
+  destroy: {
+    check(request) {
+      if ((request.user === undefined) === (request.id === undefined)) {
+        throw usageError('destroy needs --user <userKey> or --id <id> (one of them)')
+      }
+      if (request.id !== undefined && !isValidSessionId(request.id)) {
+        throw usageError('--id is a session id: 43 characters of A-Z a-z 0-9 _ -')
+      }
+    },
+    async execute(store, request, io) {
+      let destroyed: number
+      if (request.id !== undefined) {
+        if (!(await store.destroyById(request.id))) throw failure('no session with that id')
+        destroyed = 1
+      } else {
+        destroyed = (await store.destroyByUser(request.user ?? '')).length
+      }
+      if (request.json) writeJson(io, { destroyed })
+      else io.out(`destroyed ${plural(destroyed, 'session')}\n`)
+      return EXIT_OK
+    },
+  },
+  prune: {
+    check(request) {
+      if (request.user !== undefined || request.id !== undefined) {
+        throw usageError('prune takes neither --user nor --id')
+      }
+    },
+    async execute(store, request, io) {
+      const pruned = await store.prune()
+      if (request.json) writeJson(io, { pruned })
+      else io.out(`pruned ${plural(pruned, 'expired session')}\n`)
+      return EXIT_OK
+    },
+  },
+}
+
+function summaryJson(summary: SessionSummary): Record<string, unknown> {
+  return {
+    id: summary.id,
+    createdAt: isoTime(summary.createdAt),
+    lastSeenAt: isoTime(summary.lastSeenAt),
+    expiresAt: isoTime(summary.expiresAt),
+    meta: summary.meta ?? null,
+  }
+}
+
+function listText(user: string, list: readonly SessionSummary[]): string {
+  if (list.length === 0) return `no sessions of user ${JSON.stringify(user)}\n`
+  const blocks = list.map((summary) => {
+    const fields: [string, string][] = [
+      ['  created at', isoTime(summary.createdAt) ?? '?'],
+      ['  last seen at', isoTime(summary.lastSeenAt) ?? '?'],
+      ['  expires at', isoTime(summary.expiresAt) ?? '?'],
+    ]
+    if (summary.meta !== undefined) fields.push(['  labels', JSON.stringify(summary.meta)])
+    return `${summary.id}\n${formatFields(fields)}`
+  })
+  return `${plural(list.length, 'session')} of user ${JSON.stringify(user)}:\n${blocks.join('')}`
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
