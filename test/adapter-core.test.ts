@@ -62,7 +62,7 @@ function reporter() {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
 async function valueOf(store: SessionStore<TestData>, setCookie: string) {
-  return (await store.get('app', cookiePair(setCookie))).get('n')
+  return (await store.get(cookiePair(setCookie))).get('n')
 }
 
 describe('adapter core (through a toy framework adapter)', () => {
@@ -71,7 +71,7 @@ describe('adapter core (through a toy framework adapter)', () => {
   it("a changed session: one Set-Cookie after the app's own, and Cache-Control: no-store", async () => {
     const { response, sessions } = toySessions(undefined)
     response.headers.set('set-cookie', ['theirs=1'])
-    ;(await sessions.registry.get(store, 'app')).set('n', 1)
+    ;(await sessions.registry.get(store)).set('n', 1)
     await send(sessions, response)
     const setCookies = response.headers.get('set-cookie') ?? []
     assert.equal(setCookies.length, 2)
@@ -82,14 +82,14 @@ describe('adapter core (through a toy framework adapter)', () => {
 
   it('an unchanged session writes no header', async () => {
     const { response, sessions } = toySessions(undefined)
-    await sessions.registry.get(store, 'app')
+    await sessions.registry.get(store)
     await send(sessions, response)
     assert.deepEqual([...response.headers.keys()], [])
   })
 
   it('an explicit save, then a change: the commit replaces our cookie, the app keeps its own', async () => {
     const { response, sessions } = toySessions(undefined)
-    const session = await sessions.registry.get(store, 'app')
+    const session = await sessions.registry.get(store)
     session.set('n', 1)
     await sessions.registry.save()
     response.headers.get('set-cookie')?.push('theirs=1')
@@ -103,7 +103,7 @@ describe('adapter core (through a toy framework adapter)', () => {
 
   it('with synchronous stores the commit is synchronous', async () => {
     const { sessions } = toySessions(undefined)
-    ;(await sessions.registry.get(store, 'app')).set('n', 1)
+    ;(await sessions.registry.get(store)).set('n', 1)
     const values = sessions.commit()
     assert.ok(Array.isArray(values))
     assert.equal(sessions.phase, 'open')
@@ -111,9 +111,9 @@ describe('adapter core (through a toy framework adapter)', () => {
 
   it('phases: open, saving while the save runs, committed once sent', async () => {
     const gate = createGate()
-    const slow = createCookieStore<TestData>({ keys, crypto: gatedWebCrypto(gate) })
+    const slow = createCookieStore<TestData>({ name: 'app', keys, crypto: gatedWebCrypto(gate) })
     const { response, sessions } = toySessions(undefined)
-    ;(await sessions.registry.get(slow, 'app')).set('n', 1)
+    ;(await sessions.registry.get(slow)).set('n', 1)
     assert.equal(sessions.phase, 'open')
     gate.close()
     const committing = sessions.commit()
@@ -128,10 +128,10 @@ describe('adapter core (through a toy framework adapter)', () => {
 
   it('a change made while the save runs is saved by another round', async () => {
     const gate = createGate()
-    const slow = createCookieStore<TestData>({ keys, crypto: gatedWebCrypto(gate) })
+    const slow = createCookieStore<TestData>({ name: 'app', keys, crypto: gatedWebCrypto(gate) })
     const reported = reporter()
     const { response, sessions } = toySessions(undefined, reported.onError)
-    const session = await sessions.registry.get(slow, 'app')
+    const session = await sessions.registry.get(slow)
     session.set('n', 1)
     gate.close()
     const sending = send(sessions, response)
@@ -148,10 +148,10 @@ describe('adapter core (through a toy framework adapter)', () => {
 
   it('a session that keeps changing: four saves, then the response and one report', async () => {
     const gate = createGate()
-    const slow = createCookieStore<TestData>({ keys, crypto: gatedWebCrypto(gate) })
+    const slow = createCookieStore<TestData>({ name: 'app', keys, crypto: gatedWebCrypto(gate) })
     const reported = reporter()
     const { response, sessions } = toySessions(undefined, reported.onError)
-    const session = await sessions.registry.get(slow, 'app')
+    const session = await sessions.registry.get(slow)
     session.set('n', 0)
     gate.close()
     const finished = send(sessions, response).then(() => 'finished' as const)
@@ -172,7 +172,7 @@ describe('adapter core (through a toy framework adapter)', () => {
   it('after the send a change is reported once, and a save with changes throws', async () => {
     const reported = reporter()
     const { response, sessions } = toySessions(undefined, reported.onError)
-    const session = await sessions.registry.get(store, 'app')
+    const session = await sessions.registry.get(store)
     await send(sessions, response)
     session.set('n', 1)
     session.set('n', 2)
@@ -187,13 +187,13 @@ describe('adapter core (through a toy framework adapter)', () => {
   it('discard: nothing saved, a changed session reported once; an unchanged one is not', async () => {
     const changed = reporter()
     const first = toySessions(undefined, changed.onError)
-    ;(await first.sessions.registry.get(store, 'app')).set('n', 1)
+    ;(await first.sessions.registry.get(store)).set('n', 1)
     first.sessions.discard('no cookies on this response')
     assert.equal(first.sessions.phase, 'committed')
     assert.deepEqual([...first.response.headers.keys()], [])
     const unchanged = reporter()
     const second = toySessions(undefined, unchanged.onError)
-    await second.sessions.registry.get(store, 'app')
+    await second.sessions.registry.get(store)
     second.sessions.discard('no cookies on this response')
     await tick()
     assert.equal(changed.errors.length, 1)
@@ -204,7 +204,7 @@ describe('adapter core (through a toy framework adapter)', () => {
   it('a failed commit: the phase is failed and a later change is not reported', async () => {
     const reported = reporter()
     const { sessions } = toySessions(undefined, reported.onError)
-    const session = await sessions.registry.get(failingStore(store, 'reject'), 'app')
+    const session = await sessions.registry.get(failingStore(store, 'reject'))
     session.set('n', 1)
     await assert.rejects(async () => sessions.commit(), SessionSaveError)
     assert.equal(sessions.phase, 'failed')
@@ -219,7 +219,7 @@ describe('adapter core (through a toy framework adapter)', () => {
     const { response, sessions } = toySessions(undefined, () => {
       throw thrown
     })
-    const session = await sessions.registry.get(store, 'app')
+    const session = await sessions.registry.get(store)
     await send(sessions, response)
     session.set('n', 1)
     await tick()

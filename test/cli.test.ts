@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test'
 import fc from 'fast-check'
 
 import {
+  DEFAULT_FLASH_KEY,
   createCookieStore,
   createKeyRing,
   createMemoryDriver,
@@ -130,10 +131,10 @@ async function cookieStoreCookie(
   format: 'sealed' | 'signed' = 'sealed',
   now = Date.now(),
 ): Promise<string> {
-  const store = createCookieStore({ keys, format, idleTimeout: 3600, now: () => now })
-  const session = store.new('sess')
+  const store = createCookieStore({ name: 'sess', keys, format, idleTimeout: 3600, now: () => now })
+  const session = store.create()
   session.set('userId', 'u_42')
-  session.addFlash('Welcome!')
+  session.addFlash(DEFAULT_FLASH_KEY, 'Welcome!')
   return pair(await store.save(session))
 }
 
@@ -346,8 +347,8 @@ describe('sessionkit inspect: sessionkit tokens', () => {
   })
 
   it('reads the cookie as a value with --name, a Cookie header, a Set-Cookie line and stdin', async () => {
-    const store = createCookieStore({ keys: ring })
-    const session = store.new('sess')
+    const store = createCookieStore({ name: 'sess', keys: ring })
+    const session = store.create()
     session.set('userId', 'u_42')
     const setCookie = await store.save(session)
     const value = valueOf(setCookie)
@@ -436,8 +437,8 @@ describe('sessionkit inspect: sessionkit tokens', () => {
 
   it("opens the server store's id cookie: purpose session-id and the session id", async () => {
     const driver = createMemoryDriver()
-    const store = createServerStore({ driver, keys: ring })
-    const session = store.new('sid')
+    const store = createServerStore({ name: 'sid', driver, keys: ring })
+    const session = store.create()
     session.set('userId', 'u_42')
     session.setUser('u_42')
     const cookie = pair(await store.save(session))
@@ -552,8 +553,8 @@ describe('sessionkit inspect: sessionkit tokens', () => {
   })
 
   it('never opens a changed token and reports every garbage value (property)', async () => {
-    const server = createServerStore({ driver: createMemoryDriver(), keys: ring })
-    const session = server.new('sess')
+    const server = createServerStore({ name: 'sess', driver: createMemoryDriver(), keys: ring })
+    const session = server.create()
     session.set('a', 1)
     const tokens = [
       valueOf(await cookieStoreCookie(ring)),
@@ -660,14 +661,15 @@ describe('sessionkit inspect: gorilla cookies', () => {
       options.signedOnly === true ? null : Buffer.from(blockKey, 'hex'),
     ]
     const store = createGorillaCookieStore({
+      name: 'session',
       keyPairs,
       ...(options.json === true ? { serializer: goJsonSerializer } : {}),
       ...(options.now === undefined ? {} : { now: () => options.now ?? 0 }),
     })
-    const session = store.new('session')
+    const session = store.create()
     session.set('user', 'alice')
     session.set('visits', 3)
-    session.addFlash('Saved')
+    session.addFlash(DEFAULT_FLASH_KEY, 'Saved')
     return pair(await store.save(session))
   }
 
@@ -734,8 +736,11 @@ describe('sessionkit inspect: gorilla cookies', () => {
   })
 
   it("text: keys are the string's own bytes, as Go's []byte(os.Getenv(...))", async () => {
-    const store = createGorillaCookieStore({ keyPairs: ['a-hash-key-from-go', '0123456789abcdef'] })
-    const session = store.new('session')
+    const store = createGorillaCookieStore({
+      name: 'session',
+      keyPairs: ['a-hash-key-from-go', '0123456789abcdef'],
+    })
+    const session = store.create()
     session.set('user', 'bob')
     const cookie = pair(await store.save(session))
     const flags = [
@@ -820,15 +825,15 @@ describe('sessionkit sessions', () => {
   /** Fills a store: two sessions of u1 (with labels), one of u2, one of u3 already expired. */
   async function fill(driver: SessionDriver): Promise<{ u1: string[]; u2: string[] }> {
     const keys = createKeyRing([{ id: 'k', secret: generateKey() }])
-    const store = createServerStore({ driver, keys })
-    const past = createServerStore({ driver, keys, now: () => Date.now() - 2 * DAY })
+    const store = createServerStore({ name: 'sid', driver, keys })
+    const past = createServerStore({ name: 'sid', driver, keys, now: () => Date.now() - 2 * DAY })
     for (const [target, user, device] of [
       [store, 'u1', 'Firefox'],
       [store, 'u1', 'Phone'],
       [store, 'u2', 'Laptop'],
       [past, 'u3', 'Old'],
     ] as const) {
-      const session = target.new('sid')
+      const session = target.create()
       session.set('n', 1)
       session.setUser(user, { device })
       await target.save(session)

@@ -199,7 +199,7 @@ async function request(
   handle: (session: Session<Data, Flash>) => void = () => undefined,
 ) {
   const registry = new SessionRegistry(client.header())
-  const session = await registry.get(store, 'app')
+  const session = await registry.get(store)
   handle(session)
   const setCookies = await registry.save()
   client.apply(setCookies)
@@ -285,7 +285,7 @@ describe('a store written against the public exports only', () => {
     })
     store.failDeletes()
     const registry = new SessionRegistry(client.header())
-    ;(await registry.get(store, 'app')).destroy()
+    ;(await registry.get(store)).destroy()
     await assert.rejects(Promise.resolve(registry.save()), (error: unknown) => {
       assert.ok(error instanceof SessionSaveError)
       assert.ok(error.errors[0]?.error instanceof SessionStoreError)
@@ -302,7 +302,7 @@ describe('a store written against the public exports only', () => {
     const client = browser()
     await request(store, client, (s) => {
       s.set('user', 'u1')
-      s.addFlash('Welcome back', 'notice')
+      s.addFlash('notice', 'Welcome back')
     })
     const reading = await request(store, client, (s) => {
       assert.deepEqual(s.flashes('notice'), ['Welcome back'])
@@ -329,7 +329,7 @@ describe('a store written against the public exports only', () => {
     assert.notEqual(after.session.id, before.session.id)
     assert.equal((await request(store, client)).session.get('user'), 'u1')
     const old = new SessionRegistry(stale)
-    assert.equal((await old.get(store, 'app')).isNew, true, 'the old id finds nothing')
+    assert.equal((await old.get(store)).isNew, true, 'the old id finds nothing')
   })
 
   it('a change made while a save runs stays pending and the next save writes it', async () => {
@@ -339,7 +339,7 @@ describe('a store written against the public exports only', () => {
       s.set('count', 1)
     })
     const registry = new SessionRegistry(client.header())
-    const session = await registry.get(store, 'app')
+    const session = await registry.get(store)
     session.set('count', 2)
     const release = store.hold()
     const saving = Promise.resolve(registry.save())
@@ -361,8 +361,8 @@ describe('a store written against the public exports only', () => {
     const preferences = createMapStore<Data, Flash>(generateKey())
     const client = browser()
     const registry = new SessionRegistry(client.header())
-    ;(await registry.get(accounts, 'auth')).set('user', 'u1')
-    ;(await registry.get(preferences, 'prefs')).set('theme', 'dark')
+    ;(await registry.get(accounts)).set('user', 'u1')
+    ;(await registry.get(preferences)).set('theme', 'dark')
     assert.equal(registry.hasChanges, true)
     const setCookies = await registry.save()
     assert.deepEqual(
@@ -371,8 +371,8 @@ describe('a store written against the public exports only', () => {
     )
     client.apply(setCookies)
     const next = new SessionRegistry(client.header())
-    assert.equal((await next.get(accounts, 'auth')).get('user'), 'u1')
-    assert.equal((await next.get(preferences, 'prefs')).get('theme'), 'dark')
+    assert.equal((await next.get(accounts)).get('user'), 'u1')
+    assert.equal((await next.get(preferences)).get('theme'), 'dark')
     assert.deepEqual(await next.save(), [])
   })
 })

@@ -176,7 +176,7 @@ class FetchHeaders implements SessionHeaders {
  * ```ts
  * export default {
  *   fetch: withSessions(async (request, sessions) => {
- *     const session = await sessions.get(store, 'app')
+ *     const session = await sessions.get(store)
  *     session.increment('visits')
  *     return new Response(`visit ${session.getInt('visits')}`)
  *   }),

@@ -294,7 +294,7 @@ function gateOf(
  * @example
  * ```ts
  * http.createServer(async (req, res) => {
- *   const session = await getSessions(req, res).get(store, 'app')
+ *   const session = await getSessions(req, res).get(store)
  *   session.increment('visits')
  *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
  * })

@@ -32,7 +32,7 @@ function faultTests(suite: Suite): void {
       const { jar } = await login(h.store)
       h.probe.fail('throw', 'get')
       const registry = new SessionRegistry(jar.header)
-      const error = await rejection(registry.get(h.store, NAME), 'load')
+      const error = await rejection(registry.get(h.store), 'load')
       storeError(error, 'get', false, 'load')
       same((await registry.save()).length, 0, 'Set-Cookie after a failed load')
     },
@@ -64,7 +64,7 @@ function faultTests(suite: Suite): void {
     async (h) => {
       h.probe.fail('throw', 'create')
       const fresh = new SessionRegistry(undefined)
-      ;(await fresh.get(h.store, NAME)).set('user', 'u1')
+      ;(await fresh.get(h.store)).set('user', 'u1')
       storeError(
         onlySaveError(await rejection(Promise.resolve(fresh.save()), 'create'), 'create'),
         'create',
@@ -76,7 +76,7 @@ function faultTests(suite: Suite): void {
       const { jar } = await login(h.store)
       h.probe.fail('throw', 'update')
       const registry = new SessionRegistry(jar.header)
-      ;(await registry.get(h.store, NAME)).set('x', 1)
+      ;(await registry.get(h.store)).set('x', 1)
       storeError(
         onlySaveError(await rejection(Promise.resolve(registry.save()), 'update'), 'update'),
         'update',
@@ -94,7 +94,7 @@ function faultTests(suite: Suite): void {
       const { jar } = await login(h.store)
       h.probe.fail('hang', 'update', 'touch')
       const registry = new SessionRegistry(jar.header)
-      ;(await registry.get(h.store, NAME)).set('x', 1)
+      ;(await registry.get(h.store)).set('x', 1)
       const error = onlySaveError(await rejection(Promise.resolve(registry.save()), 'save'), 'save')
       storeError(error, 'update', true, 'save')
     },
@@ -108,7 +108,7 @@ function faultTests(suite: Suite): void {
       const { jar, id } = await login(h.store)
       h.probe.fail('throw', 'delete')
       const registry = new SessionRegistry(jar.header)
-      ;(await registry.get(h.store, NAME)).destroy()
+      ;(await registry.get(h.store)).destroy()
       const error = await rejection(Promise.resolve(registry.save()), 'logout')
       check(error instanceof SessionSaveError, 'SessionSaveError')
       storeError(error.errors[0]?.error, 'delete', false, 'logout')

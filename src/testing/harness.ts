@@ -70,6 +70,7 @@ export function createSuite<Driver extends SessionDriver>(
   function harness(inner: SessionDriver, clock: TestClock, overrides: Partial<ServerStoreOptions>) {
     const probe = instrumentDriver(inner)
     const base: ServerStoreOptions = {
+      name: 'sid',
       driver: probe.driver,
       keys,
       cookie: { secure: false },

@@ -72,7 +72,7 @@ const lateChanges: readonly (readonly [string, (s: TestSession) => void])[] = [
       s.shiftExpiration()
     },
   ],
-  ['a flash read', (s) => s.flashes()],
+  ['a flash read', (s) => s.flashes('_flash')],
   [
     'remember-me',
     (s) => {
@@ -108,7 +108,7 @@ async function racer(h: Harness): Promise<Racer> {
   const { session } = await visit(h.store, jar, (s) => {
     s.set('user', 'u1')
     s.set('cart', [1])
-    s.addFlash('hello')
+    s.addFlash('_flash', 'hello')
     s.setUser(user, { device: 'first' })
   })
   check(session.id !== undefined, 'the racer has an id')
@@ -148,7 +148,7 @@ async function raceEverywhere(h: Harness, change: (s: TestSession) => void): Pro
     for (let step = 1; ; step++) {
       const ended = await racer(h)
       const late = new SessionRegistry(ended.jar.header)
-      change(await late.get(h.store, NAME))
+      change(await late.get(h.store))
       const since = h.probe.created.length
       const hold = h.probe.hold(step)
       const saving = Promise.resolve(late.save())
@@ -183,7 +183,7 @@ export function inFlightTests(suite: Suite): void {
     for (const [label, change] of lateChanges) {
       const ended = await racer(h)
       const late = new SessionRegistry(ended.jar.header)
-      change(await late.get(h.store, NAME))
+      change(await late.get(h.store))
       h.clock.advance(IDLE * 1000)
       const since = h.probe.created.length
       const setCookies = await late.save()
@@ -196,7 +196,7 @@ export function inFlightTests(suite: Suite): void {
       for (const ending of ['a logout', 'expiry'] as const) {
         const ended = await racer(h)
         const late = new SessionRegistry(ended.jar.header)
-        const session = await late.get(h.store, NAME)
+        const session = await late.get(h.store)
         change(session)
         if (ending === 'expiry') h.clock.advance(IDLE * 1000)
         else {
@@ -236,7 +236,7 @@ export function inFlightTests(suite: Suite): void {
   test('a regeneration saved after a logout elsewhere gets no session and no live cookie', async (h) => {
     const ended = await racer(h)
     const late = new SessionRegistry(ended.jar.header)
-    const session = await late.get(h.store, NAME)
+    const session = await late.get(h.store)
     await visit(h.store, ended.jar.copy(), (s) => {
       s.destroy()
     })
@@ -257,7 +257,7 @@ export function inFlightTests(suite: Suite): void {
       const ended = await racer(h)
       const other = await racer(h)
       const late = new SessionRegistry(ended.jar.header)
-      const session = await late.get(h.store, NAME)
+      const session = await late.get(h.store)
       sameJson(
         (await h.store.destroyByUser(ended.user)).length,
         1,
@@ -277,8 +277,8 @@ export function inFlightTests(suite: Suite): void {
         const first = await racer(h)
         const a = new SessionRegistry(first.jar.header)
         const b = new SessionRegistry(first.jar.header)
-        const sa = await a.get(h.store, NAME)
-        const sb = await b.get(h.store, NAME)
+        const sa = await a.get(h.store)
+        const sb = await b.get(h.store)
         sa.set('a', 1)
         sa.regenerate({ grace })
         sb.set('b', 2)
@@ -366,7 +366,7 @@ export function inFlightTests(suite: Suite): void {
         s.regenerate({ grace: 30 })
       })
       const late = new SessionRegistry(old.header)
-      const session = await late.get(h.store, NAME)
+      const session = await late.get(h.store)
       same(session.get('user'), 'u1', `${label}: loaded through the old id`)
       change(session)
       await visit(h.store, ended.jar, (s) => {

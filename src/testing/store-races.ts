@@ -14,7 +14,7 @@ export function raceTests(suite: Suite): void {
   test('resurrection: a request that loaded a session destroyed meanwhile cannot bring it back', async (h) => {
     const { jar, id } = await login(h.store)
     const slow = new SessionRegistry(jar.header)
-    const a = await slow.get(h.store, NAME)
+    const a = await slow.get(h.store)
     await visit(h.store, jar.copy(), (s) => {
       s.destroy()
     })
@@ -30,7 +30,7 @@ export function raceTests(suite: Suite): void {
   test('regenerate racing an old-id request: the old id stays dead, the new session keeps its data', async (h) => {
     const { jar, id } = await login(h.store)
     const slow = new SessionRegistry(jar.header)
-    const a = await slow.get(h.store, NAME)
+    const a = await slow.get(h.store)
     const { session } = await visit(h.store, jar, (s) => {
       s.regenerate()
     })
@@ -48,7 +48,7 @@ export function raceTests(suite: Suite): void {
     const { jar } = await login(h.store)
     h.clock.advance(RENEW_AFTER * 1000)
     const reader = new SessionRegistry(jar.header)
-    await reader.get(h.store, NAME)
+    await reader.get(h.store)
     await visit(h.store, jar, (s) => {
       s.set('cart', ['book'])
     })
@@ -63,7 +63,7 @@ export function raceTests(suite: Suite): void {
     const header = jar.header
     const requests = Array.from({ length: suite.concurrency }, async (_, i) => {
       const registry = new SessionRegistry(header)
-      const session = await registry.get(h.store, NAME)
+      const session = await registry.get(h.store)
       session.set(`k${i}`, i)
       return registry.save()
     })
@@ -93,7 +93,7 @@ export function raceTests(suite: Suite): void {
     const store = h.storeWith({ conflicts: 'error' })
     const { jar } = await login(store, { n: 1 })
     const a = new SessionRegistry(jar.header)
-    const sa = await a.get(store, NAME)
+    const sa = await a.get(store)
     await visit(store, jar, (s) => {
       s.set('n', 2)
     })
@@ -134,7 +134,7 @@ export function raceTests(suite: Suite): void {
     })
     const { jar } = await login(store, { n: 10 })
     const a = new SessionRegistry(jar.header)
-    const sa = await a.get(store, NAME)
+    const sa = await a.get(store)
     await visit(store, jar, (s) => {
       s.increment('n', 5)
     })

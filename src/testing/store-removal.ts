@@ -168,7 +168,7 @@ export function removalTests({ test }: Suite): void {
       value: fresh,
     } = await visit(store, jar, async (s, registry) => {
       s.destroy()
-      const next = await registry.get(store, NAME)
+      const next = await registry.get(store)
       check(next !== s, 'a new session object')
       same(next.isDestroyed, false, 'not destroyed')
       same(next.get('user'), undefined, 'no data carried over')
@@ -185,7 +185,7 @@ export function removalTests({ test }: Suite): void {
     })
     const empty = await visit(store, jar, async (s, registry) => {
       s.destroy()
-      await registry.get(store, NAME)
+      await registry.get(store)
     })
     same(
       parseSetCookie(empty.setCookies[0] ?? '').deleted,
@@ -195,11 +195,7 @@ export function removalTests({ test }: Suite): void {
     const strict = await login(h.store)
     await visit(h.store, strict.jar, async (s, registry) => {
       s.destroy()
-      same(
-        await registry.get(h.store, NAME),
-        s,
-        'without allowReclaim the destroyed session is returned',
-      )
+      same(await registry.get(h.store), s, 'without allowReclaim the destroyed session is returned')
     })
   })
 

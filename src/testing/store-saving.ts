@@ -38,7 +38,7 @@ export function savingTests({ test }: Suite): void {
     const jar = new CookieJar()
     const first = await visit(h.store, jar, (s) => {
       s.set('user', { id: 7, roles: ['admin'] })
-      s.addFlash('saved')
+      s.addFlash('_flash', 'saved')
     })
     same(first.setCookies.length, 1, 'first Set-Cookie count')
     const cookie = parseSetCookie(first.setCookies[0] ?? '')
@@ -54,7 +54,7 @@ export function savingTests({ test }: Suite): void {
     )
     const second = await visit(h.store, jar, (s) => {
       sameJson(s.get('user'), { id: 7, roles: ['admin'] }, 'loaded value')
-      sameJson(s.flashes(), ['saved'], 'flash')
+      sameJson(s.flashes('_flash'), ['saved'], 'flash')
       s.set('count', 1)
     })
     same(second.setCookies.length, 0, 'a routine save sends no Set-Cookie')
@@ -81,8 +81,8 @@ export function savingTests({ test }: Suite): void {
     const { jar } = await login(h.store, { cart: [], theme: 'light' })
     const a = new SessionRegistry(jar.header)
     const b = new SessionRegistry(jar.header)
-    const sa = await a.get(h.store, NAME)
-    const sb = await b.get(h.store, NAME)
+    const sa = await a.get(h.store)
+    const sb = await b.get(h.store)
     sa.set('cart', ['book'])
     sb.set('theme', 'dark')
     sb.delete('missing-key')
@@ -149,11 +149,11 @@ export function savingTests({ test }: Suite): void {
       same(registry.setCookies.length, 0, `${what}: Set-Cookie`)
     }
     const fresh = new SessionRegistry(undefined)
-    ;(await fresh.get(store, NAME)).set('blob', 'x'.repeat(limit))
+    ;(await fresh.get(store)).set('blob', 'x'.repeat(limit))
     await tooLarge(fresh, 'a new session')
     // Bytes, not characters: 2100 two-byte characters are over 4096 bytes.
     const wide = new SessionRegistry(undefined)
-    ;(await wide.get(store, NAME)).set('blob', 'é'.repeat(2100))
+    ;(await wide.get(store)).set('blob', 'é'.repeat(2100))
     await tooLarge(wide, 'non-ASCII text')
     const { jar } = await login(store, { user: 'u1', blob: 'x'.repeat(3000) })
     for (const [label, change] of [
@@ -166,7 +166,7 @@ export function savingTests({ test }: Suite): void {
       [
         'a flash',
         (s: TestSession) => {
-          s.addFlash('z'.repeat(1200))
+          s.addFlash('_flash', 'z'.repeat(1200))
         },
       ],
       [
@@ -178,7 +178,7 @@ export function savingTests({ test }: Suite): void {
       ],
     ] as const) {
       const registry = new SessionRegistry(jar.header)
-      change(await registry.get(store, NAME))
+      change(await registry.get(store))
       await tooLarge(registry, label)
     }
     await visit(store, jar, (s) => {
@@ -196,11 +196,11 @@ export function savingTests({ test }: Suite): void {
       s.set('blob', 'x'.repeat(6000))
     })
     const grow = new SessionRegistry(big.jar.header)
-    ;(await grow.get(store, NAME)).set('blob', 'x'.repeat(7000))
+    ;(await grow.get(store)).set('blob', 'x'.repeat(7000))
     await tooLarge(grow, 'an oversized session that grows')
     // The default limit is 64 KiB.
     const huge = new SessionRegistry(undefined)
-    ;(await huge.get(h.store, NAME)).set('blob', 'x'.repeat(65_536))
+    ;(await huge.get(h.store)).set('blob', 'x'.repeat(65_536))
     const error = onlySaveError(await rejection(Promise.resolve(huge.save()), 'default'), 'default')
     check(error instanceof SessionTooLargeError && error.limit === 65_536, 'the default limit')
     refusedAtSetup(() => h.storeWith({ maxSessionBytes: 100 }), 'a limit below 1 KiB')

@@ -27,7 +27,7 @@ export async function visit<T = undefined>(
   handler?: (session: TestSession, registry: SessionRegistry) => T | Promise<T>,
 ): Promise<Visit<T>> {
   const registry = new SessionRegistry(jar?.header)
-  const session = await registry.get(store, NAME)
+  const session = await registry.get(store)
   const value = (await handler?.(session, registry)) as T
   const setCookies = [...(await registry.save())]
   jar?.apply(setCookies)
