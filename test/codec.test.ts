@@ -50,7 +50,10 @@ function payloadOf(result: OpenResult): Uint8Array {
 }
 
 function isConfigError(error: unknown): boolean {
-  return error instanceof SessionConfigError && (error as { code: unknown }).code === 'ERR_SESSION_CONFIG'
+  return (
+    error instanceof SessionConfigError &&
+    (error as { code: unknown }).code === 'ERR_SESSION_CONFIG'
+  )
 }
 
 const RING_A: KeyRing = createKeyRing([{ id: 'k1', secret: KEY_A }])

@@ -7,12 +7,7 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 
 import { createNodeCryptoBackend } from '../src/index.ts'
-import {
-  base64urlDecode,
-  base64urlEncode,
-  utf8Decode,
-  utf8Encode,
-} from '../src/lib/encoding.ts'
+import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../src/lib/encoding.ts'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const RUNS = { numRuns: 200 }

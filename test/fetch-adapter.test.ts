@@ -282,7 +282,8 @@ function fetchSuite(crypto: CryptoMode): void {
       await assert.rejects(
         async () => registry.save(),
         (error: unknown) =>
-          error instanceof HeadersSentError && (error as { code: unknown }).code === 'ERR_SESSION_HEADERS_SENT',
+          error instanceof HeadersSentError &&
+          (error as { code: unknown }).code === 'ERR_SESSION_HEADERS_SENT',
       )
       await assert.rejects(async () => commitSessions(req, new Response()), HeadersSentError)
     })

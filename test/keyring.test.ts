@@ -68,7 +68,8 @@ describe('createKeyRing (KEY-04, CRY-17)', () => {
     assert.throws(
       () => createKeyRing(undefined as unknown as [KeyRingEntry]),
       (error: unknown) =>
-        error instanceof SessionConfigError && (error as { code: unknown }).code === 'ERR_SESSION_CONFIG',
+        error instanceof SessionConfigError &&
+        (error as { code: unknown }).code === 'ERR_SESSION_CONFIG',
     )
   })
 

@@ -439,7 +439,8 @@ describe('Session lifecycle', () => {
       assert.throws(
         () => Reflect.apply(method, session, args[name] ?? []),
         (error: unknown) =>
-          error instanceof SessionDestroyedError && (error as { code: unknown }).code === 'ERR_SESSION_DESTROYED',
+          error instanceof SessionDestroyedError &&
+          (error as { code: unknown }).code === 'ERR_SESSION_DESTROYED',
         name,
       )
     }
