@@ -23,6 +23,7 @@ export default {
   // Internal helper types that public signatures mention: shown by name, not documented.
   intentionallyNotExported: [
     'src/interop/securecookie/errors.ts:GoMessages',
+    'src/lib/awaitable.ts:Awaitable',
     'src/interop/gob/type-ids.ts:TypeEntry',
     'src/core/session.ts:FlashValue',
     'src/core/session.ts:SessionInit',
