@@ -16,7 +16,7 @@ const nodeOnlyFiles = [
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'build/**', 'build-example/**', 'node_modules/**', 'test/types/**'],
+    ignores: ['dist/**', 'build/**', 'build-example/**', 'build-docs/**', 'node_modules/**', 'test/types/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
