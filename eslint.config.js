@@ -16,7 +16,14 @@ const nodeOnlyFiles = [
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'build/**', 'build-example/**', 'build-docs/**', 'node_modules/**', 'test/types/**'],
+    ignores: [
+      'dist/**',
+      'build/**',
+      'build-example/**',
+      'build-docs/**',
+      'node_modules/**',
+      'test/types/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
