@@ -25,7 +25,6 @@ export default {
     'src/interop/securecookie/errors.ts:GoMessages',
     'src/lib/awaitable.ts:Awaitable',
     'src/interop/gob/type-ids.ts:TypeEntry',
-    'src/core/session.ts:FlashValue',
     'src/core/session.ts:SessionInit',
     'src/testing/conformance.ts:Body',
   ],

@@ -60,6 +60,11 @@ import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface GorillaCookieStoreOptions {
   /**
+   * The cookie name, as given to Go's `store.Get(r, name)` (also the sessions' `name`), given
+   * once here. Checked now, with the prefix rules of `cookie`.
+   */
+  readonly name: string
+  /**
    * `[hashKey1, blockKey1, hashKey2, blockKey2, ...]` exactly as given to Go's
    * `sessions.NewCookieStore(keyPairs...)`: the first pair writes, every pair reads (key
    * rotation). `null`/`undefined` or an odd count = no block key for that pair. Give either
@@ -166,9 +171,11 @@ export const gorillaSessionSerializer: GoSerializer = Object.freeze({
  * @example
  * ```ts
  * // Go: store := sessions.NewCookieStore([]byte(hashKey), []byte(blockKey))
- * const store = createGorillaCookieStore({ keyPairs: [hashKey, blockKey] })
+ * // and session, _ := store.Get(r, "session-name")
+ * const store = createGorillaCookieStore({ name: 'session-name', keyPairs: [hashKey, blockKey] })
  * ```
- * @throws {SessionConfigError} for conflicting or invalid options.
+ * @throws {SessionConfigError} for a missing name, conflicting or invalid options.
+ * @throws {CookieOptionError} for a bad name or cookie option, or a broken prefix rule.
  * @throws {SecureCookieError} usage kind for bad keys.
  */
 export function createGorillaCookieStore<
@@ -224,7 +231,8 @@ export function createGorillaCookieStore<
   }
   const now = options.now ?? Date.now
   const metas = new WeakMap<object, GorillaMeta>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  const cookieOptions = createCookieOptionsCache(options.name, options.cookie)
+  const storeName = cookieOptions.name
 
   function newMeta(present: boolean): GorillaMeta {
     return {
@@ -259,7 +267,6 @@ export function createGorillaCookieStore<
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
     const meta = newMeta(present)
     const session = new Session<Data, Flash>({
       name,
@@ -318,8 +325,8 @@ export function createGorillaCookieStore<
     return fresh(name, deletable, error)
   }
 
-  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    cookieOptions.forName(name)
+  async function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     const found = cookieCandidates(cookieHeader, name)
     if (found.values.length === 0) return fresh(name, false)
     // Several values of one name (other paths or domains, or planted): every one is tried and
@@ -439,10 +446,11 @@ export function createGorillaCookieStore<
   }
 
   return Object.freeze({
+    name: storeName,
     maxAge,
     codecs,
     get,
-    new: (name: string) => fresh(name, false),
+    create: () => fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

@@ -36,12 +36,17 @@ import {
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface CookieStoreOptions {
+  /**
+   * The cookie name (also the sessions' `name`), given once here. Checked now, with the
+   * prefix rules of `cookie`: a `__Host-` name with a Domain fails at startup.
+   */
+  readonly name: string
   readonly keys: KeyRing
   /** `'sealed'` encrypts the session; `'signed'` only authenticates it. @default 'sealed' */
   readonly format?: TokenFormat
   /**
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
-   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
   readonly cookie?: CookieOptions
   /**
@@ -78,7 +83,6 @@ export interface CookieStore<
   Flash extends object = SessionData,
 > extends SessionStore<Data, Flash> {
   readonly format: TokenFormat
-  readonly backend: 'node' | 'web'
 }
 
 // What the store knows about a session beyond the session's own state.
@@ -108,11 +112,13 @@ const DAY = 86_400
  * @example
  * ```ts
  * const store = createCookieStore<{ userId: string }>({
+ *   name: 'sid',
  *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
  *   idleTimeout: 3600,
  * })
  * ```
- * @throws {SessionConfigError} for a bad timeout, limit or key ring.
+ * @throws {SessionConfigError} for a missing name, a bad timeout, limit or key ring.
+ * @throws {CookieOptionError} for a bad name or cookie option, or a broken prefix rule.
  */
 export function createCookieStore<
   Data extends object = SessionData,
@@ -143,7 +149,8 @@ export function createCookieStore<
     now,
   })
   const metas = new WeakMap<object, CookieMeta>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  const cookieOptions = createCookieOptionsCache(options.name, options.cookie)
+  const storeName = cookieOptions.name
 
   function metaOf(session: Session<Data, Flash>): CookieMeta {
     let meta = metas.get(session)
@@ -155,7 +162,6 @@ export function createCookieStore<
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
     const session = new Session<Data, Flash>({
       name,
       isNew: true,
@@ -174,9 +180,9 @@ export function createCookieStore<
     return fresh(name, deletable, error)
   }
 
-  function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+  function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     try {
-      cookieOptions.forName(name)
       const found = cookieCandidates(cookieHeader, name)
       if (found.values.length === 0) return Promise.resolve(fresh(name, false))
       const values = distinct(found.values)
@@ -276,10 +282,10 @@ export function createCookieStore<
   }
 
   return Object.freeze({
+    name: storeName,
     format: codec.format,
-    backend: codec.backend,
     get,
-    new: (name: string) => fresh(name, false),
+    create: () => fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

@@ -22,11 +22,11 @@ import type {
 } from '../core/driver.ts'
 import {
   InvalidCookieError,
+  SessionArgumentError,
   SessionConfigError,
   SessionConflictError,
   SessionStoreError,
   SessionTooLargeError,
-  SessionValueTypeError,
   type StoreOperation,
 } from '../errors.ts'
 import { all } from '../lib/awaitable.ts'
@@ -108,13 +108,18 @@ export type ConflictResolver = (
 export type ConflictPolicy = 'merge' | 'error' | ConflictResolver
 
 export interface ServerStoreOptions {
+  /**
+   * The name of the id cookie (also the sessions' `name`), given once here. Checked now, with
+   * the prefix rules of `cookie`: a `__Host-` name with a Domain fails at startup.
+   */
+  readonly name: string
   /** Where sessions are kept (`createMemoryDriver()`, a filesystem or SQLite driver, …). */
   readonly driver: SessionDriver
   /** Signs the id cookie; the token is bound to the cookie name and the `purpose`. */
   readonly keys: KeyRing
   /**
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
-   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
   readonly cookie?: CookieOptions
   /**
@@ -149,7 +154,7 @@ export interface ServerStoreOptions {
   /** Store (and send a cookie for) every session, even empty ones. @default false */
   readonly eager?: boolean
   /**
-   * After `session.destroy()`, `registry.get(store, name)` in the same request gives a fresh
+   * After `session.destroy()`, `registry.get(store)` in the same request gives a fresh
    * session whose cookie replaces the deletion cookie (go-sessions `AllowReclaim`). The
    * destroyed session is still deleted from the driver. @default false
    */
@@ -191,13 +196,17 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   /**
    * Logs a user out everywhere: removes every session tied to `userKey` (`session.setUser`),
    * except `except` (the current session, or an id). Returns the removed ids. Needs a driver
-   * with `userIndex`.
+   * with `userIndex`. Rejects with `SessionArgumentError` for a key that is not a string of
+   * 1-512 characters.
    */
   destroyByUser(
     userKey: string,
     options?: { readonly except?: Session<Data, Flash> | string | undefined },
   ): Promise<string[]>
-  /** The live sessions of a user, oldest first (never their data). Needs `userIndex`. */
+  /**
+   * The live sessions of a user, oldest first (never their data). Needs `userIndex`. Rejects
+   * with `SessionArgumentError` for a bad key, as `destroyByUser` does.
+   */
   listByUser(userKey: string): Promise<SessionSummary[]>
   /** Removes expired records now; returns how many. Needs `listing`. */
   prune(): Promise<number>
@@ -297,11 +306,12 @@ interface Changes {
  * @example
  * ```ts
  * const store = createServerStore<{ userId: string }>({
+ *   name: 'sid',
  *   driver: createMemoryDriver(),
  *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
  * })
  * ```
- * @throws {SessionConfigError} for a bad option, or a driver that can serve neither per-key
+ * @throws {SessionConfigError} for a missing name, a bad option, or a driver that can serve neither per-key
  * patches nor versions (or lacks versions for `conflicts: 'error'` or a resolver).
  */
 export function createServerStore<
@@ -359,7 +369,8 @@ export function createServerStore<
     now,
   })
   const tracked = new WeakMap<object, Tracked>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  const cookieOptions = createCookieOptionsCache(options.name, options.cookie)
+  const storeName = cookieOptions.name
   const listeners = new Set<DestroyListener>()
 
   function nextId(): string {
@@ -416,7 +427,6 @@ export function createServerStore<
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
     const session = new Session<Data, Flash>({
       name,
       id: eager ? nextId() : undefined,
@@ -494,8 +504,8 @@ export function createServerStore<
     }
   }
 
-  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
-    cookieOptions.forName(name)
+  async function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     const found = cookieCandidates(cookieHeader, name)
     if (found.values.length === 0) return fresh(name, false)
     // Several values of one name (other paths or domains, or planted): all are verified
@@ -1188,11 +1198,7 @@ export function createServerStore<
       userKey.length === 0 ||
       userKey.length > MAX_USER_KEY_LENGTH
     ) {
-      throw new SessionValueTypeError(
-        'userKey',
-        `a string of 1-${MAX_USER_KEY_LENGTH} characters`,
-        typeof userKey === 'string' ? 'a string of another length' : typeof userKey,
-      )
+      throw new SessionArgumentError('userKey', `a string of 1-${MAX_USER_KEY_LENGTH} characters`)
     }
     return userKey
   }
@@ -1202,16 +1208,17 @@ export function createServerStore<
     checkUserKey(state.userKey)
     for (const value of Object.values(state.meta ?? {})) {
       if (typeof value !== 'string') {
-        throw new SessionValueTypeError('meta', 'string labels', typeof value)
+        throw new SessionArgumentError('meta', 'string labels')
       }
     }
   }
 
   const store: ServerStore<Data, Flash> = {
+    name: storeName,
     driver,
     allowReclaim,
     get,
-    new: (name: string) => fresh(name, false),
+    create: () => fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()
