@@ -96,7 +96,7 @@ async function sessionkitServer(kind) {
   const { sessions } = await import('../dist/node.js')
   return http.createServer((req, res) => {
     sessions(req, res)
-      .get(store, COOKIE_NAME)
+      .get(store)
       .then(async (session) => {
         const path = req.url.split('?')[0]
         if (path === '/init') {

@@ -72,9 +72,9 @@ const codecs = {
   },
 }
 const stores = {
-  nodeSealed: createCookieStore({ keys, format: 'sealed', crypto: 'node' }),
-  nodeSigned: createCookieStore({ keys, format: 'signed', crypto: 'node' }),
-  webSealed: createCookieStore({ keys, format: 'sealed', crypto: 'web' }),
+  nodeSealed: createCookieStore({ name: 'session', keys, format: 'sealed', crypto: 'node' }),
+  nodeSigned: createCookieStore({ name: 'session', keys, format: 'signed', crypto: 'node' }),
+  webSealed: createCookieStore({ name: 'session', keys, format: 'sealed', crypto: 'web' }),
 }
 
 const webGcmKey = await subtle.importKey('raw', KEY_BYTES, 'AES-GCM', false, ['encrypt', 'decrypt'])
@@ -258,18 +258,18 @@ async function benchesFor(size) {
     ],
   ]
   for (const [id, label, store] of storeRows) {
-    const fresh = store.new(COOKIE_NAME)
+    const fresh = store.create()
     for (const [key, value] of Object.entries(payload)) fresh.set(key, value)
     const setCookie = await store.save(fresh)
     const header = cookieHeader(COOKIE_NAME, rawCookieValue(setCookie, COOKIE_NAME))
-    const loaded = await store.get(COOKIE_NAME, header)
+    const loaded = await store.get(header)
     check(!loaded.isNew && loaded.get('userId') === payload.userId, id)
     add(
       'sessionkit',
       id,
       `${label}: parse, get, modify, save, Set-Cookie`,
       async () => {
-        const session = await store.get(COOKIE_NAME, header)
+        const session = await store.get(header)
         session.increment('views')
         const out = store.save(session)
         return typeof out === 'string' ? out : await out

@@ -127,7 +127,7 @@ const OPERATIONS = {
   },
   async cycle(kind, payload) {
     const store = await serverStore(kind)
-    const first = await store.get(COOKIE_NAME, undefined)
+    const first = await store.get(undefined)
     for (const [key, value] of Object.entries(payload)) first.set(key, value)
     const setCookie = await store.save(first)
     if (setCookie === undefined) throw new Error(`${kind}: no cookie for a new session`)
@@ -136,7 +136,7 @@ const OPERATIONS = {
     return {
       driver: store,
       fn: async () => {
-        const session = await store.get(COOKIE_NAME, cookie)
+        const session = await store.get(cookie)
         if (session.isNew) throw new Error(`${kind}: the cycle lost its session`)
         session.set('views', ++views)
         await store.save(session)

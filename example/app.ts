@@ -91,6 +91,7 @@ export function createApp(options: AppOptions): Server {
   // end them from elsewhere ("log out other sessions"), which a cookie-only session cannot.
   // It ends after 30 idle minutes, or lasts up to 7 days with remember-me (see login).
   const accounts = createServerStore<Account, Notices>({
+    name: 'app',
     driver: options.driver,
     keys: options.keys,
     cookie: { secure: options.secure },
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions): Server {
   // logged in. It holds the notes page and the one-time messages after a failed login or a
   // logout, which the login session cannot carry (a visitor has none, a logout just ended it).
   const guests = createCookieStore<Guest, GuestFlash>({
+    name: GUEST_COOKIE,
     keys: options.keys,
     cookie: { secure: options.secure },
     ...clock,
@@ -113,6 +115,7 @@ export function createApp(options: AppOptions): Server {
   // signing is enough (the client can read it but not forge it) and the server stores nothing
   // for visitors who never log in. Its own store and cookie let it outlive any login.
   const preferences = createCookieStore<Preferences>({
+    name: 'prefs',
     keys: options.keys,
     format: 'signed',
     cookie: { secure: options.secure },
@@ -171,9 +174,9 @@ export function createApp(options: AppOptions): Server {
       form = new URLSearchParams(body)
     }
 
-    const app = await registry.get(accounts, 'app')
-    const guest = await registry.get(guests, GUEST_COOKIE)
-    const prefs = await registry.get(preferences, 'prefs')
+    const app = await registry.get(accounts)
+    const guest = await registry.get(guests)
+    const prefs = await registry.get(preferences)
     await handler({ req, res, accounts, app, guest, prefs, form })
   }
 
@@ -191,8 +194,8 @@ function view(context: Context): HomeView {
   const loggedIn = app.has('userId')
   // Reading a flash consumes it: the save at the end of this response drops it, so a reload
   // shows the page without it.
-  const loginError = guest.getFlash('loginError')
-  const guestNotice = guest.getFlash('notice')
+  const loginError = guest.flashes('loginError').at(-1)
+  const guestNotice = guest.flashes('notice').at(-1)
   return {
     theme: prefs.get('theme') ?? 'light',
     user: loggedIn
@@ -246,7 +249,7 @@ function login(context: Context): void {
   // Otherwise the cookie ends with the browser session and the session after 30 idle minutes.
   app.rememberMe(remember, REMEMBER_FOR)
   app.updateExpiration(remember ? REMEMBER_FOR : IDLE_TIMEOUT)
-  app.addFlash(`Welcome, ${username}!`, 'notice')
+  app.addFlash('notice', `Welcome, ${username}!`)
   redirect(context.res, '/')
 }
 
@@ -302,7 +305,7 @@ async function logoutOthers({ accounts, app, res }: Context): Promise<void> {
   // deleted, so their cookies no longer open anything (the next request there is logged out).
   const removed = await accounts.destroyByUser(userKey, { except: app })
   const n = removed.length
-  app.addFlash(`Logged out ${n} other session${n === 1 ? '' : 's'}.`, 'notice')
+  app.addFlash('notice', `Logged out ${n} other session${n === 1 ? '' : 's'}.`)
   redirect(res, '/sessions')
 }
 
@@ -316,7 +319,7 @@ function logout({ app, guest, res }: Context): void {
 
 function notes(context: Context): void {
   const { guest, prefs, req, res } = context
-  const notice = guest.getFlash('notice')
+  const notice = guest.flashes('notice').at(-1)
   // What this request's cookie weighs: the whole session travels in it, and a browser keeps at
   // most 4096 bytes per cookie (the store refuses to write more).
   const [cookie] = getCookieValues(req.headers.cookie, GUEST_COOKIE)

@@ -90,7 +90,7 @@ describe('adapter fuzz (PAR-11)', () => {
         server = await startServer(async (req, res) => {
           const session = await sessions(req, res, {
             onError: (error) => reported.push(error),
-          }).get(store, 'app')
+          }).get(store)
           session.increment('n')
           res.end(String(session.get('n')))
         })
@@ -135,7 +135,7 @@ describe('adapter fuzz (PAR-11)', () => {
       const store = makeStore(crypto)
       let valid = ''
       const handler = withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.increment('n')
         return new Response(String(session.get('n')))
       })

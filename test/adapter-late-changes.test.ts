@@ -56,7 +56,12 @@ function subjects(): Subject[] {
     },
     {
       name: 'cookie store, Web Crypto seal held',
-      store: createCookieStore<TestData>({ keys, crypto: gatedWebCrypto(sealGate), ...insecure }),
+      store: createCookieStore<TestData>({
+        name: 'app',
+        keys,
+        crypto: gatedWebCrypto(sealGate),
+        ...insecure,
+      }),
       gate: sealGate,
       serverSide: false,
       remembers: true,
@@ -64,6 +69,7 @@ function subjects(): Subject[] {
     {
       name: 'gorilla cookie store, crypto: web',
       store: createGorillaCookieStore<TestData>({
+        name: 'app',
         keyPairs: [
           crypto.getRandomValues(new Uint8Array(32)),
           crypto.getRandomValues(new Uint8Array(32)),
@@ -78,6 +84,7 @@ function subjects(): Subject[] {
     {
       name: 'server store, driver write held',
       store: createServerStore<TestData>({
+        name: 'app',
         driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), writeGate),
         keys,
         ...insecure,
@@ -142,7 +149,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
   // A server that answers with the session's `n` (or null) and whether it is new.
   async function readerFor(store: SessionStore<TestData>) {
     const { url } = await serve(async (req, res) => {
-      const session = await sessions(req, res).get(store, 'app')
+      const session = await sessions(req, res).get(store)
       res.end(JSON.stringify({ n: session.get('n') ?? null, isNew: session.isNew }))
     })
     return async (cookie: string) => {
@@ -153,7 +160,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
   async function login(store: SessionStore<TestData>): Promise<string> {
     const { url } = await serve(async (req, res) => {
-      const session = await sessions(req, res).get(store, 'app')
+      const session = await sessions(req, res).get(store)
       session.set('n', 1)
       res.end('in')
     })
@@ -167,7 +174,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       it('a change made right after res.end(), while the save runs, is saved too', async () => {
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await sessions(req, res, reported).get(store)
           session.set('n', 1)
           await during(
             subject,
@@ -186,7 +193,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
       it('HEAD: a change made while the save runs is in the cookie', async () => {
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res).get(store, 'app')
+          const session = await sessions(req, res).get(store)
           session.set('n', 1)
           await during(
             subject,
@@ -206,7 +213,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         const cookie = await login(store)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await sessions(req, res, reported).get(store)
           session.set('n', 2)
           await during(
             subject,
@@ -229,7 +236,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
 
       it('remember-me asked for while the save runs reaches the cookie', async () => {
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res).get(store, 'app')
+          const session = await sessions(req, res).get(store)
           session.set('n', 1)
           await during(
             subject,
@@ -244,7 +251,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         if (!subject.remembers) return
         // Remembered by the session, not only written once: a later change keeps it.
         const later = await serve(async (req, res) => {
-          ;(await sessions(req, res).get(store, 'app')).set('n', 9)
+          ;(await sessions(req, res).get(store)).set('n', 9)
           res.end('again')
         })
         const again = await get(later.url, cookiePair(setCookie))
@@ -254,7 +261,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       it('a change after the response finished is reported to onError', async () => {
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await sessions(req, res, reported).get(store)
           session.set('n', 1)
           res.end('ok')
           await once(res, 'finish')
@@ -270,7 +277,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         const cookie = await login(store)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported).get(store, 'app')
+          const session = await sessions(req, res, reported).get(store)
           res.end('ok')
           await once(res, 'finish')
           session.destroy()
@@ -287,7 +294,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: several changes after the headers are reported once per session`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await sessions(req, res, reported).get(store)
         res.write('streaming')
         session.set('n', 1)
         session.set('n', 2)
@@ -304,7 +311,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: a change after res.end() returned and the response finished is reported`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await sessions(req, res, reported).get(store)
         session.set('n', 1)
         res.end('ok')
         await once(res, 'finish')
@@ -327,7 +334,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
             throw thrown
           },
         })
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         res.end('ok')
         try {
           session.set('n', 1)
@@ -347,7 +354,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' })
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await sessions(req, res, reported).get(store)
         session.set('n', 1)
         res.end('late')
       })
@@ -360,7 +367,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     it(`crypto ${crypto}: res.flushHeaders() sends the cookie; a later change is reported`, async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await sessions(req, res, reported).get(store)
         session.set('n', 1)
         res.flushHeaders()
         while (!res.headersSent) await new Promise((resolve) => setImmediate(resolve))
@@ -378,6 +385,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
     function gatedStore() {
       const gate = createGate()
       const store = createServerStore<TestData>({
+        name: 'app',
         driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
         keys,
         cookie: { secure: false },
@@ -390,7 +398,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const reported = reporting()
       let changes = 0
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported).get(store, 'app')
+        const session = await sessions(req, res, reported).get(store)
         session.set('n', 0)
         const finished = once(res, 'finish').then(() => 'finished')
         gate.close()
@@ -417,13 +425,14 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const gate = createGate()
       const memory = createMemoryDriver({ sweepInterval: 0 })
       const store = createServerStore<TestData>({
+        name: 'app',
         driver: gatedDriver(memory, gate),
         keys,
         cookie: { secure: false },
       })
       const cookie = await login(store)
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 2)
         gate.close()
         res.end('ok')
@@ -448,7 +457,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const { gate, store } = gatedStore()
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res)
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         const explicit = registry.save()
         res.end('ok')
@@ -466,7 +475,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
       const boom = new Error('boom')
       const { url, errors } = await serve(
         withSessions(async (_req, _res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 1)
           throw boom
         }, reported),
@@ -486,7 +495,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
 
   function readerFor(store: SessionStore<TestData>) {
     const handler = withFetchSessions(async (_request, registry) => {
-      const session = await registry.get(store, 'app')
+      const session = await registry.get(store)
       return Response.json({ n: session.get('n') ?? null, isNew: session.isNew })
     })
     return async (cookie: string) => {
@@ -512,7 +521,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
         const { url } = await over(
           withFetchSessions(
             async (_request, registry) => {
-              const session = await registry.get(store, 'app')
+              const session = await registry.get(store)
               session.set('n', 1)
               gate.close()
               void gate.held().then(() => {
@@ -533,13 +542,13 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
 
       it("destroy() while the commit's save runs: the response deletes the cookie", async () => {
         const first = await withFetchSessions(async (_request, registry) => {
-          ;(await registry.get(store, 'app')).set('n', 1)
+          ;(await registry.get(store)).set('n', 1)
           return new Response('in')
         })(new Request('http://app.test/'))
         const cookie = cookiePair(onlySetCookie(first.headers.getSetCookie(), 'app'))
         const { url } = await over(
           withFetchSessions(async (_request, registry) => {
-            const session = await registry.get(store, 'app')
+            const session = await registry.get(store)
             session.set('n', 2)
             gate.close()
             void gate.held().then(() => {
@@ -567,7 +576,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
     const { url } = await over(
       withFetchSessions(
         async (_request, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 1)
           let pulls = 0
           const body = new ReadableStream<Uint8Array>({
@@ -599,7 +608,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
     const done = deferred<undefined>()
     const handler = withFetchSessions(
       async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         setTimeout(() => {
           session.set('n', 2)
@@ -622,7 +631,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
     const logged = t.mock.method(console, 'error', () => undefined)
     const request = new Request('http://app.test/')
     const registry = sessionsFor(request)
-    const session = await registry.get(store, 'app')
+    const session = await registry.get(store)
     await withFetchSessions(() => new Response('ok'))(request)
     session.set('n', 1)
     await new Promise((resolve) => setTimeout(resolve, 0))
@@ -633,6 +642,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
   describe('Response.error() (a network error)', () => {
     const gate = createGate()
     const serverStore = createServerStore<TestData>({
+      name: 'app',
       driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
       keys,
       cookie: { secure: false },
@@ -642,8 +652,8 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
       const reported = reporting()
       const options: FetchSessionsOptions = { onError: reported.onError }
       const handler = withFetchSessions(async (_request, registry) => {
-        ;(await registry.get(serverStore, 'app')).set('n', 1)
-        ;(await registry.get(store, 'prefs')).set('n', 1)
+        ;(await registry.get(serverStore)).set('n', 1)
+        ;(await registry.get(store)).set('n', 1)
         return Response.error()
       }, options)
       const response = await handler(new Request('http://app.test/'))
@@ -659,7 +669,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
       const { url, errors } = await over(
         withFetchSessions(
           async (_request, registry) => {
-            ;(await registry.get(store, 'app')).set('n', 1)
+            ;(await registry.get(store)).set('n', 1)
             return Response.error()
           },
           { onError: reported.onError },
@@ -674,7 +684,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
       const reported = reporting()
       const handler = withFetchSessions(
         async (_request, registry) => {
-          await registry.get(store, 'app')
+          await registry.get(store)
           return Response.error()
         },
         { onError: reported.onError },
@@ -694,7 +704,7 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
 
   it('commitSessions inside withSessions: the response carries each Set-Cookie once', async () => {
     const handler = withFetchSessions(async (request, registry) => {
-      ;(await registry.get(store, 'app')).set('n', 1)
+      ;(await registry.get(store)).set('n', 1)
       return commitSessions(request, new Response('ok'))
     })
     const response = await handler(new Request('http://app.test/'))
@@ -704,12 +714,13 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
   it('an explicit save still running when the commit starts: one record, not two', async () => {
     const gate = createGate()
     const serverStore = createServerStore<TestData>({
+      name: 'app',
       driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), gate),
       keys,
       cookie: { secure: false },
     })
     const handler = withFetchSessions(async (_request, registry) => {
-      ;(await registry.get(serverStore, 'app')).set('n', 1)
+      ;(await registry.get(serverStore)).set('n', 1)
       void registry.save()
       return new Response('ok')
     })

@@ -41,13 +41,13 @@ const KINDS: readonly Kind[] = [
   {
     title: 'cookie store, node:crypto',
     make: (clock) => ({
-      store: createCookieStore<AppData>({ keys, crypto: 'node', now: clock.now }),
+      store: createCookieStore<AppData>({ name: 'sid', keys, crypto: 'node', now: clock.now }),
     }),
   },
   {
     title: 'cookie store, Web Crypto',
     make: (clock) => ({
-      store: createCookieStore<AppData>({ keys, crypto: 'web', now: clock.now }),
+      store: createCookieStore<AppData>({ name: 'sid', keys, crypto: 'web', now: clock.now }),
     }),
   },
   {
@@ -55,7 +55,12 @@ const KINDS: readonly Kind[] = [
     make: (clock) => {
       const probe = switchable(createMemoryDriver({ sweepInterval: 0, now: clock.now }))
       return {
-        store: createServerStore<AppData>({ driver: probe.driver, keys, now: clock.now }),
+        store: createServerStore<AppData>({
+          name: 'sid',
+          driver: probe.driver,
+          keys,
+          now: clock.now,
+        }),
         probe,
       }
     },
@@ -65,7 +70,7 @@ const KINDS: readonly Kind[] = [
 /** `/login?user=x` regenerates and logs in, `/logout` destroys; every path answers the user. */
 function app(store: SessionStore<AppData>, name: string) {
   return withSessions(async (req: IncomingMessage, res: ServerResponse, sessions) => {
-    const session = await sessions.get(store, name)
+    const session = await sessions.get(store)
     const url = new URL(req.url ?? '/', 'http://app.test')
     if (url.pathname === '/login') {
       session.regenerate()
@@ -263,12 +268,13 @@ for (const kind of KINDS) {
 describe('several cookies of one name through the Fetch adapter', () => {
   const clock = manualClock(Date.now())
   const store = createServerStore<AppData>({
+    name: 'sid',
     driver: createMemoryDriver({ sweepInterval: 0, now: clock.now }),
     keys,
     now: clock.now,
   })
   const handler = withFetchSessions(async (request, sessions) => {
-    const session = await sessions.get(store, 'sid')
+    const session = await sessions.get(store)
     if (new URL(request.url).pathname === '/login') {
       session.regenerate()
       session.set('user', new URL(request.url).searchParams.get('user') ?? '')
@@ -299,10 +305,15 @@ describe('several cookies of one name through the Fetch adapter', () => {
 describe('several cookies of one name: the gorilla store', () => {
   const HASH_KEY = 'gorilla-hash-key-for-candidates!'
   let now = Date.UTC(2025, 0, 1)
-  const store = createGorillaCookieStore({ keyPairs: [HASH_KEY], now: () => now, crypto: 'node' })
+  const store = createGorillaCookieStore({
+    name: 'session-name',
+    keyPairs: [HASH_KEY],
+    now: () => now,
+    crypto: 'node',
+  })
   const NAME = 'session-name'
   const issue = async (user: string): Promise<string> => {
-    const session = store.new(NAME)
+    const session = store.create()
     session.set('user', user)
     const header = await store.save(session)
     assert.ok(header !== undefined)
@@ -312,7 +323,7 @@ describe('several cookies of one name: the gorilla store', () => {
   it('50 junk duplicates before the real cookie: loaded, nothing deleted', async () => {
     const real = await issue('alice')
     const junk = Array.from({ length: 50 }, (_, i) => `${NAME}=junk${i}`).join('; ')
-    const session = await store.get(NAME, `${junk}; ${NAME}=${real}`)
+    const session = await store.get(`${junk}; ${NAME}=${real}`)
     assert.equal(session.get('user'), 'alice')
     assert.equal(await store.save(session), undefined)
   })
@@ -325,19 +336,19 @@ describe('several cookies of one name: the gorilla store', () => {
       `${NAME}=${older}; ${NAME}=${newer}`,
       `${NAME}=${newer}; ${NAME}=${older}`,
     ]) {
-      assert.equal((await store.get(NAME, header)).get('user'), 'alice')
+      assert.equal((await store.get(header)).get('user'), 'alice')
     }
   })
 
   it('a comma-smuggled value is no candidate; a hidden rest of the header deletes nothing', async () => {
     const real = await issue('alice')
-    const smuggled = await store.get(NAME, `pref=x,${NAME}=junk; ${NAME}=${real}`)
+    const smuggled = await store.get(`pref=x,${NAME}=junk; ${NAME}=${real}`)
     assert.equal(smuggled.get('user'), 'alice')
     const filler = Array.from({ length: 1200 }, (_, i) => `f${i}=1`).join('; ')
-    const hidden = await store.get(NAME, `${NAME}=junk; ${filler}; ${NAME}=${real}`)
+    const hidden = await store.get(`${NAME}=junk; ${filler}; ${NAME}=${real}`)
     assert.equal(hidden.loadError?.reason, 'tampered')
     assert.equal(await store.save(hidden), undefined)
-    const shown = await store.get(NAME, `${NAME}=junk`)
+    const shown = await store.get(`${NAME}=junk`)
     const deletion = await store.save(shown)
     assert.ok(deletion !== undefined && isDeletion(deletion))
   })
@@ -354,7 +365,7 @@ describe('property: planted values of any shape never log the user out', () => {
       const clock = manualClock(Date.now())
       const { store } = kind.make(clock)
       const issue = async (user: string): Promise<string> => {
-        const session = store.new('sid')
+        const session = store.create()
         session.set('user', user)
         const header = await store.save(session)
         assert.ok(header !== undefined)
@@ -375,7 +386,7 @@ describe('property: planted values of any shape never log the user out', () => {
         fc.asyncProperty(fc.array(planted, { maxLength: 30 }), fc.nat(), async (junk, at) => {
           const values = [...junk]
           values.splice(at % (junk.length + 1), 0, real)
-          const session = await store.get('sid', values.map((v) => `sid=${v}`).join('; '))
+          const session = await store.get(values.map((v) => `sid=${v}`).join('; '))
           assert.equal(session.get('user'), 'alice')
           assert.equal(session.loadError, undefined)
           assert.equal(await store.save(session), undefined, 'no cookie is written or deleted')
@@ -411,10 +422,10 @@ function countingBackend(): { backend: CryptoBackend; opens: () => number } {
 describe('work per request stays linear in the Cookie header (DOS-02, DOS-03)', () => {
   it('values rejected without a key cost no crypto; the others one open each', async () => {
     const { backend, opens } = countingBackend()
-    const store = createCookieStore<AppData>({ keys, crypto: backend })
+    const store = createCookieStore<AppData>({ name: 'sid', keys, crypto: backend })
     const issued: string[] = []
     for (let i = 0; i < 40; i++) {
-      const session = store.new('sid')
+      const session = store.create()
       session.set('user', `u${i}`)
       const header = await store.save(session)
       assert.ok(header !== undefined)
@@ -429,7 +440,7 @@ describe('work per request stays linear in the Cookie header (DOS-02, DOS-03)', 
       'AQNrOTk'.padEnd(real.length, 'A'),
     ]
     const before = opens()
-    const cheapOnly = await store.get('sid', cheap.map((v) => `sid=${v}`).join('; '))
+    const cheapOnly = await store.get(cheap.map((v) => `sid=${v}`).join('; '))
     assert.ok(cheapOnly.loadError !== undefined)
     assert.equal(opens() - before, 0)
 
@@ -437,7 +448,7 @@ describe('work per request stays linear in the Cookie header (DOS-02, DOS-03)', 
     const openedFor = async (count: number): Promise<number> => {
       const start = opens()
       const forged = issued.slice(0, count).map((token) => flipAt(`sid=${token}`, 40))
-      const session = await store.get('sid', `${forged.join('; ')}; sid=${real}`)
+      const session = await store.get(`${forged.join('; ')}; sid=${real}`)
       assert.equal(session.get('user'), 'u0')
       return opens() - start
     }
@@ -446,7 +457,7 @@ describe('work per request stays linear in the Cookie header (DOS-02, DOS-03)', 
     assert.equal(await openedFor(40), 41)
     // A repeated value is opened once.
     const start = opens()
-    await store.get('sid', `sid=${real}; `.repeat(100))
+    await store.get(`sid=${real}; `.repeat(100))
     assert.equal(opens() - start, 1)
   })
 })

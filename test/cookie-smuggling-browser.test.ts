@@ -33,7 +33,7 @@ function app(store: SessionStore<AppData>): http.Server {
         res.end('planted')
         return
       }
-      const session = await sessions.get(store, NAME)
+      const session = await sessions.get(store)
       if (url.pathname === '/login') {
         session.regenerate()
         session.set('user', url.searchParams.get('user') ?? '')
@@ -44,10 +44,15 @@ function app(store: SessionStore<AppData>): http.Server {
 }
 
 const STORES: readonly [string, () => SessionStore<AppData>][] = [
-  ['cookie store', () => createCookieStore<AppData>({ keys, crypto: 'node' })],
+  ['cookie store', () => createCookieStore<AppData>({ name: NAME, keys, crypto: 'node' })],
   [
     'server store',
-    () => createServerStore<AppData>({ driver: createMemoryDriver({ sweepInterval: 0 }), keys }),
+    () =>
+      createServerStore<AppData>({
+        name: NAME,
+        driver: createMemoryDriver({ sweepInterval: 0 }),
+        keys,
+      }),
   ],
 ]
 

@@ -47,7 +47,7 @@ function fetchSuite(crypto: CryptoMode): void {
     },
   ) =>
     withSessions(async (_request, registry) => {
-      const session = await registry.get(store, 'app')
+      const session = await registry.get(store)
       change(session)
       return new Response(String(session.get('n') ?? -1))
     })
@@ -92,7 +92,7 @@ function fetchSuite(crypto: CryptoMode): void {
     it('extra handler arguments are passed through', async () => {
       const handler = withSessions(
         async (_request, registry, env: { greeting: string }, ctx: { id: number }) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('note', env.greeting)
           return new Response(`${env.greeting} ${ctx.id}`)
         },
@@ -124,7 +124,7 @@ function fetchSuite(crypto: CryptoMode): void {
   describe('responses (ADP-04, ADP-05)', () => {
     it('Response.redirect() after a change: 302, Location and our Set-Cookie', async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         return Response.redirect('http://x/', 302)
       })(request())
@@ -136,7 +136,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it("the app's own Set-Cookie headers are kept; ours are appended", async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         const headers = new Headers([
           ['Set-Cookie', 'a=1'],
@@ -156,10 +156,10 @@ function fetchSuite(crypto: CryptoMode): void {
     })
 
     it('two sessions give two Set-Cookie entries, appended, not joined', async () => {
-      const prefsStore = makeStore(crypto, { format: 'signed' })
+      const prefsStore = makeStore(crypto, { name: 'prefs', format: 'signed' })
       const response = await withSessions(async (_request, registry) => {
-        const app = await registry.get(store, 'app')
-        const prefs = await registry.get(prefsStore, 'prefs')
+        const app = await registry.get(store)
+        const prefs = await registry.get(prefsStore)
         app.set('n', 1)
         prefs.set('note', 'dark')
         return new Response('ok')
@@ -173,7 +173,7 @@ function fetchSuite(crypto: CryptoMode): void {
     it('a response with mutable headers is changed in place, not copied', async () => {
       const original = new Response('body')
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         return original
       })(request())
@@ -188,7 +188,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it('commitSessions adds the cookies of sessionsFor(request)', async () => {
       const req = request()
-      const session = await sessionsFor(req).get(store, 'app')
+      const session = await sessionsFor(req).get(store)
       session.set('n', 3)
       const response = await commitSessions(req, Response.redirect('http://x/next', 303))
       assert.equal(response.status, 303)
@@ -212,7 +212,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it('gets our Set-Cookie without a TypeError; status, headers and body kept', async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         const passed = await fetch(upstream.url)
         assert.throws(() => {
@@ -231,7 +231,7 @@ function fetchSuite(crypto: CryptoMode): void {
     it('is returned untouched when no session changed', async () => {
       let passed: Response | undefined
       const response = await withSessions(async (_request, registry) => {
-        await registry.get(store, 'app')
+        await registry.get(store)
         passed = await fetch(upstream.url)
         return passed
       })(request())
@@ -243,7 +243,7 @@ function fetchSuite(crypto: CryptoMode): void {
   describe('explicit saves (SER-13)', () => {
     it('an explicit save in the handler, then no change: one Set-Cookie', async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         assert.equal((await registry.save()).length, 1)
         return new Response()
@@ -253,7 +253,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it('two saves after two changes: one Set-Cookie with the latest value', async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         await registry.save()
         session.set('n', 2)
@@ -273,7 +273,7 @@ function fetchSuite(crypto: CryptoMode): void {
     it('changing a session and saving throws HeadersSentError', async () => {
       const req = request()
       const registry = sessionsFor(req)
-      const session = await registry.get(store, 'app')
+      const session = await registry.get(store)
       session.set('n', 1)
       await commitSessions(req, new Response())
       // An unchanged session may still be saved: nothing would be lost.
@@ -292,7 +292,7 @@ function fetchSuite(crypto: CryptoMode): void {
   describe('save failures fail closed (STO-04)', () => {
     it('a cookie over the size limit: withSessions rejects with SessionSaveError', async () => {
       const handler = withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('big', 'x'.repeat(5000))
         return new Response('should not be sent')
       })
@@ -315,8 +315,8 @@ function fetchSuite(crypto: CryptoMode): void {
         const backendError = new Error('backend unavailable')
         const broken = failingStore(store, mode, backendError)
         const handler = withSessions(async (_request, registry) => {
-          const good = await registry.get(store, 'app')
-          const bad = await registry.get(broken, 'srv')
+          const good = await registry.get(store)
+          const bad = await registry.get(broken)
           good.set('n', 1)
           bad.set('n', 1)
           return new Response('ok')
@@ -354,7 +354,7 @@ function fetchSuite(crypto: CryptoMode): void {
       const pair = await validPair()
       let reason: string | undefined
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         reason = session.loadError?.reason
         return Response.json({ isNew: session.isNew, n: session.get('n') ?? null })
       })(request(tamper(pair)))
@@ -433,7 +433,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it("the app's own Cache-Control is left alone, also on an immutable response", async () => {
       const response = await withSessions(async (_request, registry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         return new Response('x', { headers: { 'Cache-Control': 'private, max-age=60' } })
       })(request())
@@ -446,7 +446,7 @@ function fetchSuite(crypto: CryptoMode): void {
 
     it('cacheControl: false leaves it out; a custom value is used', async () => {
       const change = async (_request: Request, registry: FetchSessionRegistry) => {
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         return new Response()
       }

@@ -16,7 +16,7 @@ import {
   gobDecodeSessionValues,
   gobEncodeSessionValues,
 } from '../src/gob.ts'
-import { SessionValueError } from '../src/index.ts'
+import { DEFAULT_FLASH_KEY, SessionValueError } from '../src/index.ts'
 import { createSecureCookie } from '../src/securecookie.ts'
 import { createGorillaCookieStore, gorillaSessionSerializer } from '../src/interop/gorilla-store.ts'
 import { cookieValue, expectCookie } from './support/cookies.ts'
@@ -26,7 +26,13 @@ import { HASH_KEY, TS } from './support/securecookie-vectors.ts'
 
 const NAME = 'session-name'
 const now = () => TS * 1000
-const store = createGorillaCookieStore({ keyPairs: [HASH_KEY], now, maxLength: 0, crypto: 'node' })
+const store = createGorillaCookieStore({
+  name: NAME,
+  keyPairs: [HASH_KEY],
+  now,
+  maxLength: 0,
+  crypto: 'node',
+})
 // Reads a saved cookie the way a Go peer does: securecookie, then gob into Values.
 const peer = createSecureCookie({
   hashKey: HASH_KEY,
@@ -86,13 +92,13 @@ describe('gorilla store: Go types survive TypeScript writes and re-saves (proper
     await fc.assert(
       fc.asyncProperty(entries, flashes, async (list, flash) => {
         fc.pre(list.length + flash.length > 0) // an empty session writes no cookie
-        const session = store.new(NAME)
+        const session = store.create()
         for (const [key, value] of list) session.set(key, value)
-        for (const value of flash) session.addFlash(value)
+        for (const value of flash) session.addFlash(DEFAULT_FLASH_KEY, value)
         const first = await store.save(session)
         assertSameTypes(await peerValues(first), list, flash)
         // The next request changes something else and leaves the flashes unread.
-        const next = await store.get(NAME, `${NAME}=${cookieValue(expectCookie(first))}`)
+        const next = await store.get(`${NAME}=${cookieValue(expectCookie(first))}`)
         assert.equal(next.loadError, undefined)
         next.set('touched', 1)
         const second = await peerValues(await store.save(next))
@@ -108,7 +114,7 @@ describe('gorilla store: Go types survive TypeScript writes and re-saves (proper
         const goWritten = new Map<unknown, unknown>(list)
         if (flash.length > 0) goWritten.set('_flash', flash)
         const cookie = await peer.encode(NAME, goWritten)
-        const session = await store.get(NAME, `${NAME}=${cookie}`)
+        const session = await store.get(`${NAME}=${cookie}`)
         assert.equal(session.loadError, undefined)
         for (const [key] of list) assert.ok(session.has(key))
         session.set('touched', true)
@@ -123,7 +129,7 @@ describe('gorilla store: Go types survive TypeScript writes and re-saves (proper
     await fc.assert(
       fc.asyncProperty(sessionKey, goValue, goValue, async (key, goSide, tsSide) => {
         const cookie = await peer.encode(NAME, new Map([[key, goSide]]))
-        const session = await store.get(NAME, `${NAME}=${cookie}`)
+        const session = await store.get(`${NAME}=${cookie}`)
         try {
           session.set(key, tsSide)
         } catch (error) {
@@ -155,7 +161,7 @@ describe('gorilla store: the Go type of a key (examples)', () => {
       NAME,
       new Map([['roles', new GoTyped({ slice: 'string' }, ['admin'])]]),
     )
-    const session = await store.get(NAME, `${NAME}=${cookie}`)
+    const session = await store.get(`${NAME}=${cookie}`)
     assert.throws(
       () => {
         session.set('roles', [1, 2])
@@ -179,7 +185,7 @@ describe('gorilla store: the Go type of a key (examples)', () => {
 
   it('an int16 Go wrote stays int16; a value out of its range is refused at set()', async () => {
     const cookie = await peer.encode(NAME, new Map([['level', new GoInt(3, 'int16')]]))
-    const session = await store.get(NAME, `${NAME}=${cookie}`)
+    const session = await store.get(`${NAME}=${cookie}`)
     session.set('level', 32767)
     assert.throws(
       () => {

@@ -153,10 +153,16 @@ describe('memory driver: a flood of anonymous sessions', () => {
   function site(options: MemoryDriverOptions) {
     const clock = createTestClock()
     const driver = createMemoryDriver({ sweepInterval: 0, ...options })
-    const store = createServerStore({ driver, keys, cookie: { secure: false }, now: clock.now })
+    const store = createServerStore({
+      name: 'sid',
+      driver,
+      keys,
+      cookie: { secure: false },
+      now: clock.now,
+    })
     async function request(cookie: string | undefined, handler: (s: Session) => void) {
       const registry = new SessionRegistry(cookie)
-      const session = await registry.get(store, 'sid')
+      const session = await registry.get(store)
       handler(session)
       const setCookies = await registry.save()
       return { session, cookie: setCookies[0]?.split(';')[0] ?? cookie }

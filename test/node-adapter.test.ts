@@ -73,7 +73,7 @@ function nodeSuite(crypto: CryptoMode): void {
     options: NodeSessionsOptions = {},
   ) {
     return async (req: IncomingMessage, res: ServerResponse) => {
-      const session = await sessions(req, res, options).get(store, 'app')
+      const session = await sessions(req, res, options).get(store)
       change(session)
       res.end(String(session.get('n') ?? -1))
     }
@@ -114,7 +114,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a session that is never loaded or is empty writes nothing', async () => {
       const { url } = await serve(async (req, res) => {
-        await sessions(req, res).get(store, 'app')
+        await sessions(req, res).get(store)
         res.end('ok')
       })
       const response = await get(url)
@@ -137,7 +137,7 @@ function nodeSuite(crypto: CryptoMode): void {
   describe('the cookie goes out before the headers, without awaiting a save', () => {
     it('res.end() right after a change', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('note', 'hello')
         res.end('done')
       })
@@ -149,7 +149,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.writeHead() then res.write() chunks then res.end(), in order', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 7)
         res.writeHead(201, { 'Content-Type': 'text/plain', 'X-Custom': 'kept' })
         res.write('a')
@@ -167,7 +167,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it("writeHead with an object holding the app's Set-Cookie keeps both (ADP-01, ADP-03)", async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.writeHead(200, { 'Set-Cookie': 'theirs=1', 'Content-Type': 'text/plain', 'X-A': 'b' })
         res.end('ok')
@@ -184,7 +184,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with an object holding an array of Set-Cookie keeps them all', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.writeHead(200, 'Fine', { 'set-cookie': ['a=1', 'b=2'] })
         res.end()
@@ -199,7 +199,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with the flat array form keeps both cookies and the other headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.writeHead(200, [
           'Set-Cookie',
@@ -225,7 +225,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('writeHead with a flat array without Set-Cookie keeps ours', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.writeHead(200, ['Content-Type', 'text/plain'])
         res.end('ok')
@@ -238,7 +238,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it("the app's own res.setHeader('Set-Cookie', [...]) is kept (ADP-01)", async () => {
       const { url } = await serve(async (req, res) => {
         res.setHeader('Set-Cookie', ['a=1', 'b=2'])
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.end()
       })
@@ -251,7 +251,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.end() called twice is safe', async () => {
       const { url, errors } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.end('once')
         res.end()
@@ -266,7 +266,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a HEAD request works and carries the cookie', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.setHeader('Content-Type', 'text/plain')
         res.end(req.method === 'HEAD' ? undefined : 'body')
@@ -279,7 +279,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.flushHeaders() sends the cookie with the headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.setHeader('Content-Type', 'text/plain')
         res.flushHeaders()
@@ -293,7 +293,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('res.write() without writeHead sends the cookie with the implicit headers', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.statusCode = 202
         res.write('x')
@@ -310,7 +310,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('an explicit save followed by no change writes one Set-Cookie', async () => {
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res)
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         session.set('n', 1)
         const values = await registry.save()
         assert.equal(values.length, 1)
@@ -324,7 +324,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('two saves after two changes write one Set-Cookie with the latest value', async () => {
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res)
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         if (req.url === '/read') {
           res.end(String(session.get('n')))
           return
@@ -345,11 +345,15 @@ function nodeSuite(crypto: CryptoMode): void {
 
   describe('several sessions', () => {
     it('two named sessions from two stores give two Set-Cookie, one per name', async () => {
-      const prefsStore = makeStore(crypto, { format: 'signed', cookie: { secure: false } })
+      const prefsStore = makeStore(crypto, {
+        name: 'prefs',
+        format: 'signed',
+        cookie: { secure: false },
+      })
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res)
-        const app = await registry.get(store, 'app')
-        const prefs = await registry.get(prefsStore, 'prefs')
+        const app = await registry.get(store)
+        const prefs = await registry.get(prefsStore)
         app.set('n', 1)
         prefs.set('note', 'dark')
         res.end()
@@ -367,7 +371,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         res.setHeader('Set-Cookie', 'theirs=1')
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await sessions(req, res, reported.options).get(store)
         session.set('big', 'x'.repeat(5000))
         res.end('should not be sent')
       })
@@ -388,7 +392,7 @@ function nodeSuite(crypto: CryptoMode): void {
         const broken = failingStore(store, mode, backendError)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
-          const session = await sessions(req, res, reported.options).get(broken, 'srv')
+          const session = await sessions(req, res, reported.options).get(broken)
           session.set('n', 1)
           res.writeHead(200, { 'Content-Type': 'application/json' })
           res.end('{}')
@@ -409,8 +413,8 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res, reported.options)
-        const good = await registry.get(store, 'app')
-        const bad = await registry.get(broken, 'srv')
+        const good = await registry.get(store)
+        const bad = await registry.get(broken)
         good.set('n', 1)
         bad.set('n', 1)
         res.end('ok')
@@ -434,7 +438,7 @@ function nodeSuite(crypto: CryptoMode): void {
             errorRes.end('try later')
           },
         })
-        const session = await registry.get(failingStore(store, 'reject'), 'srv')
+        const session = await registry.get(failingStore(store, 'reject'))
         session.set('n', 1)
         res.end('ok')
       })
@@ -448,10 +452,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('calls after a failure do not write a second response', async () => {
       const reported = reporting()
       const { url, errors } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(
-          failingStore(store, 'throw'),
-          'srv',
-        )
+        const session = await sessions(req, res, reported.options).get(failingStore(store, 'throw'))
         session.set('n', 1)
         res.write('a')
         await reported.first
@@ -472,7 +473,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const caught = deferred<unknown>()
       const { url } = await serve(async (req, res) => {
         const registry = sessions(req, res, reported.options)
-        const session = await registry.get(store, 'app')
+        const session = await registry.get(store)
         res.writeHead(200, { 'Content-Type': 'text/plain' })
         res.write('streaming')
         session.set('n', 1)
@@ -496,7 +497,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('without an explicit save, onError gets a HeadersSentError at finish', async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await sessions(req, res, reported.options).get(store)
         res.write('first')
         session.set('n', 1)
         res.end('last')
@@ -514,7 +515,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it('an unchanged session after the headers reports nothing', async () => {
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res, reported.options).get(store, 'app')
+        const session = await sessions(req, res, reported.options).get(store)
         res.write('first')
         session.get('n')
         res.end()
@@ -539,7 +540,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const pair = await validPair()
       let reason: string | undefined
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         reason = session.loadError?.reason
         res.end(JSON.stringify({ isNew: session.isNew, n: session.get('n') ?? null }))
       })
@@ -632,7 +633,7 @@ function nodeSuite(crypto: CryptoMode): void {
     it("the app's own Cache-Control is left alone", async () => {
       const { url } = await serve(async (req, res) => {
         res.setHeader('Cache-Control', 'private, max-age=60')
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.end()
       })
@@ -643,7 +644,7 @@ function nodeSuite(crypto: CryptoMode): void {
 
     it('a Cache-Control passed to writeHead wins', async () => {
       const { url } = await serve(async (req, res) => {
-        const session = await sessions(req, res).get(store, 'app')
+        const session = await sessions(req, res).get(store)
         session.set('n', 1)
         res.writeHead(200, { 'Cache-Control': 'private' })
         res.end()
@@ -667,7 +668,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url, errors } = await serve(
         withSessions(async (_req, res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 1)
           res.writeHead(200, { 'X-Bad': 'a\nb' })
           res.end('no')
@@ -690,7 +691,7 @@ function nodeSuite(crypto: CryptoMode): void {
             throw thrown
           },
         })
-        const session = await registry.get(failingStore(store, 'reject'), 'srv')
+        const session = await registry.get(failingStore(store, 'reject'))
         session.set('n', 1)
         res.end('ok')
       })
@@ -708,7 +709,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const { url } = await serve(
         withSessions(async (req, res, registry) => {
           same = registry === sessions(req, res)
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 5)
           res.end('ok')
         }),
@@ -724,7 +725,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const boom = new Error('boom')
       const { url, errors } = await serve(
         withSessions(async (_req, _res, registry) => {
-          await registry.get(store, 'app')
+          await registry.get(store)
           throw boom
         }, reported.options),
       )
@@ -739,7 +740,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url, errors } = await serve(
         withSessions(async (_req, res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('big', 'x'.repeat(5000))
           await registry.save()
           res.end('not reached')
@@ -758,7 +759,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const late = new Error('after the response')
       const { url, errors } = await serve(
         withSessions(async (_req, res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 1)
           res.end('ok')
           throw late
@@ -776,7 +777,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url, errors } = await serve(
         withSessions(async (_req, res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('n', 1)
           res.writeHead(200, { 'Content-Type': 'text/plain' })
           res.write('partial')
@@ -794,7 +795,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const { url, errors } = await serve(
         withSessions(
           async (_req, _res, registry) => {
-            const session = await registry.get(store, 'app')
+            const session = await registry.get(store)
             session.set('n', 1)
             throw new Error('unavailable')
           },
@@ -816,7 +817,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url } = await serve(
         withSessions(async (_req, res, registry) => {
-          const session = await registry.get(store, 'app')
+          const session = await registry.get(store)
           session.set('big', 'y'.repeat(5000))
           res.end('no')
         }, reported.options),

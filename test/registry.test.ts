@@ -19,6 +19,7 @@ const clock = manualClock()
 
 function store(options: Partial<CookieStoreOptions> = {}): CookieStore {
   return createCookieStore({
+    name: 'sid',
     keys: createKeyRing([{ id: 'k1', secret: KEY_A }]),
     now: clock.now,
     crypto: 'node',
@@ -37,11 +38,15 @@ function header(setCookies: readonly string[]): string {
 
 describe('SessionRegistry', () => {
   it('loads two named sessions from two stores and saves them together', async () => {
-    const auth = store({ purpose: 'auth' })
-    const prefs = store({ keys: createKeyRing([{ id: 'p1', secret: KEY_B }]), format: 'signed' })
+    const auth = store({ name: 'auth', purpose: 'auth' })
+    const prefs = store({
+      name: 'prefs',
+      keys: createKeyRing([{ id: 'p1', secret: KEY_B }]),
+      format: 'signed',
+    })
     const first = new SessionRegistry(undefined)
-    ;(await first.get(auth, 'auth')).set('userId', 'u1')
-    ;(await first.get(prefs, 'prefs')).set('theme', 'dark')
+    ;(await first.get(auth)).set('userId', 'u1')
+    ;(await first.get(prefs)).set('theme', 'dark')
     assert.deepEqual(first.names, ['auth', 'prefs'])
     assert.equal(first.hasChanges, true)
     const setCookies = await first.save()
@@ -51,15 +56,15 @@ describe('SessionRegistry', () => {
     assert.equal(first.hasChanges, false)
 
     const second = new SessionRegistry(header(setCookies))
-    assert.equal((await second.get(auth, 'auth')).get('userId'), 'u1')
-    assert.equal((await second.get(prefs, 'prefs')).get('theme'), 'dark')
+    assert.equal((await second.get(auth)).get('userId'), 'u1')
+    assert.equal((await second.get(prefs)).get('theme'), 'dark')
     assert.deepEqual(await second.save(), [])
   })
 
   it('refuses one name bound to two different stores', async () => {
     const registry = new SessionRegistry(undefined)
-    await registry.get(store(), 'sid')
-    await assert.rejects(registry.get(store(), 'sid'), (error: unknown) => {
+    await registry.get(store())
+    await assert.rejects(registry.get(store()), (error: unknown) => {
       assert.ok(isCode('ERR_SESSION_REGISTRY')(error))
       return true
     })
@@ -70,14 +75,14 @@ describe('SessionRegistry', () => {
     let loads = 0
     const counting: SessionStore = {
       ...inner,
-      get(name, cookieHeader) {
+      get(cookieHeader) {
         loads++
-        return inner.get(name, cookieHeader)
+        return inner.get(cookieHeader)
       },
     }
     const registry = new SessionRegistry(undefined)
-    const [a, b] = await Promise.all([registry.get(counting, 'sid'), registry.get(counting, 'sid')])
-    const c = await registry.get(counting, 'sid')
+    const [a, b] = await Promise.all([registry.get(counting), registry.get(counting)])
+    const c = await registry.get(counting)
     assert.equal(loads, 1)
     assert.equal(a, b)
     assert.equal(a, c)
@@ -86,14 +91,14 @@ describe('SessionRegistry', () => {
   it('SER-13: saving twice keeps one Set-Cookie per name, with the latest value', async () => {
     const s = store()
     const registry = new SessionRegistry(undefined)
-    const session = await registry.get(s, 'sid')
+    const session = await registry.get(s)
     session.set('n', 1)
     assert.equal((await registry.save()).length, 1)
     session.set('n', 2)
     const second = await registry.save()
     assert.equal(second.length, 1)
     assert.deepEqual(registry.setCookies, second)
-    assert.equal((await s.get('sid', header(second))).get('n'), 2)
+    assert.equal((await s.get(header(second))).get('n'), 2)
     // A third save with nothing changed keeps the last value rather than dropping it.
     assert.deepEqual(await registry.save(), second)
   })
@@ -101,11 +106,11 @@ describe('SessionRegistry', () => {
   it('reports every failed session in one SessionSaveError; the others still save', async () => {
     for (const crypto of ['node', 'web'] as const) {
       const small = store({ maxLength: 128, crypto })
-      const fine = store({ crypto })
+      const fine = store({ name: 'ok', crypto })
       const registry = new SessionRegistry(undefined)
-      ;(await registry.get(small, 'a')).set('big', 'x'.repeat(500))
-      ;(await registry.get(fine, 'ok')).set('v', 1)
-      ;(await registry.get(small, 'b')).set('big', 'y'.repeat(500))
+      ;(await registry.get(small)).set('big', 'x'.repeat(500))
+      ;(await registry.get(fine)).set('v', 1)
+      ;(await registry.get(small)).set('big', 'y'.repeat(500))
       let thrown: unknown
       try {
         await registry.save()
@@ -130,37 +135,38 @@ describe('SessionRegistry', () => {
   it('rejects an invalid cookie name', async () => {
     const registry = new SessionRegistry(undefined)
     for (const name of ['', 'a b', 'a;b', 'a=b', 'é', 'a\r\nSet-Cookie: x', '(sid)']) {
-      await assert.rejects(registry.get(store(), name), isCode('ERR_SESSION_COOKIE_OPTION'), name)
+      await assert.rejects(registry.get(store()), isCode('ERR_SESSION_COOKIE_OPTION'), name)
     }
     assert.deepEqual(registry.names, [])
   })
 
   it('save() is synchronous when every store is, and a promise otherwise', async () => {
     const registry = new SessionRegistry(undefined)
-    ;(await registry.get(store(), 'a')).set('v', 1)
-    ;(await registry.get(store({ purpose: 'other' }), 'b')).set('v', 2)
+    ;(await registry.get(store({ name: 'a' }))).set('v', 1)
+    ;(await registry.get(store({ name: 'b', purpose: 'other' }))).set('v', 2)
     const result = registry.save()
     assert.ok(!(result instanceof Promise))
     assert.ok(Array.isArray(result))
     assert.equal(result.length, 2)
 
     const mixed = new SessionRegistry(undefined)
-    ;(await mixed.get(store(), 'a')).set('v', 1)
-    ;(await mixed.get(store({ crypto: 'web' }), 'b')).set('v', 2)
+    ;(await mixed.get(store({ name: 'a' }))).set('v', 1)
+    ;(await mixed.get(store({ name: 'b', crypto: 'web' }))).set('v', 2)
     const pending = mixed.save()
     assert.ok(pending instanceof Promise)
     assert.equal((await pending).length, 2)
   })
 
   it('a failed load reaches its caller and leaves nothing to save', async () => {
-    const inner = store()
+    const inner = store({ name: 'up' })
     const failing: SessionStore = {
       ...inner,
       get: () => Promise.reject(new Error('store outage')),
+      name: 'down',
     }
     const registry = new SessionRegistry(undefined)
-    await assert.rejects(registry.get(failing, 'down'), /store outage/)
-    ;(await registry.get(inner, 'up')).set('v', 1)
+    await assert.rejects(registry.get(failing), /store outage/)
+    ;(await registry.get(inner)).set('v', 1)
     const saved = await registry.save()
     assert.deepEqual(saved.map(cookieName), ['up'])
   })

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
+  DEFAULT_FLASH_KEY,
   createCookieStore,
   createMemoryDriver,
   createServerStore,
@@ -42,12 +43,18 @@ function subjects(): Subject[] {
     {
       name: 'cookie store (Web Crypto)',
       gate: seal,
-      store: createCookieStore<Data, Flash>({ keys, crypto: gatedWebCrypto(seal), ...insecure }),
+      store: createCookieStore<Data, Flash>({
+        name: 'app',
+        keys,
+        crypto: gatedWebCrypto(seal),
+        ...insecure,
+      }),
     },
     {
       name: 'server store (memory driver)',
       gate: write,
       store: createServerStore<Data, Flash>({
+        name: 'app',
         driver: gatedDriver(createMemoryDriver({ sweepInterval: 0 }), write),
         keys,
         ...insecure,
@@ -59,6 +66,7 @@ function subjects(): Subject[] {
       gate: gorilla,
       store: heldSaves(
         createGorillaCookieStore<Data, Flash>({
+          name: 'app',
           keyPairs: [random(), random()],
           crypto: 'web',
           ...insecure,
@@ -73,8 +81,9 @@ function subjects(): Subject[] {
 // (and so after it read the session).
 function heldSaves(inner: SessionStore<Data, Flash>, gate: Gate): SessionStore<Data, Flash> {
   return {
-    get: (name, cookie) => inner.get(name, cookie),
-    new: (name) => inner.new(name),
+    name: inner.name,
+    get: (cookie) => inner.get(cookie),
+    create: () => inner.create(),
     save: (session) => {
       const saving = inner.save(session)
       return gate.pass('save').then(() => saving)
@@ -99,7 +108,7 @@ async function saveWhile(
 
 async function reload(subject: Subject, registry: SessionRegistry): Promise<Session<Data, Flash>> {
   const cookie = registry.setCookies.map(cookiePair).join('; ')
-  return new SessionRegistry(cookie).get(subject.store, 'app')
+  return new SessionRegistry(cookie).get(subject.store)
 }
 
 type Op =
@@ -138,11 +147,11 @@ function apply(session: Session<Data, Flash>, model: Model, op: Op): void {
       model.values.delete(op.key)
       return
     case 'addFlash':
-      session.addFlash(op.value)
+      session.addFlash(DEFAULT_FLASH_KEY, op.value)
       model.flash.push(op.value)
       return
     case 'readFlash':
-      session.flashes()
+      session.flashes(DEFAULT_FLASH_KEY)
       model.flash = []
       return
   }
@@ -153,7 +162,7 @@ describe('a save marks saved only what it wrote', () => {
     describe(subject.name, () => {
       it('a value set while the save runs stays dirty and the next save writes it', async () => {
         const registry = new SessionRegistry(undefined)
-        const session = await registry.get(subject.store, 'app')
+        const session = await registry.get(subject.store)
         session.set('a', 1)
         await saveWhile(subject, registry, () => {
           session.set('b', 2)
@@ -166,7 +175,7 @@ describe('a save marks saved only what it wrote', () => {
 
       it('a key changed before the save and again during it keeps its last value', async () => {
         const registry = new SessionRegistry(undefined)
-        const session = await registry.get(subject.store, 'app')
+        const session = await registry.get(subject.store)
         session.set('a', 1)
         await saveWhile(subject, registry, () => {
           session.set('a', 2)
@@ -177,7 +186,7 @@ describe('a save marks saved only what it wrote', () => {
 
       it('nothing changed while the save ran: the session is clean, the next save writes nothing', async () => {
         const registry = new SessionRegistry(undefined)
-        const session = await registry.get(subject.store, 'app')
+        const session = await registry.get(subject.store)
         session.set('a', 1)
         await saveWhile(subject, registry, () => undefined)
         assert.equal(session.isDirty, false)
@@ -190,7 +199,7 @@ describe('a save marks saved only what it wrote', () => {
 
       it('a destroy while the save runs is carried out by the next save', async () => {
         const registry = new SessionRegistry(undefined)
-        const session = await registry.get(subject.store, 'app')
+        const session = await registry.get(subject.store)
         session.set('a', 1)
         await saveWhile(subject, registry, () => {
           session.destroy()
@@ -209,7 +218,7 @@ describe('a save marks saved only what it wrote', () => {
             async (before, during) => {
               const model: Model = { values: new Map(), flash: [] }
               const registry = new SessionRegistry(undefined)
-              const session = await registry.get(subject.store, 'app')
+              const session = await registry.get(subject.store)
               for (const op of before) apply(session, model, op)
               // Something to write, so the first save reaches the gate.
               session.set('z', 0)
@@ -224,7 +233,7 @@ describe('a save marks saved only what it wrote', () => {
                 model.values,
                 'values',
               )
-              assert.deepEqual(loaded.flashes(), model.flash, 'flashes')
+              assert.deepEqual(loaded.flashes(DEFAULT_FLASH_KEY), model.flash, 'flashes')
             },
           ),
           { numRuns: 25 },
@@ -238,15 +247,16 @@ describe('server store: a session found gone by a save stays gone', () => {
   it('changed and saved again after another request removed it: no new record, no cookie', async () => {
     const memory = createMemoryDriver({ sweepInterval: 0 })
     const store = createServerStore<Data, Flash>({
+      name: 'app',
       driver: memory,
       keys,
       cookie: { secure: false },
     })
     const first = new SessionRegistry(undefined)
-    ;(await first.get(store, 'app')).set('a', 1)
+    ;(await first.get(store)).set('a', 1)
     await first.save()
     const registry = new SessionRegistry(first.setCookies.map(cookiePair).join('; '))
-    const session = await registry.get(store, 'app')
+    const session = await registry.get(store)
     await memory.delete(session.id ?? '')
     session.set('a', 2)
     await registry.save()
@@ -254,6 +264,6 @@ describe('server store: a session found gone by a save stays gone', () => {
     await registry.save()
     assert.equal(memory.size, 0)
     const cookie = registry.setCookies.map(cookiePair).join('; ')
-    assert.equal((await new SessionRegistry(cookie).get(store, 'app')).isNew, true)
+    assert.equal((await new SessionRegistry(cookie).get(store)).isNew, true)
   })
 })

@@ -21,6 +21,7 @@ import { generateSessionId, isValidSessionId } from '../src/lib/session-id.ts'
 import { createDeadlineQueue } from '../src/lib/timeout.ts'
 import { withSessions } from '../src/node.ts'
 import type { Session } from '../src/core/session.ts'
+import { DEFAULT_FLASH_KEY } from '../src/core/session.ts'
 import { SessionRegistry } from '../src/core/registry.ts'
 import { createMemoryDriver } from '../src/drivers/memory.ts'
 import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
@@ -48,6 +49,7 @@ function makeStore(extra: Partial<ServerStoreOptions> = {}) {
   const clock = createTestClock()
   const probe = switchable(createMemoryDriver({ sweepInterval: 0 }))
   const store = createServerStore({
+    name: 'sid',
     driver: probe.driver,
     keys,
     cookie: { secure: false },
@@ -63,7 +65,7 @@ async function request(
   handler: (session: Session) => void = () => undefined,
 ) {
   const registry = new SessionRegistry(cookie)
-  const session = await registry.get(store, 'sid')
+  const session = await registry.get(store)
   handler(session)
   const setCookies = await registry.save()
   return { session, setCookies, cookie: setCookies[0]?.split(';')[0] }
@@ -120,7 +122,7 @@ describe('session ids', () => {
   it('a custom generator is validated before any driver call (SessionConfigError)', async () => {
     const { store, probe } = makeStore({ generateId: () => '../../etc/passwd' })
     const registry = new SessionRegistry(undefined)
-    ;(await registry.get(store, 'sid')).set('a', 1)
+    ;(await registry.get(store)).set('a', 1)
     const error = await Promise.resolve(registry.save()).then(
       () => assert.fail('saved'),
       (caught: unknown) => caught,
@@ -131,7 +133,7 @@ describe('session ids', () => {
     assert.equal(registry.setCookies.length, 0)
     // Eager stores make the id at load time, so a bad generator fails the load.
     const eager = makeStore({ generateId: () => 'short', eager: true })
-    await assert.rejects(eager.store.get('sid', undefined), { code: 'ERR_SESSION_CONFIG' })
+    await assert.rejects(eager.store.get(undefined), { code: 'ERR_SESSION_CONFIG' })
   })
 
   it('a colliding id is never overwritten: creation retries with a new id (STO-09)', async () => {
@@ -159,7 +161,7 @@ describe('session ids', () => {
       s.set('a', 1)
     })
     const registry = new SessionRegistry(undefined)
-    ;(await registry.get(store, 'sid')).set('a', 2)
+    ;(await registry.get(store)).set('a', 2)
     await assert.rejects(Promise.resolve(registry.save()), (error: unknown) => {
       assert.ok(error instanceof SessionSaveError)
       const inner = error.errors[0]?.error
@@ -174,7 +176,7 @@ describe('createServerStore configuration', () => {
   const driver = () => createMemoryDriver({ sweepInterval: 0 })
 
   it('refuses a driver with neither patches nor versions', () => {
-    assert.throws(() => createServerStore({ driver: createNaiveDriver(), keys }), {
+    assert.throws(() => createServerStore({ name: 'sid', driver: createNaiveDriver(), keys }), {
       code: 'ERR_SESSION_CONFIG',
     })
   })
@@ -185,12 +187,16 @@ describe('createServerStore configuration', () => {
       ...naive,
       capabilities: { ...naive.capabilities, patches: true, versions: false },
     }
-    assert.doesNotThrow(() => createServerStore({ driver: patchesOnly, keys }))
-    assert.throws(() => createServerStore({ driver: patchesOnly, keys, conflicts: 'error' }), {
-      code: 'ERR_SESSION_CONFIG',
-    })
+    assert.doesNotThrow(() => createServerStore({ name: 'sid', driver: patchesOnly, keys }))
     assert.throws(
-      () => createServerStore({ driver: patchesOnly, keys, conflicts: () => undefined }),
+      () => createServerStore({ name: 'sid', driver: patchesOnly, keys, conflicts: 'error' }),
+      {
+        code: 'ERR_SESSION_CONFIG',
+      },
+    )
+    assert.throws(
+      () =>
+        createServerStore({ name: 'sid', driver: patchesOnly, keys, conflicts: () => undefined }),
       { code: 'ERR_SESSION_CONFIG' },
     )
   })
@@ -213,7 +219,7 @@ describe('createServerStore configuration', () => {
     ]
     for (const options of bad) {
       assert.throws(
-        () => createServerStore({ driver: driver(), keys, ...options }),
+        () => createServerStore({ name: 'sid', driver: driver(), keys, ...options }),
         {
           code: 'ERR_SESSION_CONFIG',
         },
@@ -222,20 +228,30 @@ describe('createServerStore configuration', () => {
     }
     assert.throws(
       () =>
-        createServerStore({ driver: driver(), keys, cookie: { sameSite: 'None', secure: false } }),
+        createServerStore({
+          name: 'sid',
+          driver: driver(),
+          keys,
+          cookie: { sameSite: 'None', secure: false },
+        }),
       { code: 'ERR_SESSION_COOKIE_OPTION' },
     )
   })
 
   it('checks cookie prefix rules per session name at first use', async () => {
-    const store = createServerStore({ driver: driver(), keys, cookie: { domain: 'example.com' } })
-    await assert.rejects(store.get('__Host-sid', undefined), { code: 'ERR_SESSION_COOKIE_OPTION' })
+    const store = createServerStore({
+      name: '__Host-sid',
+      driver: driver(),
+      keys,
+      cookie: { domain: 'example.com' },
+    })
+    await assert.rejects(store.get(undefined), { code: 'ERR_SESSION_COOKIE_OPTION' })
   })
 
   it('documents its defaults: one day idle, seven days absolute, 60 s renewal', async () => {
     const clock = createTestClock()
     const inner = createMemoryDriver({ sweepInterval: 0 })
-    const store = createServerStore({ driver: inner, keys, now: clock.now })
+    const store = createServerStore({ name: 'sid', driver: inner, keys, now: clock.now })
     const { session, setCookies } = await request(store, undefined, (s) => {
       s.set('a', 1)
     })
@@ -335,7 +351,7 @@ describe('secrets stay out of errors and hooks (FIX-17)', () => {
     probe.mode = 'throw'
     await request(store, cookie).catch((error: unknown) => texts.push(inspect(error, { depth: 5 })))
     probe.mode = 'hang'
-    const hung = createServerStore({ driver: probe.driver, keys, timeout: 20 })
+    const hung = createServerStore({ name: 'sid', driver: probe.driver, keys, timeout: 20 })
     await request(hung, cookie).catch((error: unknown) => texts.push(inspect(error, { depth: 5 })))
     probe.mode = 'ok'
     const live = await request(store, undefined, (s) => {
@@ -392,6 +408,7 @@ describe('cookie behaviour', () => {
     const driver = createMemoryDriver({ sweepInterval: 0 })
     const secret = generateKey()
     const before = createServerStore({
+      name: 'sid',
       driver,
       keys: createKeyRing([{ id: 'a', secret }]),
       cookie: { secure: false },
@@ -400,6 +417,7 @@ describe('cookie behaviour', () => {
       s.set('a', 1)
     })
     const after = createServerStore({
+      name: 'sid',
       driver,
       keys: createKeyRing([
         { id: 'b', secret: generateKey() },
@@ -416,7 +434,7 @@ describe('cookie behaviour', () => {
 
   it('store.destroy and store.new work without a registry', async () => {
     const { store } = makeStore()
-    const session = store.new('sid')
+    const session = store.create()
     session.set('a', 1)
     const header = await store.save(session)
     assert.match(String(header), /^sid=/)
@@ -468,7 +486,7 @@ describe('node:http adapter end to end', () => {
     const server = http.createServer(
       withSessions(
         async (req, res, sessions) => {
-          const session = await sessions.get(store, 'sid')
+          const session = await sessions.get(store)
           if (req.url?.startsWith('/slow/') === true) {
             const { loaded, go } = slow
             loaded.resolve()
@@ -717,7 +735,7 @@ describe('in-flight requests and a log-out, in random interleavings (property)',
   function apply(session: Session, op: Op): void {
     if (op === 'set') session.set('late', true)
     else if (op === 'touch') session.shiftExpiration()
-    else if (op === 'flash') session.flashes()
+    else if (op === 'flash') session.flashes(DEFAULT_FLASH_KEY)
     else if (op === 'setUser') {
       // As a handler would: from what it loaded (a fresh session has no user to re-tag).
       const user = session.get('user')
@@ -771,12 +789,16 @@ describe('in-flight requests and a log-out, in random interleavings (property)',
           const inner = make()
           const created: string[] = []
           const options = { keys, cookie: { secure: false }, now: clock.now }
-          const direct = createServerStore({ ...options, driver: inner })
-          const store = createServerStore({ ...options, driver: scheduled(inner, s, created) })
+          const direct = createServerStore({ name: 'sid', ...options, driver: inner })
+          const store = createServerStore({
+            name: 'sid',
+            ...options,
+            driver: scheduled(inner, s, created),
+          })
           try {
             const login = await request(direct, undefined, (session) => {
               session.set('user', 'alice')
-              session.addFlash('hello')
+              session.addFlash(DEFAULT_FLASH_KEY, 'hello')
               session.setUser('alice')
             })
             const id = login.session.id
@@ -835,8 +857,9 @@ describe('concurrent regenerations in random interleavings (property)', () => {
           const clock = createTestClock()
           const inner = make()
           const options = { keys, cookie: { secure: false }, now: clock.now }
-          const direct = createServerStore({ ...options, driver: inner })
+          const direct = createServerStore({ name: 'sid', ...options, driver: inner })
           const store = createServerStore({
+            name: 'sid',
             ...options,
             driver: new Proxy(inner, {
               get(target, property, receiver) {

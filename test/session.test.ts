@@ -51,7 +51,7 @@ function prototypeSnapshot(): string {
     .join(',')
 }
 
-const fresh = (): Session => harness().store.new('sid')
+const fresh = (): Session => harness().store.create()
 
 describe('Session values', () => {
   it('get, set, has, getOk, delete, clear, keys, entries and getAll', () => {
@@ -83,12 +83,12 @@ describe('Session values', () => {
     assert.equal(session.delete('a'), true)
     assert.equal(session.delete('a'), false)
     assert.equal(session.has('a'), false)
-    session.addFlash('kept')
+    session.addFlash(DEFAULT_FLASH_KEY, 'kept')
     session.clear()
     assert.deepEqual(session.keys(), [])
     assert.deepEqual(session.getAll(), {})
     // clear() removes values only; flash messages stay.
-    assert.deepEqual(session.flashes(), ['kept'])
+    assert.deepEqual(session.flashes(DEFAULT_FLASH_KEY), ['kept'])
   })
 
   it('stores a copy: changing the object passed to set changes nothing', () => {
@@ -297,77 +297,86 @@ describe('Session flashes', () => {
     const session = fresh()
     assert.equal(DEFAULT_FLASH_KEY, '_flash')
     assert.equal(session.hasFlash(), false)
-    session.addFlash('one')
-    session.addFlash({ two: 2 })
+    session.addFlash(DEFAULT_FLASH_KEY, 'one')
+    session.addFlash(DEFAULT_FLASH_KEY, { two: 2 })
     assert.equal(session.hasFlash(), true)
     assert.equal(session.hasFlash('_flash'), true)
-    assert.deepEqual(session.flashes(), ['one', { two: 2 }])
-    assert.deepEqual(session.flashes(), ['one', { two: 2 }])
+    assert.deepEqual(session.flashes(DEFAULT_FLASH_KEY), ['one', { two: 2 }])
+    assert.deepEqual(session.flashes(DEFAULT_FLASH_KEY), ['one', { two: 2 }])
     assert.deepEqual(session.flashes('_flash'), ['one', { two: 2 }])
     assert.deepEqual(session.flashes('other'), [])
     // Flash values are data like any other: JSON only.
     assert.throws(() => {
-      session.addFlash(new Date())
+      session.addFlash(DEFAULT_FLASH_KEY, new Date())
     }, isCode('ERR_SESSION_VALUE_INVALID'))
   })
 
   it('custom keys, setFlash, getFlash, peekFlash, hasFlash, getFlashes, clearFlashes', () => {
     const session = fresh()
-    session.addFlash('a', 'notice')
-    session.addFlash('b', 'notice')
-    assert.equal(session.peekFlash('notice'), 'b')
+    session.addFlash('notice', 'a')
+    session.addFlash('notice', 'b')
+    assert.equal(session.peekFlashes('notice').at(-1), 'b')
     assert.equal(session.hasFlash('notice'), true)
     assert.equal(session.hasFlash('error'), false)
     session.setFlash('error', 'e1')
     session.setFlash('error', 'e2') // replaces
-    assert.equal(session.peekFlash('error'), 'e2')
-    assert.equal(session.getFlash('error'), 'e2')
-    assert.equal(session.getFlash('error'), 'e2') // repeated read in the same request
-    assert.equal(session.getFlash('absent'), undefined)
-    assert.equal(session.peekFlash('absent'), undefined)
-    session.addFlash('default')
-    assert.deepEqual(session.getFlashes(), {
-      error: ['e2'],
-      notice: ['a', 'b'],
-      _flash: ['default'],
-    })
-    assert.deepEqual(session.getFlashes(), {
-      error: ['e2'],
-      notice: ['a', 'b'],
-      _flash: ['default'],
-    })
-    session.addFlash('c', 'notice')
+    assert.equal(session.peekFlashes('error').at(-1), 'e2')
+    assert.equal(session.flashes('error').at(-1), 'e2')
+    assert.equal(session.flashes('error').at(-1), 'e2') // repeated read in the same request
+    assert.equal(session.flashes('absent').at(-1), undefined)
+    assert.equal(session.peekFlashes('absent').at(-1), undefined)
+    session.addFlash(DEFAULT_FLASH_KEY, 'default')
+    assert.deepEqual(
+      Object.fromEntries(session.flashKeys().map((key) => [key, session.flashes(key)] as const)),
+      {
+        error: ['e2'],
+        notice: ['a', 'b'],
+        _flash: ['default'],
+      },
+    )
+    assert.deepEqual(
+      Object.fromEntries(session.flashKeys().map((key) => [key, session.flashes(key)] as const)),
+      {
+        error: ['e2'],
+        notice: ['a', 'b'],
+        _flash: ['default'],
+      },
+    )
+    session.addFlash('notice', 'c')
     session.clearFlashes()
     assert.equal(session.hasFlash(), false)
     assert.deepEqual(session.flashes('notice'), [])
-    assert.deepEqual(session.getFlashes(), {})
+    assert.deepEqual(
+      Object.fromEntries(session.flashKeys().map((key) => [key, session.flashes(key)] as const)),
+      {},
+    )
   })
 
   it('a flash set in one request is read in the next and gone after that read is saved', async () => {
     const h = harness()
     await h.request((s) => {
       s.set('user', 'u1')
-      s.addFlash('Saved!')
+      s.addFlash(DEFAULT_FLASH_KEY, 'Saved!')
       s.setFlash('notice', 'n1')
     })
     // A request that does not read the flash leaves it in place.
     const untouched = await h.request((s) => {
       assert.equal(s.hasFlash(), true)
-      assert.equal(s.peekFlash('notice'), 'n1')
+      assert.equal(s.peekFlashes('notice').at(-1), 'n1')
     })
     assert.equal(untouched.setCookie, undefined)
     const reading = await h.request((s) => {
-      assert.deepEqual(s.flashes(), ['Saved!'])
-      assert.deepEqual(s.flashes(), ['Saved!'])
-      assert.equal(s.getFlash('notice'), 'n1')
-      assert.equal(s.peekFlash('notice'), 'n1')
+      assert.deepEqual(s.flashes(DEFAULT_FLASH_KEY), ['Saved!'])
+      assert.deepEqual(s.flashes(DEFAULT_FLASH_KEY), ['Saved!'])
+      assert.equal(s.flashes('notice').at(-1), 'n1')
+      assert.equal(s.peekFlashes('notice').at(-1), 'n1')
       assert.equal(s.isDirty, true)
     })
     assert.ok(reading.setCookie !== undefined)
     await h.request((s) => {
       assert.equal(s.hasFlash(), false)
-      assert.deepEqual(s.flashes(), [])
-      assert.equal(s.getFlash('notice'), undefined)
+      assert.deepEqual(s.flashes(DEFAULT_FLASH_KEY), [])
+      assert.equal(s.flashes('notice').at(-1), undefined)
       assert.equal(s.get('user'), 'u1')
     })
   })
@@ -375,14 +384,14 @@ describe('Session flashes', () => {
   it('a flash added during the request that reads older ones survives to the next', async () => {
     const h = harness()
     await h.request((s) => {
-      s.addFlash('first')
+      s.addFlash(DEFAULT_FLASH_KEY, 'first')
     })
     await h.request((s) => {
-      assert.deepEqual(s.flashes(), ['first'])
-      s.addFlash('second')
+      assert.deepEqual(s.flashes(DEFAULT_FLASH_KEY), ['first'])
+      s.addFlash(DEFAULT_FLASH_KEY, 'second')
     })
     await h.request((s) => {
-      assert.deepEqual(s.flashes(), ['second'])
+      assert.deepEqual(s.flashes(DEFAULT_FLASH_KEY), ['second'])
     })
   })
 })
@@ -391,7 +400,7 @@ describe('Session lifecycle', () => {
   it('destroy is terminal: every data method throws ERR_SESSION_DESTROYED', () => {
     const session = fresh()
     session.set('a', 1)
-    session.addFlash('x')
+    session.addFlash(DEFAULT_FLASH_KEY, 'x')
     session.destroy()
     assert.equal(session.isDestroyed, true)
     assert.equal(session.name, 'sid')
@@ -478,7 +487,7 @@ describe('Session lifecycle', () => {
 
   it('dirty tracking: clean after load, dirty after a change, an unchanged session writes nothing', async () => {
     const h = harness()
-    const created = h.store.new('sid')
+    const created = h.store.create()
     assert.equal(created.isDirty, false)
     assert.equal(created.isNew, true)
     created.delete('absent')
@@ -535,12 +544,14 @@ describe('Session lifecycle', () => {
     await h.request((s) => {
       for (const key of keys) s.set(key, { isAdmin: true, key })
       s.set('nested', JSON.parse('{"__proto__":{"isAdmin":true},"a":1}') as unknown)
-      s.addFlash({ isAdmin: true }, '__proto__')
-      s.addFlash('c', 'constructor')
+      s.addFlash('__proto__', { isAdmin: true })
+      s.addFlash('constructor', 'c')
     })
     const { session } = await h.request()
     assert.equal(session.hasFlash('__proto__'), true)
-    const flashes = session.getFlashes()
+    const flashes = Object.fromEntries(
+      session.flashKeys().map((key) => [key, session.flashes(key)] as const),
+    )
     assert.equal(Object.getPrototypeOf(flashes), Object.prototype)
     assert.deepEqual(Object.keys(flashes).sort(), ['__proto__', 'constructor'])
     assert.deepEqual(Object.getOwnPropertyDescriptor(flashes, '__proto__')?.value, [
@@ -579,10 +590,10 @@ describe('Session lifecycle', () => {
       fc.asyncProperty(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 8 }),
         async (data) => {
-          const session = h.store.new('sid')
+          const session = h.store.create()
           for (const [key, value] of Object.entries(data)) session.set(key, value)
           const setCookie = await h.store.save(session)
-          const loaded = await h.store.get('sid', setCookie?.split(';')[0])
+          const loaded = await h.store.get(setCookie?.split(';')[0])
           const entries = Object.entries(data)
           assert.equal(loaded.loadError, undefined)
           assert.deepEqual(loaded.keys().sort(), entries.map(([key]) => key).sort())
@@ -608,10 +619,10 @@ describe('Session typing at run time', () => {
     interface Flash extends SessionData {
       notice: string
     }
-    const session = harness<Data, Flash>().store.new('sid')
+    const session = harness<Data, Flash>().store.create()
     session.set('userId', 'u1')
     assert.equal(session.increment('count'), 1)
-    session.addFlash('hello', 'notice')
+    session.addFlash('notice', 'hello')
     assert.deepEqual(session.flashes('notice'), ['hello'])
     assert.equal(session.get('userId'), 'u1')
   })

@@ -33,7 +33,7 @@ function count(loaded) {
 async function sessionkitStore(crypto) {
   const { createCookieStore, createKeyRing } = await import('../../dist/index.js')
   const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
-  return createCookieStore({ keys, crypto })
+  return createCookieStore({ name: 'session', keys, crypto })
 }
 
 // A minimal node:http -> Fetch bridge (GET only, as the benchmark needs), shared by every
@@ -100,7 +100,7 @@ const builders = {
     const { withSessions } = await import('../../dist/fetch.js')
     return serveFetch(
       withSessions(async (_request, sessions) => {
-        const session = await sessions.get(store, COOKIE_NAME)
+        const session = await sessions.get(store)
         count(!session.isNew)
         if (session.isNew) for (const [key, value] of Object.entries(SMALL)) session.set(key, value)
         const views = session.increment('views')
@@ -182,7 +182,7 @@ function nodeSessionkit(store) {
   return import('../../dist/node.js').then(({ sessions }) =>
     http.createServer((req, res) => {
       sessions(req, res)
-        .get(store, COOKIE_NAME)
+        .get(store)
         .then(
           (session) => {
             count(!session.isNew)

@@ -73,5 +73,5 @@ export async function openDriver(kind, options = {}) {
 export async function serverStore(kind, options = {}) {
   const { createKeyRing, createServerStore } = await import('../../dist/index.js')
   const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
-  return createServerStore({ driver: await openDriver(kind), keys, ...options })
+  return createServerStore({ name: 'session', driver: await openDriver(kind), keys, ...options })
 }

@@ -194,7 +194,7 @@ function appendTo(headers: Headers, values: readonly string[], options: FetchSes
  * ```ts
  * export default {
  *   fetch: withSessions(async (request, sessions) => {
- *     const session = await sessions.get(store, 'app')
+ *     const session = await sessions.get(store)
  *     session.increment('visits')
  *     return new Response(`visit ${session.getInt('visits')}`)
  *   }),

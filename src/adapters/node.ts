@@ -94,7 +94,7 @@ const MAX_SAVE_ROUNDS = 4
  * @example
  * ```ts
  * http.createServer(async (req, res) => {
- *   const session = await sessions(req, res).get(store, 'app')
+ *   const session = await sessions(req, res).get(store)
  *   session.increment('visits')
  *   res.end(`visit ${session.getInt('visits')}`) // the cookie is written first
  * })

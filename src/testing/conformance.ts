@@ -31,6 +31,7 @@ import { createKeyRing, generateKey, type KeyRing } from '../core/keyring.ts'
 import { generateSessionId } from '../lib/session-id.ts'
 import { SessionRegistry } from '../core/registry.ts'
 import type { Session } from '../core/session.ts'
+import { DEFAULT_FLASH_KEY } from '../core/session.ts'
 import {
   createServerStore,
   type DestroyReason,
@@ -413,7 +414,7 @@ async function visit<T = undefined>(
   handler?: (session: TestSession, registry: SessionRegistry) => T | Promise<T>,
 ): Promise<Visit<T>> {
   const registry = new SessionRegistry(jar?.header())
-  const session = await registry.get(store, NAME)
+  const session = await registry.get(store)
   const value = (await handler?.(session, registry)) as T
   const setCookies = [...(await registry.save())]
   jar?.apply(setCookies)
@@ -452,6 +453,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     const inner = await options.createDriver({ now: clock.now })
     const probe = instrument(inner)
     const base: ServerStoreOptions = {
+      name: NAME,
       driver: probe.driver,
       keys,
       cookie: { secure: false },
@@ -874,7 +876,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       const jar = new Jar()
       const first = await visit(h.store, jar, (s) => {
         s.set('user', { id: 7, roles: ['admin'] })
-        s.addFlash('saved')
+        s.addFlash(DEFAULT_FLASH_KEY, 'saved')
       })
       same(first.setCookies.length, 1, 'first Set-Cookie count')
       const cookie = parseSetCookie(first.setCookies[0] ?? '')
@@ -890,7 +892,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       )
       const second = await visit(h.store, jar, (s) => {
         sameJson(s.get('user'), { id: 7, roles: ['admin'] }, 'loaded value')
-        sameJson(s.flashes(), ['saved'], 'flash')
+        sameJson(s.flashes(DEFAULT_FLASH_KEY), ['saved'], 'flash')
         s.set('count', 1)
       })
       same(second.setCookies.length, 0, 'a routine save sends no Set-Cookie')
@@ -915,8 +917,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       const { jar } = await login(h.store, { cart: [], theme: 'light' })
       const a = new SessionRegistry(jar.header())
       const b = new SessionRegistry(jar.header())
-      const sa = await a.get(h.store, NAME)
-      const sb = await b.get(h.store, NAME)
+      const sa = await a.get(h.store)
+      const sb = await b.get(h.store)
       sa.set('cart', ['book'])
       sb.set('theme', 'dark')
       sb.delete('missing-key')
@@ -1184,11 +1186,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         same(registry.setCookies.length, 0, `${what}: Set-Cookie`)
       }
       const fresh = new SessionRegistry(undefined)
-      ;(await fresh.get(store, NAME)).set('blob', 'x'.repeat(limit))
+      ;(await fresh.get(store)).set('blob', 'x'.repeat(limit))
       await tooLarge(fresh, 'a new session')
       // Bytes, not characters: 2100 two-byte characters are over 4096 bytes.
       const wide = new SessionRegistry(undefined)
-      ;(await wide.get(store, NAME)).set('blob', 'é'.repeat(2100))
+      ;(await wide.get(store)).set('blob', 'é'.repeat(2100))
       await tooLarge(wide, 'non-ASCII text')
       const { jar } = await login(store, { user: 'u1', blob: 'x'.repeat(3000) })
       for (const [label, change] of [
@@ -1201,7 +1203,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         [
           'a flash',
           (s: TestSession) => {
-            s.addFlash('z'.repeat(1200))
+            s.addFlash(DEFAULT_FLASH_KEY, 'z'.repeat(1200))
           },
         ],
         [
@@ -1213,7 +1215,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         ],
       ] as const) {
         const registry = new SessionRegistry(jar.header())
-        change(await registry.get(store, NAME))
+        change(await registry.get(store))
         await tooLarge(registry, label)
       }
       await visit(store, jar, (s) => {
@@ -1231,11 +1233,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         s.set('blob', 'x'.repeat(6000))
       })
       const grow = new SessionRegistry(big.jar.header())
-      ;(await grow.get(store, NAME)).set('blob', 'x'.repeat(7000))
+      ;(await grow.get(store)).set('blob', 'x'.repeat(7000))
       await tooLarge(grow, 'an oversized session that grows')
       // The default limit is 64 KiB.
       const huge = new SessionRegistry(undefined)
-      ;(await huge.get(h.store, NAME)).set('blob', 'x'.repeat(65_536))
+      ;(await huge.get(h.store)).set('blob', 'x'.repeat(65_536))
       const error = onlySaveError(
         await rejection(Promise.resolve(huge.save()), 'default'),
         'default',
@@ -1383,7 +1385,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         value: fresh,
       } = await visit(store, jar, async (s, registry) => {
         s.destroy()
-        const next = await registry.get(store, NAME)
+        const next = await registry.get(store)
         check(next !== s, 'a new session object')
         same(next.isDestroyed, false, 'not destroyed')
         same(next.get('user'), undefined, 'no data carried over')
@@ -1404,7 +1406,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
       const empty = await visit(store, jar, async (s, registry) => {
         s.destroy()
-        await registry.get(store, NAME)
+        await registry.get(store)
       })
       same(
         parseSetCookie(empty.setCookies[0] ?? '').deleted,
@@ -1415,7 +1417,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       await visit(h.store, strict.jar, async (s, registry) => {
         s.destroy()
         same(
-          await registry.get(h.store, NAME),
+          await registry.get(h.store),
           s,
           'without allowReclaim the destroyed session is returned',
         )
@@ -1440,7 +1442,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     test('resurrection: a request that loaded a session destroyed meanwhile cannot bring it back (CON-02)', async (h) => {
       const { jar, id } = await login(h.store)
       const slow = new SessionRegistry(jar.header())
-      const a = await slow.get(h.store, NAME)
+      const a = await slow.get(h.store)
       await visit(h.store, jar.copy(), (s) => {
         s.destroy()
       })
@@ -1455,7 +1457,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     test('regenerate racing an old-id request: the old id stays dead, the new session keeps its data (CON-04)', async (h) => {
       const { jar, id } = await login(h.store)
       const slow = new SessionRegistry(jar.header())
-      const a = await slow.get(h.store, NAME)
+      const a = await slow.get(h.store)
       const { session } = await visit(h.store, jar, (s) => {
         s.regenerate()
       })
@@ -1472,7 +1474,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       const { jar } = await login(h.store)
       h.clock.advance(RENEW_AFTER * 1000)
       const reader = new SessionRegistry(jar.header())
-      await reader.get(h.store, NAME)
+      await reader.get(h.store)
       await visit(h.store, jar, (s) => {
         s.set('cart', ['book'])
       })
@@ -1487,7 +1489,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       const header = jar.header()
       const requests = Array.from({ length: concurrency }, async (_, i) => {
         const registry = new SessionRegistry(header)
-        const session = await registry.get(h.store, NAME)
+        const session = await registry.get(h.store)
         session.set(`k${i}`, i)
         return registry.save()
       })
@@ -1517,7 +1519,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       const store = h.storeWith({ conflicts: 'error' })
       const { jar } = await login(store, { n: 1 })
       const a = new SessionRegistry(jar.header())
-      const sa = await a.get(store, NAME)
+      const sa = await a.get(store)
       await visit(store, jar, (s) => {
         s.set('n', 2)
       })
@@ -1558,7 +1560,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       })
       const { jar } = await login(store, { n: 10 })
       const a = new SessionRegistry(jar.header())
-      const sa = await a.get(store, NAME)
+      const sa = await a.get(store)
       await visit(store, jar, (s) => {
         s.increment('n', 5)
       })
@@ -1684,7 +1686,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         s.shiftExpiration()
       },
     ],
-    ['a flash read', (s) => s.flashes()],
+    ['a flash read', (s) => s.flashes(DEFAULT_FLASH_KEY)],
     [
       'remember-me',
       (s) => {
@@ -1720,7 +1722,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     const { session } = await visit(h.store, jar, (s) => {
       s.set('user', 'u1')
       s.set('cart', [1])
-      s.addFlash('hello')
+      s.addFlash(DEFAULT_FLASH_KEY, 'hello')
       s.setUser(user, { device: 'first' })
     })
     check(session.id !== undefined, 'the racer has an id')
@@ -1760,7 +1762,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       for (let step = 1; ; step++) {
         const ended = await racer(h)
         const late = new SessionRegistry(ended.jar.header())
-        change(await late.get(h.store, NAME))
+        change(await late.get(h.store))
         const since = h.probe.created.length
         const hold = h.probe.hold(step)
         const saving = Promise.resolve(late.save())
@@ -1793,7 +1795,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       for (const [label, change] of lateChanges) {
         const ended = await racer(h)
         const late = new SessionRegistry(ended.jar.header())
-        change(await late.get(h.store, NAME))
+        change(await late.get(h.store))
         h.clock.advance(IDLE * 1000)
         const since = h.probe.created.length
         const setCookies = await late.save()
@@ -1806,7 +1808,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         for (const ending of ['a logout', 'expiry'] as const) {
           const ended = await racer(h)
           const late = new SessionRegistry(ended.jar.header())
-          const session = await late.get(h.store, NAME)
+          const session = await late.get(h.store)
           change(session)
           if (ending === 'expiry') h.clock.advance(IDLE * 1000)
           else {
@@ -1846,7 +1848,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     test('a regeneration saved after a logout elsewhere gets no session and no live cookie', async (h) => {
       const ended = await racer(h)
       const late = new SessionRegistry(ended.jar.header())
-      const session = await late.get(h.store, NAME)
+      const session = await late.get(h.store)
       await visit(h.store, ended.jar.copy(), (s) => {
         s.destroy()
       })
@@ -1867,7 +1869,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         const ended = await racer(h)
         const other = await racer(h)
         const late = new SessionRegistry(ended.jar.header())
-        const session = await late.get(h.store, NAME)
+        const session = await late.get(h.store)
         sameJson(
           (await h.store.destroyByUser(ended.user)).length,
           1,
@@ -1887,8 +1889,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
           const first = await racer(h)
           const a = new SessionRegistry(first.jar.header())
           const b = new SessionRegistry(first.jar.header())
-          const sa = await a.get(h.store, NAME)
-          const sb = await b.get(h.store, NAME)
+          const sa = await a.get(h.store)
+          const sb = await b.get(h.store)
           sa.set('a', 1)
           sa.regenerate({ grace })
           sb.set('b', 2)
@@ -1976,7 +1978,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
           s.regenerate({ grace: 30 })
         })
         const late = new SessionRegistry(old.header())
-        const session = await late.get(h.store, NAME)
+        const session = await late.get(h.store)
         same(session.get('user'), 'u1', `${label}: loaded through the old id`)
         change(session)
         await visit(h.store, ended.jar, (s) => {
@@ -2009,7 +2011,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         const { jar } = await login(h.store)
         h.probe.fail('throw', 'get')
         const registry = new SessionRegistry(jar.header())
-        const error = await rejection(registry.get(h.store, NAME), 'load')
+        const error = await rejection(registry.get(h.store), 'load')
         storeError(error, 'get', false, 'load')
         same((await registry.save()).length, 0, 'Set-Cookie after a failed load')
       },
@@ -2039,7 +2041,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       async (h) => {
         h.probe.fail('throw', 'create')
         const fresh = new SessionRegistry(undefined)
-        ;(await fresh.get(h.store, NAME)).set('user', 'u1')
+        ;(await fresh.get(h.store)).set('user', 'u1')
         storeError(
           onlySaveError(await rejection(Promise.resolve(fresh.save()), 'create'), 'create'),
           'create',
@@ -2051,7 +2053,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         const { jar } = await login(h.store)
         h.probe.fail('throw', 'update')
         const registry = new SessionRegistry(jar.header())
-        ;(await registry.get(h.store, NAME)).set('x', 1)
+        ;(await registry.get(h.store)).set('x', 1)
         storeError(
           onlySaveError(await rejection(Promise.resolve(registry.save()), 'update'), 'update'),
           'update',
@@ -2069,7 +2071,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         const { jar } = await login(h.store)
         h.probe.fail('hang', 'update', 'touch')
         const registry = new SessionRegistry(jar.header())
-        ;(await registry.get(h.store, NAME)).set('x', 1)
+        ;(await registry.get(h.store)).set('x', 1)
         const error = onlySaveError(
           await rejection(Promise.resolve(registry.save()), 'save'),
           'save',
@@ -2085,7 +2087,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         const { jar, id } = await login(h.store)
         h.probe.fail('throw', 'delete')
         const registry = new SessionRegistry(jar.header())
-        ;(await registry.get(h.store, NAME)).destroy()
+        ;(await registry.get(h.store)).destroy()
         const error = await rejection(Promise.resolve(registry.save()), 'logout')
         check(error instanceof SessionSaveError, 'SessionSaveError')
         storeError(error.errors[0]?.error, 'delete', false, 'logout')

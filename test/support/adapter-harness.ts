@@ -32,7 +32,7 @@ export function makeStore(
   crypto: CryptoMode,
   options: Partial<CookieStoreOptions> = {},
 ): CookieStore<TestData> {
-  return createCookieStore<TestData>({ keys, crypto, ...options })
+  return createCookieStore<TestData>({ name: 'app', keys, crypto, ...options })
 }
 
 /**
@@ -45,8 +45,9 @@ export function failingStore<Data extends SessionData>(
   error: Error = new Error('backend unavailable'),
 ): SessionStore<Data> {
   return {
-    get: (name, cookieHeader) => inner.get(name, cookieHeader),
-    new: (name) => inner.new(name),
+    name: inner.name,
+    get: (cookieHeader) => inner.get(cookieHeader),
+    create: () => inner.create(),
     save: () => {
       if (mode === 'throw') throw error
       return Promise.reject(error)

@@ -66,6 +66,7 @@ export function harness<
 >(options: Partial<CookieStoreOptions> = {}): Harness<Data, Flash> {
   const clock = manualClock()
   const store = createCookieStore<Data, Flash>({
+    name: 'sid',
     keys: TEST_RING,
     now: clock.now,
     crypto: 'node',
@@ -77,7 +78,7 @@ export function harness<
     store,
     jar,
     async request(handler, name = 'sid') {
-      const session = await store.get(name, jar.header)
+      const session = await store.get(jar.header)
       handler?.(session)
       const setCookie = await store.save(session)
       jar.apply(setCookie)

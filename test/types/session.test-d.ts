@@ -2,6 +2,7 @@
 import { expectTypeOf } from 'expect-type'
 
 import {
+  DEFAULT_FLASH_KEY,
   createCookieStore,
   createKeyRing,
   generateKey,
@@ -64,28 +65,28 @@ session.getString('userId', 1)
 // Flashes
 expectTypeOf(session.flashes('notice')).toEqualTypeOf<string[]>()
 expectTypeOf(session.flashes('errors')).toEqualTypeOf<{ field: string }[][]>()
-expectTypeOf(session.getFlash('notice')).toEqualTypeOf<string | undefined>()
-expectTypeOf(session.peekFlash('errors')).toEqualTypeOf<{ field: string }[] | undefined>()
-session.addFlash('saved', 'notice')
+expectTypeOf(session.flashes('notice').at(-1)).toEqualTypeOf<string | undefined>()
+expectTypeOf(session.peekFlashes('errors').at(-1)).toEqualTypeOf<{ field: string }[] | undefined>()
+session.addFlash('notice', 'saved')
 session.setFlash('notice', 'saved')
 // @ts-expect-error a notice is a string
-session.addFlash(42, 'notice')
+session.addFlash('notice', 42)
 // @ts-expect-error unknown flash key
 session.flashes('nope')
 // @ts-expect-error Flash declares no default '_flash' key, so the keyless form is unavailable
-session.addFlash('hi')
+session.addFlash(DEFAULT_FLASH_KEY, 'hi')
 
 // The default key is typed through a '_flash' entry.
 declare const withDefault: Session<Data, { _flash: string }>
-expectTypeOf(withDefault.flashes()).toEqualTypeOf<string[]>()
-withDefault.addFlash('hi')
+expectTypeOf(withDefault.flashes(DEFAULT_FLASH_KEY)).toEqualTypeOf<string[]>()
+withDefault.addFlash(DEFAULT_FLASH_KEY, 'hi')
 
 // Untyped sessions accept any key and any value type (checked at run time).
 declare const loose: Session
 expectTypeOf(loose.get('anything')).toEqualTypeOf<unknown>()
 loose.set('anything', { nested: [1] })
 loose.increment('counter')
-loose.addFlash('hello')
+loose.addFlash(DEFAULT_FLASH_KEY, 'hello')
 
 // Interfaces work as data shapes when they extend SessionData.
 interface UserData extends SessionData {
@@ -103,8 +104,9 @@ expectTypeOf(plain.get('userId')).toEqualTypeOf<string | undefined>()
 plain.get('nope')
 expectTypeOf(
   createCookieStore<PlainUserData>({
+    name: 's',
     keys: createKeyRing([{ id: 'k', secret: generateKey() }]),
-  }).new('s'),
+  }).create(),
 ).toEqualTypeOf<Session<PlainUserData>>()
 
 // Stores and the registry carry the types through.
@@ -112,10 +114,10 @@ const keys: KeyRing = createKeyRing([{ id: 'k1', secret: generateKey() }])
 const store = createCookieStore<Data, Flash>({ keys })
 expectTypeOf(store).toEqualTypeOf<CookieStore<Data, Flash>>()
 expectTypeOf(store).toExtend<SessionStore<Data, Flash>>()
-expectTypeOf(store.get('sid', undefined)).toEqualTypeOf<Promise<Session<Data, Flash>>>()
-expectTypeOf(store.new('sid')).toEqualTypeOf<Session<Data, Flash>>()
+expectTypeOf(store.get(undefined)).toEqualTypeOf<Promise<Session<Data, Flash>>>()
+expectTypeOf(store.create()).toEqualTypeOf<Session<Data, Flash>>()
 const registry = new SessionRegistry(undefined)
-expectTypeOf(registry.get(store, 'x')).toEqualTypeOf<Promise<Session<Data, Flash>>>()
+expectTypeOf(registry.get(store)).toEqualTypeOf<Promise<Session<Data, Flash>>>()
 expectTypeOf(new SessionRegistry('a=b').save()).toEqualTypeOf<
   readonly string[] | Promise<readonly string[]>
 >()
