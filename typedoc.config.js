@@ -25,7 +25,6 @@ export default {
     'src/interop/securecookie/errors.ts:GoMessages',
     'src/lib/awaitable.ts:Awaitable',
     'src/interop/gob/type-ids.ts:TypeEntry',
-    'src/core/session.ts:FlashValue',
     'src/testing/options.ts:Body',
   ],
   // npm run typecheck has checked the sources already.

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks'
 import { clearTimeout, setTimeout } from 'node:timers'
 import process from 'node:process'
 import { URL } from 'node:url'
-import { COOKIE_NAME, SECRET_STRING } from './lib/common.mjs'
+import { SECRET_STRING } from './lib/common.mjs'
 import { removeTemporary, serverStore, sqliteUnavailable } from './lib/drivers.mjs'
 
 const K = 100

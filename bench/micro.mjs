@@ -72,9 +72,9 @@ const codecs = {
   },
 }
 const stores = {
-  nodeSealed: createCookieStore({ name: 'session', keys, format: 'sealed', crypto: 'node' }),
-  nodeSigned: createCookieStore({ name: 'session', keys, format: 'signed', crypto: 'node' }),
-  webSealed: createCookieStore({ name: 'session', keys, format: 'sealed', crypto: 'web' }),
+  nodeSealed: createCookieStore({ name: COOKIE_NAME, keys, format: 'sealed', crypto: 'node' }),
+  nodeSigned: createCookieStore({ name: COOKIE_NAME, keys, format: 'signed', crypto: 'node' }),
+  webSealed: createCookieStore({ name: COOKIE_NAME, keys, format: 'sealed', crypto: 'web' }),
 }
 
 const webGcmKey = await subtle.importKey('raw', KEY_BYTES, 'AES-GCM', false, ['encrypt', 'decrypt'])

@@ -23,7 +23,7 @@ import { Buffer } from 'node:buffer'
 import console from 'node:console'
 import { performance } from 'node:perf_hooks'
 import process from 'node:process'
-import { COOKIE_NAME, PAYLOADS, median } from './lib/common.mjs'
+import { PAYLOADS, median } from './lib/common.mjs'
 import {
   DRIVER_KINDS,
   driverSettings,

@@ -650,13 +650,14 @@ describe('Fetch adapter: changes while the commit saves or after it', () => {
       keys,
       cookie: { secure: false },
     })
+    const prefsStore = makeStore('web', { name: 'prefs', cookie: { secure: false } })
 
     it('with a changed session: returned as it is, nothing saved, the change reported', async () => {
       const reported = reporting()
       const options: FetchSessionsOptions = { onError: reported.onError }
       const handler = withFetchSessions(async (_request, registry) => {
         ;(await registry.get(serverStore)).set('n', 1)
-        ;(await registry.get(store)).set('n', 1)
+        ;(await registry.get(prefsStore)).set('n', 1)
         return Response.error()
       }, options)
       const response = await handler(new Request('http://app.test/'))

@@ -34,33 +34,28 @@ interface AppData extends SessionData {
 
 interface Kind {
   readonly title: string
-  make(clock: ManualClock): { store: SessionStore<AppData>; probe?: Switchable }
+  make(clock: ManualClock, name: string): { store: SessionStore<AppData>; probe?: Switchable }
 }
 
 const KINDS: readonly Kind[] = [
   {
     title: 'cookie store, node:crypto',
-    make: (clock) => ({
-      store: createCookieStore<AppData>({ name: 'sid', keys, crypto: 'node', now: clock.now }),
+    make: (clock, name) => ({
+      store: createCookieStore<AppData>({ name, keys, crypto: 'node', now: clock.now }),
     }),
   },
   {
     title: 'cookie store, Web Crypto',
-    make: (clock) => ({
-      store: createCookieStore<AppData>({ name: 'sid', keys, crypto: 'web', now: clock.now }),
+    make: (clock, name) => ({
+      store: createCookieStore<AppData>({ name, keys, crypto: 'web', now: clock.now }),
     }),
   },
   {
     title: 'server store, memory driver',
-    make: (clock) => {
+    make: (clock, name) => {
       const probe = switchable(createMemoryDriver({ sweepInterval: 0, now: clock.now }))
       return {
-        store: createServerStore<AppData>({
-          name: 'sid',
-          driver: probe.driver,
-          keys,
-          now: clock.now,
-        }),
+        store: createServerStore<AppData>({ name, driver: probe.driver, keys, now: clock.now }),
         probe,
       }
     },
@@ -68,7 +63,7 @@ const KINDS: readonly Kind[] = [
 ]
 
 /** `/login?user=x` regenerates and logs in, `/logout` destroys; every path answers the user. */
-function app(store: SessionStore<AppData>, name: string) {
+function app(store: SessionStore<AppData>) {
   return withSessions(async (req: IncomingMessage, res: ServerResponse, sessions) => {
     const session = await sessions.get(store)
     const url = new URL(req.url ?? '/', 'http://app.test')
@@ -123,8 +118,8 @@ for (const kind of KINDS) {
 
     async function start(name: string, options: { maxHeaderSize?: number } = {}) {
       const clock = manualClock(Date.now())
-      const { store, probe } = kind.make(clock)
-      const server = await serve(app(store, name), options)
+      const { store, probe } = kind.make(clock, name)
+      const server = await serve(app(store), options)
       return { clock, probe, server }
     }
 
@@ -363,7 +358,7 @@ describe('property: planted values of any shape never log the user out', () => {
   for (const kind of KINDS) {
     it(kind.title, async () => {
       const clock = manualClock(Date.now())
-      const { store } = kind.make(clock)
+      const { store } = kind.make(clock, 'sid')
       const issue = async (user: string): Promise<string> => {
         const session = store.create()
         session.set('user', user)

@@ -8,6 +8,7 @@ import {
   createKeyRing,
   createTokenCodec,
   InvalidCookieError,
+  SessionArgumentError,
   type CookieStoreOptions,
   type InvalidCookieReason,
 } from '../src/index.ts'
@@ -112,7 +113,10 @@ describe('cookie store: writing cookies', () => {
     assert.equal(attributes.has('expires'), false)
     assert.equal(attributes.has('domain'), false)
     assert.equal(h.store.format, 'sealed')
-    assert.equal(h.store.backend, 'node')
+    assert.equal(h.store.name, 'sid')
+    assert.equal(session.name, 'sid')
+    // Which crypto backend seals is an internal of the store (the codec still tells).
+    assert.equal('backend' in h.store, false)
   })
 
   it('maxAge > 0 makes the cookie persistent, capped by the session expiry', async () => {
@@ -296,27 +300,18 @@ describe('cookie store: writing cookies', () => {
     assert.ok((await h.store.save(over)) !== undefined)
   })
 
-  it('a __Host- name with a Domain or Path fails with a cookie option error at first use', async () => {
-    // Whether the check runs when the session is loaded or when it is first written, the
-    // request fails with ERR_SESSION_COOKIE_OPTION before any cookie is sent.
-    const firstUse = async (options: Partial<CookieStoreOptions>, name: string) => {
-      const { store } = harness(options)
-      await assert.rejects(async () => {
-        const session = await store.get(undefined)
-        session.set('a', 1)
-        return store.save(session)
-      }, isCode('ERR_SESSION_COOKIE_OPTION'))
-      assert.throws(() => {
-        const session = store.create()
-        session.set('a', 1)
-        const saved = store.save(session)
-        assert.equal(typeof saved, 'string', 'unreachable: the save must fail')
-      }, isCode('ERR_SESSION_COOKIE_OPTION'))
+  it('a __Host- name with a Domain or Path fails with a cookie option error when the store is created', async () => {
+    // The name is given with the options, so a broken prefix rule fails at startup, before
+    // any request could load or write a session.
+    const atCreation = (options: Partial<CookieStoreOptions>, name: string) => {
+      assert.throws(() => harness({ ...options, name }), isCode('ERR_SESSION_COOKIE_OPTION'))
     }
-    await firstUse({ cookie: { domain: 'example.com' } }, '__Host-sid')
-    await firstUse({ cookie: { path: '/app' } }, '__Host-sid')
-    await firstUse({ cookie: { secure: false } }, '__Host-sid')
-    await firstUse({ cookie: { secure: false } }, '__Secure-sid')
+    atCreation({ cookie: { domain: 'example.com' } }, '__Host-sid')
+    atCreation({ cookie: { path: '/app' } }, '__Host-sid')
+    atCreation({ cookie: { secure: false } }, '__Host-sid')
+    atCreation({ cookie: { secure: false } }, '__Secure-sid')
+    // Browsers match the prefixes case-insensitively, and so does the check.
+    atCreation({ cookie: { secure: false } }, '__host-sid')
 
     // The defaults satisfy __Host-; a per-session Domain breaks the rule when written.
     const h = harness({ name: '__Host-sid' })
@@ -332,7 +327,6 @@ describe('cookie store: writing cookies', () => {
 
   it('a web-crypto store saves asynchronously, a node store synchronously', async () => {
     const web = harness({ crypto: 'web' })
-    assert.equal(web.store.backend, 'web')
     const session = web.store.create()
     session.set('a', 1)
     const pending = web.store.save(session)
@@ -426,11 +420,11 @@ describe('cookie store: rejected cookies', () => {
   })
 
   it('CRY-04: a cookie made for another name or another purpose is tampered', async () => {
-    const h = watched()
+    const h = watched({ name: 'a' })
     const session = h.store.create()
     session.set('user', 'u1')
     const value = cookieValue(expectCookie(await h.store.save(session)))
-    const asB = await h.store.get(`b=${value}`)
+    const asB = await watched({ name: 'b' }).store.get(`b=${value}`)
     assert.equal(asB.loadError?.reason, 'tampered')
     const admin = harness({ name: 'a', purpose: 'admin' })
     assert.equal((await admin.store.get(`a=${value}`)).loadError?.reason, 'tampered')
@@ -626,9 +620,17 @@ describe('cookie store: timeouts and renewal', () => {
 
     const session = h.store.create()
     for (const bad of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => {
-        session.updateExpiration(bad)
-      }, isCode('ERR_SESSION_VALUE_TYPE'))
+      assert.throws(
+        () => {
+          session.updateExpiration(bad)
+        },
+        (error: unknown) => {
+          assert.ok(error instanceof SessionArgumentError)
+          assert.equal(error.code, 'ERR_SESSION_ARGUMENT')
+          assert.equal(error.argument, 'seconds')
+          return true
+        },
+      )
     }
   })
 })
@@ -682,7 +684,7 @@ describe('cookie store: configuration', () => {
     ]
     for (const options of bad) {
       assert.throws(
-        () => createCookieStore({ keys: TEST_RING, ...options }),
+        () => createCookieStore({ name: 'sid', keys: TEST_RING, ...options }),
         isCode('ERR_SESSION_CONFIG'),
         JSON.stringify(options),
       )
@@ -693,9 +695,19 @@ describe('cookie store: configuration', () => {
       { sameSite: 'None' as const, secure: false },
     ]) {
       assert.throws(
-        () => createCookieStore({ keys: TEST_RING, cookie }),
+        () => createCookieStore({ name: 'sid', keys: TEST_RING, cookie }),
         isCode('ERR_SESSION_COOKIE_OPTION'),
         JSON.stringify(cookie),
+      )
+    }
+    // The cookie name is required and checked at creation too.
+    const noName = { keys: TEST_RING } as unknown as CookieStoreOptions
+    assert.throws(() => createCookieStore(noName), isCode('ERR_SESSION_CONFIG'))
+    for (const name of ['', 'a b', 'a;b', 'a=b', 'é', 'a\r\nSet-Cookie: x', '(sid)']) {
+      assert.throws(
+        () => createCookieStore({ name, keys: TEST_RING }),
+        isCode('ERR_SESSION_COOKIE_OPTION'),
+        JSON.stringify(name),
       )
     }
   })
@@ -703,6 +715,6 @@ describe('cookie store: configuration', () => {
 
 describe('cookie store: loaded values are immutable', () => {
   it('flashes read from a cookie are frozen, and a change attempt never reaches the next save', async () => {
-    await checkLoadedFlashesAreImmutable(harness().store, 'sid')
+    await checkLoadedFlashesAreImmutable(harness().store)
   })
 })

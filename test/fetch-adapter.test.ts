@@ -39,6 +39,8 @@ function saveErrors(error: unknown): readonly { sessionName: string; error: unkn
 
 function fetchSuite(crypto: CryptoMode): void {
   const store = makeStore(crypto)
+  // The store behind the failing one: the same kind, under its own name.
+  const srvStore = makeStore(crypto, { name: 'srv' })
 
   // Loads 'app', applies `change`, returns the session's `n` (or -1) as the body.
   const counter = (
@@ -313,7 +315,7 @@ function fetchSuite(crypto: CryptoMode): void {
     for (const mode of ['throw', 'reject'] as const) {
       it(`a store whose save ${mode === 'throw' ? 'throws' : 'rejects'}: rejects`, async () => {
         const backendError = new Error('backend unavailable')
-        const broken = failingStore(store, mode, backendError)
+        const broken = failingStore(srvStore, mode, backendError)
         const handler = withSessions(async (_request, registry) => {
           const good = await registry.get(store)
           const bad = await registry.get(broken)

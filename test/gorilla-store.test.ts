@@ -770,11 +770,11 @@ describe('gorilla store: loaded values are immutable', () => {
     })
 
   it('flashes read from a cookie are frozen, and a change attempt never reaches the next save', async () => {
-    await checkLoadedFlashesAreImmutable(store(), NAME)
+    await checkLoadedFlashesAreImmutable(store())
   })
 
   it('a Go map or []byte, as a value or a flash, never changes through what a read returned', async () => {
-    const browser = browserFor(store(), NAME)
+    const browser = browserFor(store())
     const first = browser.fresh()
     first.set('prefs', new Map<unknown, unknown>([[1, 'one']]))
     first.set('raw', Uint8Array.of(1, 2, 3))
@@ -785,7 +785,7 @@ describe('gorilla store: loaded values are immutable', () => {
     ;(first.get('raw') as Uint8Array).fill(9)
     const second = await browser.next(first)
     assertImmutable(second.get('prefs'), 'prefs')
-    assertImmutable(second.peekFlashes('_flash').at(-1), 'peekFlash()')
+    assertImmutable(second.peekFlashes('_flash').at(-1), 'peekFlashes()')
     ;(second.get('raw') as Uint8Array).fill(9)
     ;(second.peekFlashes('bytes').at(-1) as Uint8Array).fill(9)
     assert.deepEqual(second.get('raw'), Uint8Array.of(1, 2, 3))

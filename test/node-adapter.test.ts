@@ -64,6 +64,8 @@ function saveErrors(error: unknown): readonly { sessionName: string; error: unkn
 function nodeSuite(crypto: CryptoMode): void {
   const serve = useServers()
   const store = makeStore(crypto, { cookie: { secure: false } })
+  // The store behind the failing one: the same kind, under its own name.
+  const srvStore = makeStore(crypto, { name: 'srv', cookie: { secure: false } })
 
   // Loads 'app', applies `change`, then ends the response with the session's `n` (or -1).
   function counter(
@@ -389,7 +391,7 @@ function nodeSuite(crypto: CryptoMode): void {
     for (const mode of ['throw', 'reject'] as const) {
       it(`a store whose save ${mode === 'throw' ? 'throws' : 'rejects'}: 500 and onError`, async () => {
         const backendError = new Error('backend unavailable')
-        const broken = failingStore(store, mode, backendError)
+        const broken = failingStore(srvStore, mode, backendError)
         const reported = reporting()
         const { url } = await serve(async (req, res) => {
           const session = await getSessions(req, res, reported.options).get(broken)
@@ -409,7 +411,7 @@ function nodeSuite(crypto: CryptoMode): void {
     }
 
     it('one failing session of two: 500 and no Set-Cookie for the one that saved', async () => {
-      const broken = failingStore(store, 'reject')
+      const broken = failingStore(srvStore, 'reject')
       const reported = reporting()
       const { url } = await serve(async (req, res) => {
         const registry = getSessions(req, res, reported.options)
@@ -438,7 +440,7 @@ function nodeSuite(crypto: CryptoMode): void {
             errorRes.end('try later')
           },
         })
-        const session = await registry.get(failingStore(store, 'reject'))
+        const session = await registry.get(failingStore(srvStore, 'reject'))
         session.set('n', 1)
         res.end('ok')
       })
@@ -453,7 +455,7 @@ function nodeSuite(crypto: CryptoMode): void {
       const reported = reporting()
       const { url, errors } = await serve(async (req, res) => {
         const session = await getSessions(req, res, reported.options).get(
-          failingStore(store, 'throw'),
+          failingStore(srvStore, 'throw'),
         )
         session.set('n', 1)
         res.write('a')
@@ -693,7 +695,7 @@ function nodeSuite(crypto: CryptoMode): void {
             throw thrown
           },
         })
-        const session = await registry.get(failingStore(store, 'reject'))
+        const session = await registry.get(failingStore(srvStore, 'reject'))
         session.set('n', 1)
         res.end('ok')
       })

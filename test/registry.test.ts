@@ -105,12 +105,13 @@ describe('SessionRegistry', () => {
 
   it('reports every failed session in one SessionSaveError; the others still save', async () => {
     for (const crypto of ['node', 'web'] as const) {
-      const small = store({ maxLength: 128, crypto })
+      const smallA = store({ name: 'a', maxLength: 128, crypto })
+      const smallB = store({ name: 'b', maxLength: 128, crypto })
       const fine = store({ name: 'ok', crypto })
       const registry = new SessionRegistry(undefined)
-      ;(await registry.get(small)).set('big', 'x'.repeat(500))
+      ;(await registry.get(smallA)).set('big', 'x'.repeat(500))
       ;(await registry.get(fine)).set('v', 1)
-      ;(await registry.get(small)).set('big', 'y'.repeat(500))
+      ;(await registry.get(smallB)).set('big', 'y'.repeat(500))
       let thrown: unknown
       try {
         await registry.save()
@@ -139,7 +140,6 @@ describe('SessionRegistry', () => {
       ...inner,
       save: () => Promise.reject(failure),
       deletionCookie: () => owed,
-      name: 'sid',
     })
     for (const owed of ['sid=; Max-Age=0', undefined]) {
       const registry = new SessionRegistry(undefined)
@@ -154,10 +154,12 @@ describe('SessionRegistry', () => {
     }
   })
 
-  it('rejects an invalid cookie name', async () => {
+  it('rejects an invalid cookie name: when the store is created, and from a hand-written store', async () => {
     const registry = new SessionRegistry(undefined)
     for (const name of ['', 'a b', 'a;b', 'a=b', 'é', 'a\r\nSet-Cookie: x', '(sid)']) {
-      await assert.rejects(registry.get(store()), isCode('ERR_SESSION_COOKIE_OPTION'), name)
+      assert.throws(() => store({ name }), isCode('ERR_SESSION_COOKIE_OPTION'), name)
+      const handWritten: SessionStore = { ...store(), name }
+      await assert.rejects(registry.get(handWritten), isCode('ERR_SESSION_COOKIE_OPTION'), name)
     }
     assert.deepEqual(registry.names, [])
   })
@@ -183,8 +185,8 @@ describe('SessionRegistry', () => {
     const inner = store({ name: 'up' })
     const failing: SessionStore = {
       ...inner,
-      get: () => Promise.reject(new Error('store outage')),
       name: 'down',
+      get: () => Promise.reject(new Error('store outage')),
     }
     const registry = new SessionRegistry(undefined)
     await assert.rejects(registry.get(failing), /store outage/)

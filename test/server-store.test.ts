@@ -12,6 +12,7 @@ import { createTokenCodec } from '../src/core/codec.ts'
 import { createKeyRing, generateKey } from '../src/core/keyring.ts'
 import {
   HeadersSentError,
+  SessionArgumentError,
   SessionSaveError,
   SessionStoreError,
   type InvalidCookieError,
@@ -239,14 +240,42 @@ describe('createServerStore configuration', () => {
     )
   })
 
-  it('checks cookie prefix rules per session name at first use', async () => {
-    const store = createServerStore({
-      name: '__Host-sid',
-      driver: driver(),
-      keys,
-      cookie: { domain: 'example.com' },
+  it('checks the cookie name and its prefix rules when the store is created', () => {
+    assert.throws(
+      () =>
+        createServerStore({
+          name: '__Host-sid',
+          driver: driver(),
+          keys,
+          cookie: { domain: 'example.com' },
+        }),
+      { code: 'ERR_SESSION_COOKIE_OPTION' },
+    )
+    assert.throws(() => createServerStore({ name: 'a;b', driver: driver(), keys }), {
+      code: 'ERR_SESSION_COOKIE_OPTION',
     })
-    await assert.rejects(store.get(undefined), { code: 'ERR_SESSION_COOKIE_OPTION' })
+    const noName = { driver: driver(), keys } as unknown as ServerStoreOptions
+    assert.throws(() => createServerStore(noName), { code: 'ERR_SESSION_CONFIG' })
+  })
+
+  it('a bad user key or label is a SessionArgumentError naming it', async () => {
+    const store = createServerStore({ name: 'sid', driver: driver(), keys })
+    const argumentError = (argument: string) => (error: unknown) => {
+      assert.ok(error instanceof SessionArgumentError)
+      assert.equal(error.code, 'ERR_SESSION_ARGUMENT')
+      assert.equal(error.argument, argument)
+      return true
+    }
+    for (const userKey of ['', 'x'.repeat(513), 42 as unknown as string]) {
+      await assert.rejects(store.destroyByUser(userKey), argumentError('userKey'))
+      await assert.rejects(store.listByUser(userKey), argumentError('userKey'))
+      const session = store.create()
+      session.setUser(userKey)
+      await assert.rejects(async () => store.save(session), argumentError('userKey'))
+    }
+    const labelled = store.create()
+    labelled.setUser('alice', { device: 7 as unknown as string })
+    await assert.rejects(async () => store.save(labelled), argumentError('meta'))
   })
 
   it('documents its defaults: one day idle, seven days absolute, 60 s renewal', async () => {
@@ -960,7 +989,7 @@ describe('deadline queue (one timer for all pending driver calls)', () => {
 
 describe('loaded values are immutable', () => {
   it('flashes read from the store are frozen, and a change attempt never reaches the next save', async () => {
-    await checkLoadedFlashesAreImmutable(makeStore().store, 'sid')
+    await checkLoadedFlashesAreImmutable(makeStore().store)
   })
 })
 

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 
 import {
   DEFAULT_FLASH_KEY,
+  SessionArgumentError,
   SessionDestroyedError,
   SessionKeyMissingError,
   SessionValueError,
@@ -293,7 +294,7 @@ describe('Session values', () => {
 })
 
 describe('Session flashes', () => {
-  it('addFlash/flashes use the default key; repeated reads in a request agree', () => {
+  it("DEFAULT_FLASH_KEY is gorilla's '_flash'; repeated reads in a request agree", () => {
     const session = fresh()
     assert.equal(DEFAULT_FLASH_KEY, '_flash')
     assert.equal(session.hasFlash(), false)
@@ -311,7 +312,7 @@ describe('Session flashes', () => {
     }, isCode('ERR_SESSION_VALUE_INVALID'))
   })
 
-  it('custom keys, setFlash, getFlash, peekFlash, hasFlash, getFlashes, clearFlashes', () => {
+  it('custom keys, setFlash, flashes, peekFlashes, hasFlash, flashKeys, clearFlashes', () => {
     const session = fresh()
     session.addFlash('notice', 'a')
     session.addFlash('notice', 'b')
@@ -350,6 +351,54 @@ describe('Session flashes', () => {
       Object.fromEntries(session.flashKeys().map((key) => [key, session.flashes(key)] as const)),
       {},
     )
+  })
+
+  it('peekFlashes is what flashes would return, unconsumed; flashKeys; clearFlashes(key) clears one key', async () => {
+    const h = harness()
+    await h.request((s) => {
+      s.addFlash('notice', 'a')
+      s.addFlash('notice', 'b')
+      s.setFlash('error', 'e')
+    })
+    const peeking = await h.request((s) => {
+      assert.deepEqual(s.peekFlashes('notice'), ['a', 'b'])
+      assert.deepEqual(s.peekFlashes('notice'), ['a', 'b'])
+      assert.deepEqual(s.peekFlashes('absent'), [])
+      assert.deepEqual(s.flashKeys(), ['notice', 'error'])
+      assert.equal(s.isDirty, false, 'peeking changes nothing')
+    })
+    assert.equal(peeking.setCookie, undefined)
+    await h.request((s) => {
+      assert.deepEqual(s.flashes('notice'), ['a', 'b'])
+      s.addFlash('notice', 'c')
+      // Read in this request, then added: a read key is still listed, and peek sees both.
+      assert.deepEqual(s.peekFlashes('notice'), ['a', 'b', 'c'])
+      assert.deepEqual(s.flashKeys(), ['notice', 'error'])
+      s.clearFlashes('error')
+      assert.equal(s.hasFlash('error'), false)
+      assert.deepEqual(s.flashKeys(), ['notice'])
+      assert.equal(s.hasFlash('notice'), true)
+    })
+    await h.request((s) => {
+      assert.deepEqual(s.flashKeys(), ['notice'], 'the cleared key is gone from the cookie')
+      assert.deepEqual(s.flashes('notice'), ['c'])
+      s.clearFlashes('absent') // a key with no flash: nothing changes
+      assert.deepEqual(s.flashes('notice'), ['c'])
+    })
+    const { session } = await h.request()
+    assert.equal(session.hasFlash(), false)
+    assert.deepEqual(session.flashKeys(), [])
+  })
+
+  it('clearFlashes(key) of a key with no pending flash changes nothing', () => {
+    const session = fresh()
+    session.clearFlashes('absent')
+    assert.equal(session.isDirty, false)
+    session.addFlash('notice', 'a')
+    assert.deepEqual(session.flashes('notice'), ['a'])
+    session.clearFlashes('notice')
+    assert.deepEqual(session.flashes('notice'), [])
+    assert.deepEqual(session.flashKeys(), [])
   })
 
   it('a flash set in one request is read in the next and gone after that read is saved', async () => {
@@ -422,13 +471,12 @@ describe('Session lifecycle', () => {
       getNumber: ['a', 1],
       getInt: ['a', 1],
       getBoolean: ['a', true],
-      addFlash: ['y'],
-      flashes: [],
+      addFlash: ['k', 'y'],
+      flashes: ['k'],
       setFlash: ['k', 'v'],
-      getFlash: ['k'],
-      peekFlash: ['k'],
+      peekFlashes: ['k'],
       hasFlash: [],
-      getFlashes: [],
+      flashKeys: [],
       clearFlashes: [],
       setCookieOptions: [{ maxAge: 10 }],
       rememberMe: [true],
@@ -458,27 +506,65 @@ describe('Session lifecycle', () => {
     assert.equal(session.isDestroyed, true)
   })
 
+  it('a bad argument is a SessionArgumentError naming it, never a session-value error', () => {
+    const session = fresh()
+    const cases: [string, () => void][] = [
+      [
+        'grace',
+        () => {
+          session.regenerate({ grace: 400 })
+        },
+      ],
+      [
+        'maxAge',
+        () => {
+          session.setCookieOptions({ maxAge: 1.5 })
+        },
+      ],
+      [
+        'maxAge',
+        () => {
+          session.rememberMe(true, Number.NaN)
+        },
+      ],
+      [
+        'seconds',
+        () => {
+          session.updateExpiration(0)
+        },
+      ],
+    ]
+    for (const [argument, call] of cases) {
+      assert.throws(call, (error: unknown) => {
+        assert.ok(error instanceof SessionArgumentError, argument)
+        assert.ok(!(error instanceof SessionValueTypeError), argument)
+        assert.equal(error.code, 'ERR_SESSION_ARGUMENT')
+        assert.equal(error.argument, argument)
+        assert.match(error.message, new RegExp(`^Invalid ${argument}: expected `))
+        assert.ok(!error.message.includes('Session key'), error.message)
+        return true
+      })
+    }
+    assert.equal(session.isDirty, false, 'a refused call changes nothing')
+  })
+
   it('regenerate checks its options: grace 0-300 seconds, newLifetime a boolean', () => {
     const session = fresh()
+    const argumentError = (argument: string) => (error: unknown) => {
+      assert.ok(error instanceof SessionArgumentError)
+      assert.equal(error.code, 'ERR_SESSION_ARGUMENT')
+      assert.equal(error.argument, argument)
+      return true
+    }
     for (const options of [{ grace: -1 }, { grace: 301 }, { grace: 1.5 }, { grace: Number.NaN }]) {
-      assert.throws(
-        () => {
-          session.regenerate(options)
-        },
-        { code: 'ERR_SESSION_VALUE_TYPE' },
-      )
+      assert.throws(() => {
+        session.regenerate(options)
+      }, argumentError('grace'))
     }
     for (const newLifetime of ['yes', 1, {}] as unknown as boolean[]) {
-      assert.throws(
-        () => {
-          session.regenerate({ newLifetime })
-        },
-        (error: unknown) => {
-          assert.ok(error instanceof SessionValueTypeError)
-          assert.equal(error.key, 'newLifetime')
-          return true
-        },
-      )
+      assert.throws(() => {
+        session.regenerate({ newLifetime })
+      }, argumentError('newLifetime'))
     }
     assert.equal(session.isDirty, false, 'a refused regenerate changes nothing')
     session.regenerate({ grace: 300, newLifetime: true })

@@ -51,6 +51,7 @@ const cookie = { secure: false }
 
 function createMapStore<Data extends object = SessionData, Flash extends object = SessionData>(
   secret: string,
+  name = 'app',
 ): MapStore<Data, Flash> {
   const codec = createTokenCodec({
     keys: createKeyRing([{ id: 'k1', secret }]),
@@ -64,11 +65,11 @@ function createMapStore<Data extends object = SessionData, Flash extends object 
   let held: Promise<void> | undefined
   let deletesFail = false
 
-  function fresh(name: string, loadError?: Main.InvalidCookieError) {
+  function fresh(loadError?: Main.InvalidCookieError) {
     return new SessionClass<Data, Flash>({ name, isNew: true, createdAt: Date.now(), loadError })
   }
 
-  async function get(name: string, header: CookieHeader): Promise<Session<Data, Flash>> {
+  async function get(header: CookieHeader): Promise<Session<Data, Flash>> {
     const values = getCookieValues(header, name)
     for (const token of values) {
       const opened = await codec.open(name, token)
@@ -86,7 +87,7 @@ function createMapStore<Data extends object = SessionData, Flash extends object 
         flash: record.flash.map(([key, list]) => [key, [...list]]),
       })
     }
-    return values.length === 0 ? fresh(name) : fresh(name, new InvalidCookieError('tampered', name))
+    return values.length === 0 ? fresh() : fresh(new InvalidCookieError('tampered', name))
   }
 
   async function remove(id: string): Promise<void> {
@@ -155,8 +156,9 @@ function createMapStore<Data extends object = SessionData, Flash extends object 
     failDeletes() {
       deletesFail = true
     },
+    name,
     get,
-    new: (name) => fresh(name),
+    create: () => fresh(),
     save,
     destroy(session) {
       session.destroy()
@@ -357,8 +359,8 @@ describe('a store written against the public exports only', () => {
   })
 
   it('saves with other stores in one registry, each under its own name', async () => {
-    const accounts = createMapStore<Data, Flash>(generateKey())
-    const preferences = createMapStore<Data, Flash>(generateKey())
+    const accounts = createMapStore<Data, Flash>(generateKey(), 'auth')
+    const preferences = createMapStore<Data, Flash>(generateKey(), 'prefs')
     const client = browser()
     const registry = new SessionRegistry(client.header())
     ;(await registry.get(accounts)).set('user', 'u1')

@@ -33,7 +33,7 @@ function count(loaded) {
 async function sessionkitStore(crypto) {
   const { createCookieStore, createKeyRing } = await import('../../dist/index.js')
   const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
-  return createCookieStore({ name: 'session', keys, crypto })
+  return createCookieStore({ name: COOKIE_NAME, keys, crypto })
 }
 
 // A minimal node:http -> Fetch bridge (GET only, as the benchmark needs), shared by every

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEY_B64URL } from './common.mjs'
+import { COOKIE_NAME, KEY_B64URL } from './common.mjs'
 
 export const DRIVER_KINDS = ['memory', 'filesystem', 'sqlite']
 
@@ -73,5 +73,5 @@ export async function openDriver(kind, options = {}) {
 export async function serverStore(kind, options = {}) {
   const { createKeyRing, createServerStore } = await import('../../dist/index.js')
   const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
-  return createServerStore({ name: 'session', driver: await openDriver(kind), keys, ...options })
+  return createServerStore({ name: COOKIE_NAME, driver: await openDriver(kind), keys, ...options })
 }

@@ -8,7 +8,7 @@ import {
   createServerStore,
   generateKey,
   isValidSessionId,
-  SessionValueTypeError,
+  SessionArgumentError,
   type ServerStore,
   type SessionSummary,
 } from '../index.ts'
@@ -140,15 +140,17 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
     io,
   )
   const opened = openDriver(config, io)
-  // Listing and removing by id or user never reads a cookie, so no real key is needed.
+  // Listing and removing by id or user never reads a cookie, so no real key (nor the
+  // application's cookie name) is needed.
   const store = createServerStore({
+    name: 'sid',
     driver: opened.driver,
     keys: createKeyRing([{ id: 'cli', secret: generateKey() }]),
   })
   try {
     return await run.execute(store, request, io)
   } catch (error) {
-    if (error instanceof SessionValueTypeError) throw usageError(error.message)
+    if (error instanceof SessionArgumentError) throw usageError(error.message)
     if (error instanceof CliError) throw error
     throw failure(messageOf(error))
   } finally {

@@ -1,6 +1,6 @@
 /**
  * The per-request registry (gorilla `sessions.Registry`): several named sessions, each from
- * its own store, loaded once per request and saved together with one call that reports every
+ * its own store (a store serves one cookie name), loaded once per request and saved together with one call that reports every
  * failure at once. Adapters create one per request; use it directly on runtimes without an
  * adapter.
  *
@@ -42,8 +42,8 @@ type Outcome =
  * @example
  * ```ts
  * const sessions = new SessionRegistry(request.headers.get('cookie'))
- * const auth = await sessions.get(authStore, 'auth')
- * const prefs = await sessions.get(prefsStore, 'prefs')
+ * const auth = await sessions.get(authStore) // a store created with name: 'auth'
+ * const prefs = await sessions.get(prefsStore) // and one with name: 'prefs'
  * for (const value of await sessions.save()) headers.append('Set-Cookie', value)
  * ```
  */
@@ -59,13 +59,13 @@ export class SessionRegistry {
   }
 
   /**
-   * The session called `name` from `store`, loaded once per request: concurrent and later
-   * calls share the first load. Asking for one name from two stores is an error.
+   * The session of `store` (named `store.name`), loaded once per request: concurrent and
+   * later calls share the first load. Two stores with one name in a request is an error.
    */
   get<Data extends object, Flash extends object>(
     store: SessionStore<Data, Flash>,
-    name: string,
   ): Promise<Session<Data, Flash>> {
+    const name = store.name
     const existing = this.#entries.get(name)
     if (existing !== undefined) {
       if (existing.store !== (store as unknown)) {
@@ -75,7 +75,7 @@ export class SessionRegistry {
       }
       const current = existing.session
       if (current?.isDestroyed === true && allowsReclaim(store)) {
-        const fresh = store.new(name) as unknown as AnySession
+        const fresh = store.create() as unknown as AnySession
         this.#observe(name, fresh)
         existing.retired.push(current)
         existing.session = fresh
@@ -84,11 +84,12 @@ export class SessionRegistry {
       return existing.loading as unknown as Promise<Session<Data, Flash>>
     }
     try {
+      // The built-in stores check their name when created; a hand-written one may not.
       assertCookieName(name)
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
-    const loading = store.get(name, this.#cookieHeader)
+    const loading = store.get(this.#cookieHeader)
     const entry: Entry = {
       store: store as unknown as AnyStore,
       loading: loading as unknown as Promise<AnySession>,

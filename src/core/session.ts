@@ -1,6 +1,6 @@
 /**
  * `Session<Data, Flash>`: typed values, flash messages, per-session cookie options and
- * lifecycle state. Sessions come from a store (`store.get`, `store.new`) or a registry;
+ * lifecycle state. Sessions come from a store (`store.get`, `store.create`) or a registry;
  * stores decide how they are persisted.
  *
  * Values are JSON values, copied and frozen when set: what you set or get can never change
@@ -12,6 +12,7 @@
  */
 
 import {
+  SessionArgumentError,
   SessionDestroyedError,
   SessionKeyMissingError,
   SessionValueTypeError,
@@ -41,10 +42,11 @@ export type NumericKey<Data> = {
 export type Presence<Value> =
   { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly value: undefined }
 
-/** The default flash key, as in gorilla/sessions. */
+/**
+ * gorilla/sessions' default flash key (what Go's `AddFlash(value)` and `Flashes()` use): pass
+ * it to the flash methods to share flashes with Go code.
+ */
 export const DEFAULT_FLASH_KEY = '_flash'
-
-type FlashValue<Flash, Key extends string> = Key extends keyof Flash ? Flash[Key] : never
 
 /** Per-session overrides of how the cookie is written (gorilla `session.Options`). */
 export interface SessionCookieOverrides {
@@ -487,9 +489,9 @@ export function observeChanges(session: Session, listener: () => void): void {
  *
  * @example
  * ```ts
- * const session = await sessions.get(store, 'app')
+ * const session = await sessions.get(store)
  * session.set('userId', 'u_42')
- * session.addFlash('Welcome back!')
+ * session.addFlash('notice', 'Welcome back!')
  * const id = session.getString('userId')
  * ```
  */
@@ -534,7 +536,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     }
   }
 
-  /** The session (and cookie) name. */
+  /** The session (and cookie) name: its store's `name`. */
   get name(): string {
     return this.#state.name
   }
@@ -673,27 +675,18 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     return this.#typed(key, fallback, 'a boolean', (v): v is boolean => typeof v === 'boolean')
   }
 
-  // Flash messages. A flash lives until it is read: set in one request, it is readable in
-  // that request and every later one until a read; the save after the read removes it.
-  // Repeated reads in the same request return the same values.
+  // Flash messages, key first everywhere. A flash lives until it is read: set in one
+  // request, it is readable in that request and every later one until a read; the save after
+  // the read removes it. Repeated reads in the same request return the same values.
 
-  /** Appends a flash value under `key` (gorilla `AddFlash`). */
-  addFlash(value: FlashValue<Flash, typeof DEFAULT_FLASH_KEY>): void
-  addFlash<K extends SessionKey<Flash>>(value: Flash[K], key: K): void
-  addFlash(value: unknown, key: string = DEFAULT_FLASH_KEY): void {
+  /** Appends a flash value under `key` (gorilla `AddFlash(value, key)`). */
+  addFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
     const list = state.flash.get(key) ?? []
     list.push(state.copyValue(key, value, 'flash'))
     state.flash.set(key, list)
     state.changedFlash.add(key)
     changed(state)
-  }
-
-  /** Reads and consumes every flash value under `key` (gorilla `Flashes`). */
-  flashes(): FlashValue<Flash, typeof DEFAULT_FLASH_KEY>[]
-  flashes<K extends SessionKey<Flash>>(key: K): Flash[K][]
-  flashes(key: string = DEFAULT_FLASH_KEY): unknown[] {
-    return this.#consumeFlash(key)
   }
 
   /** Replaces the flash under `key` with one value (go-sessions `SetFlash`). */
@@ -704,16 +697,19 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     changed(state)
   }
 
-  /** Reads and consumes the flash under `key`; the latest value when several were added. */
-  getFlash<K extends SessionKey<Flash>>(key: K): Flash[K] | undefined {
-    return this.#consumeFlash(key).at(-1) as Flash[K] | undefined
+  /**
+   * Reads and consumes every flash value under `key`, oldest first (gorilla `Flashes`); `[]`
+   * when there is none.
+   */
+  flashes<K extends SessionKey<Flash>>(key: K): Flash[K][] {
+    return this.#consumeFlash(key) as Flash[K][]
   }
 
-  /** Reads the flash under `key` without consuming it. */
-  peekFlash<K extends SessionKey<Flash>>(key: K): Flash[K] | undefined {
+  /** What {@link flashes} would return, without consuming it. */
+  peekFlashes<K extends SessionKey<Flash>>(key: K): Flash[K][] {
     const state = this.#live()
-    const pending = state.flash.get(key) ?? state.flashRead.get(key)
-    return this.#exposedFlash(key, pending?.slice(-1) ?? [])[0] as Flash[K] | undefined
+    const list = [...(state.flashRead.get(key) ?? []), ...(state.flash.get(key) ?? [])]
+    return this.#exposedFlash(key, list) as Flash[K][]
   }
 
   /** Whether a flash exists under `key`, or under any key when none is given. */
@@ -723,21 +719,26 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     return state.flash.has(key) || state.flashRead.has(key)
   }
 
-  /** Reads and consumes every flash, by key (go-sessions `GetFlashes`). */
-  getFlashes(): Partial<{ [K in SessionKey<Flash>]: Flash[K][] }> {
+  /** The keys that hold a flash, read in this request or not. */
+  flashKeys(): SessionKey<Flash>[] {
     const state = this.#live()
-    const out: Record<string, unknown> = {}
-    for (const key of new Set([...state.flashRead.keys(), ...state.flash.keys()])) {
-      defineValue(out, key, this.#consumeFlash(key))
-    }
-    return out as Partial<{ [K in SessionKey<Flash>]: Flash[K][] }>
+    return [...new Set([...state.flashRead.keys(), ...state.flash.keys()])] as SessionKey<Flash>[]
   }
 
-  /** Removes every flash without reading it. */
-  clearFlashes(): void {
+  /** Removes the flashes under `key`, or every flash when none is given, without reading them. */
+  clearFlashes(key?: SessionKey<Flash>): void {
     const state = this.#live()
+    if (key !== undefined) {
+      const had = state.flash.delete(key)
+      state.flashRead.delete(key)
+      if (had) {
+        state.changedFlash.add(key)
+        changed(state)
+      }
+      return
+    }
     const had = state.flash.size > 0
-    for (const key of state.flash.keys()) state.changedFlash.add(key)
+    for (const pending of state.flash.keys()) state.changedFlash.add(pending)
     state.flash.clear()
     state.flashRead.clear()
     if (had) changed(state)
@@ -748,17 +749,15 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /**
    * Sets cookie attributes for this session. `maxAge` is remembered by the session
    * (remember-me); the other attributes apply to this response.
+   *
+   * @throws {SessionArgumentError} for a `maxAge` that is not an integer of seconds.
    */
   setCookieOptions(options: SessionCookieOverrides): void {
     const state = this.#live()
     const { maxAge, ...rest } = options
     if (maxAge !== undefined) {
       if (!Number.isSafeInteger(maxAge)) {
-        throw new SessionValueTypeError(
-          'maxAge',
-          'an integer number of seconds',
-          jsonTypeOf(maxAge),
-        )
+        throw new SessionArgumentError('maxAge', 'an integer number of seconds')
       }
       state.maxAge = maxAge
     }
@@ -769,6 +768,8 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /**
    * Remember-me: `true` makes the cookie persistent for `seconds` (default: the store's
    * absolute lifetime); `false` makes it a browser-session cookie.
+   *
+   * @throws {SessionArgumentError} (`maxAge`) for `seconds` that are not an integer.
    */
   rememberMe(remember: boolean, seconds?: number): void {
     this.setCookieOptions({ maxAge: remember ? (seconds ?? Number.MAX_SAFE_INTEGER) : 0 })
@@ -784,15 +785,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /**
    * Sets this session's idle window to `seconds` from now, remembered for later requests
    * (go-sessions `UpdateExpiration`). The absolute lifetime still applies.
+   *
+   * @throws {SessionArgumentError} (`seconds`) unless `seconds` is a positive integer.
    */
   updateExpiration(seconds: number): void {
     const state = this.#live()
     if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-      throw new SessionValueTypeError(
-        'expiration',
-        'a positive integer of seconds',
-        String(seconds),
-      )
+      throw new SessionArgumentError('seconds', 'a positive integer of seconds')
     }
     state.idleTimeout = seconds
     state.touched = true
@@ -808,20 +807,19 @@ export class Session<Data extends object = SessionData, Flash extends object = S
    * session. `newLifetime: true` starts a new absolute lifetime: use it at a login, where the
    * user has just proved who they are. Cookie sessions have no id: for them only
    * `newLifetime` has an effect.
+   *
+   * @throws {SessionArgumentError} for a `grace` outside 0-300 seconds or a non-boolean
+   * `newLifetime`.
    */
   regenerate(options: { readonly grace?: number; readonly newLifetime?: boolean } = {}): void {
     const state = this.#live()
     const grace = options.grace ?? 0
     if (!Number.isSafeInteger(grace) || grace < 0 || grace > 300) {
-      throw new SessionValueTypeError(
-        'grace',
-        'an integer of seconds between 0 and 300',
-        String(grace),
-      )
+      throw new SessionArgumentError('grace', 'an integer of seconds between 0 and 300')
     }
     const newLifetime = options.newLifetime ?? false
     if (typeof newLifetime !== 'boolean') {
-      throw new SessionValueTypeError('newLifetime', 'a boolean', jsonTypeOf(newLifetime))
+      throw new SessionArgumentError('newLifetime', 'a boolean')
     }
     // A login's new lifetime survives a later regenerate() in the same request (a periodic
     // rotation in a middleware, say).
@@ -837,7 +835,8 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /**
    * Ties the session to a user, so the store can list the user's sessions and log them out
    * everywhere; `meta` holds short labels for such lists (a device or browser name).
-   * Server-side stores only.
+   * Server-side stores only; their save refuses (with a `SessionArgumentError`) a key that is
+   * not a string of 1-512 characters, and labels that are not strings.
    */
   setUser(userKey: string | undefined, meta?: Readonly<Record<string, string>>): void {
     const state = this.#live()

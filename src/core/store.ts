@@ -1,8 +1,9 @@
 /**
- * The store contract (gorilla/dghubble `Store`): load a named session from the request's
+ * The store contract (gorilla/dghubble `Store`): load the store's session from the request's
  * cookies, create a new one, save it (giving the `Set-Cookie` value to send, if any) and
- * destroy it. Promise-first; `save` may return synchronously so adapters can write a cookie
- * without a microtask hop where the store allows it.
+ * destroy it. A store serves one cookie name, given when it is created. Promise-first; `save`
+ * may return synchronously so adapters can write a cookie without a microtask hop where the
+ * store allows it.
  *
  * Available from `'sessionkit'`.
  *
@@ -20,13 +21,18 @@ export interface SessionStore<
   Flash extends object = SessionData,
 > {
   /**
-   * Loads the session called `name` from the request's cookies. A missing or invalid cookie
-   * gives a new session (with `loadError` set when it was invalid): bad client input never
-   * throws. Infrastructure failures (a store outage) do throw.
+   * The cookie name, given once when the store is created (also every session's `name`). A
+   * request holds one session per name: the registry refuses a name bound to two stores.
    */
-  get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>>
-  /** A new, empty session called `name` (gorilla `New`). */
-  'new'(name: string): Session<Data, Flash>
+  readonly name: string
+  /**
+   * Loads the store's session from the request's cookies. A missing or invalid cookie gives a
+   * new session (with `loadError` set when it was invalid): bad client input never throws.
+   * Infrastructure failures (a store outage) do throw.
+   */
+  get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>>
+  /** A new, empty session (gorilla `New`). */
+  create(): Session<Data, Flash>
   /**
    * Persists the session and returns the `Set-Cookie` value to send, or `undefined` when the
    * client's cookie is already right (an unchanged session writes nothing).
@@ -46,7 +52,7 @@ export interface SessionStore<
 
 /**
  * A store that lets a session destroyed in a request be replaced by a fresh one in the same
- * request (go-sessions `AllowReclaim`): after `session.destroy()`, `registry.get(store, name)`
+ * request (go-sessions `AllowReclaim`): after `session.destroy()`, `registry.get(store)`
  * gives a new session instead of the destroyed one. The destroyed session is still deleted at
  * save; the new session's cookie (if it gets one) replaces the deletion cookie.
  */

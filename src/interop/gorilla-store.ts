@@ -65,6 +65,11 @@ import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface GorillaCookieStoreOptions {
   /**
+   * The cookie name, as given to Go's `store.Get(r, name)` (also the sessions' `name`), given
+   * once here. Checked now, with the prefix rules of `cookie`.
+   */
+  readonly name: string
+  /**
    * `[hashKey1, blockKey1, hashKey2, blockKey2, ...]` exactly as given to Go's
    * `sessions.NewCookieStore(keyPairs...)`: the first pair writes, every pair reads (key
    * rotation). `null`/`undefined` or an odd count = no block key for that pair. Give either
@@ -167,9 +172,11 @@ export const gorillaSessionSerializer: GoSerializer = Object.freeze({
  * @example
  * ```ts
  * // Go: store := sessions.NewCookieStore([]byte(hashKey), []byte(blockKey))
- * const store = createGorillaCookieStore({ keyPairs: [hashKey, blockKey] })
+ * // and session, _ := store.Get(r, "session-name")
+ * const store = createGorillaCookieStore({ name: 'session-name', keyPairs: [hashKey, blockKey] })
  * ```
- * @throws {SessionConfigError} for conflicting or invalid options.
+ * @throws {SessionConfigError} for a missing name, conflicting or invalid options.
+ * @throws {CookieOptionError} for a bad name or cookie option, or a broken prefix rule.
  * @throws {SecureCookieError} usage kind for bad keys.
  */
 export function createGorillaCookieStore<
@@ -225,12 +232,14 @@ export function createGorillaCookieStore<
   }
   const now = options.now ?? Date.now
   const kit = createStoreKit<Data, Flash, GorillaMeta, [goError: SecureCookieError]>({
+    name: options.name,
     cookie: options.cookie,
     now,
     track: newMeta,
     init: (meta) => ({ copyValue: copierFor(meta) }),
     onInvalidCookie: options.onInvalidCookie,
   })
+  const storeName = kit.cookieOptions.name
 
   function newMeta(present: boolean): GorillaMeta {
     return {
@@ -290,7 +299,8 @@ export function createGorillaCookieStore<
     return kit.loaded(init, meta)
   }
 
-  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+  async function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     const request = kit.candidates(name, cookieHeader)
     if (request === undefined) return kit.fresh(name, false)
     // Several values of one name (other paths or domains, or planted): every one is tried and
@@ -400,10 +410,11 @@ export function createGorillaCookieStore<
   }
 
   return Object.freeze({
+    name: storeName,
     maxAge,
     codecs,
     get,
-    new: (name: string) => kit.fresh(name, false),
+    create: () => kit.fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

@@ -1,39 +1,40 @@
-// Cookie attributes per session name, shared by the stores. Prefix rules depend on the name,
-// so they are checked (once) when a name is first used: a `__Host-` name with a Domain fails
-// its first load, not its first save.
+// The cookie name and attributes of a store, shared by the stores. A store serves one name,
+// given when it is created, so the prefix rules (`__Host-`, `__Secure-`) are checked then: a
+// `__Host-` name with a Domain fails at startup, not on the first request.
 
 import {
   resolveCookieOptions,
   type CookieOptions,
   type ResolvedCookieOptions,
 } from '../core/cookie.ts'
+import { SessionConfigError } from '../errors.ts'
 import type { SessionInternals } from '../core/session.ts'
 
 export interface CookieOptionsCache {
-  /** The store's attributes for this name, validated for it. */
-  forName(name: string): ResolvedCookieOptions
+  /** The store's cookie name, checked. */
+  readonly name: string
+  /** The store's attributes, validated for its name. */
+  readonly base: ResolvedCookieOptions
   /** The attributes for one response, with the session's own overrides applied. */
   forSession(session: Pick<SessionInternals, 'name' | 'cookie'>): ResolvedCookieOptions
 }
 
-export function createCookieOptionsCache(options: CookieOptions | undefined): CookieOptionsCache {
-  // Checked now so a bad option fails at startup, not on the first request.
-  resolveCookieOptions('session', options)
-  const byName = new Map<string, ResolvedCookieOptions>()
-
-  function forName(name: string): ResolvedCookieOptions {
-    let base = byName.get(name)
-    if (base === undefined) {
-      base = resolveCookieOptions(name, options)
-      byName.set(name, base)
-    }
-    return base
+/**
+ * @throws {SessionConfigError} when `name` is missing.
+ * @throws {CookieOptionError} for an invalid name or option, or a broken prefix rule.
+ */
+export function createCookieOptionsCache(
+  name: unknown,
+  options: CookieOptions | undefined,
+): CookieOptionsCache {
+  if (typeof name !== 'string') {
+    throw new SessionConfigError('name is required: the cookie name of the sessions, say "sid"')
   }
-
+  const base = resolveCookieOptions(name, options)
   return {
-    forName,
+    name,
+    base,
     forSession(session) {
-      const base = forName(session.name)
       if (Object.keys(session.cookie).length === 0) return base
       return resolveCookieOptions(session.name, session.cookie, base)
     },

@@ -36,12 +36,17 @@ import {
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 
 export interface CookieStoreOptions {
+  /**
+   * The cookie name (also the sessions' `name`), given once here. Checked now, with the
+   * prefix rules of `cookie`: a `__Host-` name with a Domain fails at startup.
+   */
+  readonly name: string
   readonly keys: KeyRing
   /** `'sealed'` encrypts the session; `'signed'` only authenticates it. @default 'sealed' */
   readonly format?: TokenFormat
   /**
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
-   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
   readonly cookie?: CookieOptions
   /**
@@ -78,7 +83,6 @@ export interface CookieStore<
   Flash extends object = SessionData,
 > extends SessionStore<Data, Flash> {
   readonly format: TokenFormat
-  readonly backend: 'node' | 'web'
 }
 
 interface Payload {
@@ -97,11 +101,13 @@ const DAY = 86_400
  * @example
  * ```ts
  * const store = createCookieStore<{ userId: string }>({
+ *   name: 'sid',
  *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
  *   idleTimeout: 3600,
  * })
  * ```
- * @throws {SessionConfigError} for a bad timeout, limit or key ring.
+ * @throws {SessionConfigError} for a missing name, a bad timeout, limit or key ring.
+ * @throws {CookieOptionError} for a bad name or cookie option, or a broken prefix rule.
  */
 export function createCookieStore<
   Data extends object = SessionData,
@@ -132,13 +138,16 @@ export function createCookieStore<
     now,
   })
   const kit = createStoreKit<Data, Flash, ClientCookie>({
+    name: options.name,
     cookie: options.cookie,
     now,
     track: clientCookie,
     onInvalidCookie: options.onInvalidCookie,
   })
+  const storeName = kit.cookieOptions.name
 
-  function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+  function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     try {
       const request = kit.candidates(name, cookieHeader)
       if (request === undefined) return Promise.resolve(kit.fresh(name, false))
@@ -228,10 +237,10 @@ export function createCookieStore<
   }
 
   return Object.freeze({
+    name: storeName,
     format: codec.format,
-    backend: codec.backend,
     get,
-    new: (name: string) => kit.fresh(name, false),
+    create: () => kit.fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

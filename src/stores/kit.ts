@@ -118,6 +118,8 @@ export function chooseNewest<Token, Reason, Result>(
 }
 
 export interface StoreKitOptions<Meta extends ClientCookie, Detail extends unknown[]> {
+  /** The store's cookie name (from its options, so not yet checked). */
+  readonly name: unknown
   readonly cookie: CookieOptions | undefined
   readonly now: () => number
   /** The store's facts about a session it has not seen yet. */
@@ -137,7 +139,7 @@ export interface StoreKit<
   readonly cookieOptions: CookieOptionsCache
   /** The store's facts about `session`, made (with no cookie present) for one it did not make. */
   tracked(session: Session<Data, Flash>): Meta
-  /** The request's distinct values for `name`, checked for it; `undefined` when it sent none. */
+  /** The request's distinct values for `name`; `undefined` when it sent none. */
   candidates(
     name: string,
     header: CookieHeader,
@@ -170,7 +172,8 @@ export function createStoreKit<
 >(options: StoreKitOptions<Meta, Detail>): StoreKit<Data, Flash, Meta, Detail> {
   const { now, track, init } = options
   const metas = new WeakMap<object, Meta>()
-  const cookieOptions = createCookieOptionsCache(options.cookie)
+  // The name and its prefix rules are checked now, so a misconfigured store fails at startup.
+  const cookieOptions = createCookieOptionsCache(options.name, options.cookie)
 
   function deletionHeader(state: SessionInternals, cookie: ClientCookie): string | undefined {
     if (!cookie.present) return undefined
@@ -178,7 +181,6 @@ export function createStoreKit<
   }
 
   function fresh(name: string, present: boolean, loadError?: InvalidCookieError) {
-    cookieOptions.forName(name)
     const meta = track(present)
     const extra = init?.(meta)
     const session = new Session<Data, Flash>({
@@ -203,7 +205,6 @@ export function createStoreKit<
       return meta
     },
     candidates(name, header) {
-      cookieOptions.forName(name)
       const found = cookieCandidates(header, name)
       if (found.values.length === 0) return undefined
       return { found, values: distinct(found.values) }

@@ -47,18 +47,22 @@ const MAX_LOOKUPS = 4
  * @example
  * ```ts
  * const store = createServerStore<{ userId: string }>({
+ *   name: 'sid',
  *   driver: createMemoryDriver(),
  *   keys: createKeyRing([{ id: 'k1', secret: process.env.SESSION_KEY! }]),
  * })
  * ```
- * @throws {SessionConfigError} for a bad option, or a driver that can serve neither per-key
- * patches nor versions (or lacks versions for `conflicts: 'error'` or a resolver).
+ * @throws {SessionConfigError} for a missing name, a bad option, or a driver that can serve
+ * neither per-key patches nor versions (or lacks versions for `conflicts: 'error'` or a
+ * resolver).
+ * @throws {CookieOptionError} for a bad name or cookie option, or a broken prefix rule.
  */
 export function createServerStore<
   Data extends object = SessionData,
   Flash extends object = SessionData,
 >(options: ServerStoreOptions): ServerStore<Data, Flash> {
   const { context, kit } = createServerContext<Data, Flash>(options)
+  const storeName = kit.cookieOptions.name
   const { driver, call, emit, now, listeners } = context
   const allowReclaim = options.allowReclaim ?? false
 
@@ -88,7 +92,8 @@ export function createServerStore<
     return kit.loaded(init, { present: true, stored, idle: idleTimeout, maxAge, issuedAt, rotated })
   }
 
-  async function get(name: string, cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+  async function get(cookieHeader: CookieHeader): Promise<Session<Data, Flash>> {
+    const name = storeName
     const request = kit.candidates(name, cookieHeader)
     if (request === undefined) return kit.fresh(name, false)
     // Several values of one name (other paths or domains, or planted): all are verified
@@ -144,10 +149,11 @@ export function createServerStore<
   }
 
   const store: ServerStore<Data, Flash> = {
+    name: storeName,
     driver,
     allowReclaim,
     get,
-    new: (name: string) => kit.fresh(name, false),
+    create: () => kit.fresh(storeName, false),
     save,
     destroy(session: Session<Data, Flash>) {
       session.destroy()

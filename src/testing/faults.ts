@@ -5,7 +5,7 @@ import { check, onlySaveError, rejection, same, storeError } from './assert.ts'
 import { parseSetCookie } from './cookie-jar.ts'
 import { createSuite, type Suite } from './harness.ts'
 import type { StoreConformanceOptions } from './options.ts'
-import { NAME, login, visit } from './visit.ts'
+import { login, visit } from './visit.ts'
 
 /**
  * Registers the fault suite: the driver wrapped so its calls throw or hang, under a server

@@ -9,6 +9,7 @@ import { createServerStore, type ServerStore, type ServerStoreOptions } from '..
 import { createTestClock, type TestClock } from './clock.ts'
 import type { ConformanceTestApi, StoreConformanceOptions } from './options.ts'
 import { instrumentDriver, type DriverProbe } from './probe.ts'
+import { NAME } from './visit.ts'
 
 export const IDLE = 3600
 export const ABSOLUTE = 86_400
@@ -70,7 +71,7 @@ export function createSuite<Driver extends SessionDriver>(
   function harness(inner: SessionDriver, clock: TestClock, overrides: Partial<ServerStoreOptions>) {
     const probe = instrumentDriver(inner)
     const base: ServerStoreOptions = {
-      name: 'sid',
+      name: NAME,
       driver: probe.driver,
       keys,
       cookie: { secure: false },

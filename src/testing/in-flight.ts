@@ -7,7 +7,7 @@ import { SessionRegistry } from '../core/registry.ts'
 import { check, refused, same, sameJson, show } from './assert.ts'
 import { CookieJar, parseSetCookie } from './cookie-jar.ts'
 import { IDLE, type Harness, type Suite } from './harness.ts'
-import { NAME, visit, type TestSession } from './visit.ts'
+import { visit, type TestSession } from './visit.ts'
 
 interface Racer {
   readonly jar: CookieJar

@@ -6,7 +6,7 @@ import { SessionRegistry } from '../core/registry.ts'
 import { check, onlySaveError, refusedAtSetup, rejection, same, sameJson } from './assert.ts'
 import { parseSetCookie } from './cookie-jar.ts'
 import { RENEW_AFTER, type Suite } from './harness.ts'
-import { NAME, login, visit } from './visit.ts'
+import { login, visit } from './visit.ts'
 
 export function raceTests(suite: Suite): void {
   const { test } = suite

@@ -5,7 +5,7 @@ import type { DestroyReason } from '../stores/server.ts'
 import { check, refused, same, sameJson } from './assert.ts'
 import { parseSetCookie } from './cookie-jar.ts'
 import { IDLE, RENEW_AFTER, type Suite } from './harness.ts'
-import { NAME, login, visit } from './visit.ts'
+import { login, visit } from './visit.ts'
 
 export function removalTests({ test }: Suite): void {
   // FIX-14

@@ -19,17 +19,17 @@ export interface Harness<Data extends SessionData, Flash extends SessionData> {
   readonly store: CookieStore<Data, Flash>
   readonly jar: CookieJar
   /**
-   * One request: loads `name` from the jar, runs `handler`, saves and stores the Set-Cookie in
-   * the jar. Returns the session and the Set-Cookie value (if any).
+   * One request: loads the store's session from the jar, runs `handler`, saves and stores the
+   * Set-Cookie in the jar. Returns the session and the Set-Cookie value (if any).
    */
   request(
     handler?: (session: Session<Data, Flash>) => void,
-    name?: string,
   ): Promise<{ session: Session<Data, Flash>; setCookie: string | undefined }>
 }
 
 export const TEST_RING = createKeyRing([{ id: 'k1', secret: KEY_A }])
 
+/** A cookie store for the name `sid` (unless `options.name` says otherwise) and its jar. */
 export function harness<
   Data extends SessionData = SessionData,
   Flash extends SessionData = SessionData,
@@ -47,7 +47,7 @@ export function harness<
     clock,
     store,
     jar,
-    async request(handler, name = 'sid') {
+    async request(handler) {
       const session = await store.get(jar.header)
       handler?.(session)
       const setCookie = await store.save(session)

@@ -73,8 +73,17 @@ session.setFlash('notice', 'saved')
 session.addFlash('notice', 42)
 // @ts-expect-error unknown flash key
 session.flashes('nope')
-// @ts-expect-error Flash declares no default '_flash' key, so the keyless form is unavailable
+// @ts-expect-error Flash declares no '_flash' key, so gorilla's default key is refused
 session.addFlash(DEFAULT_FLASH_KEY, 'hi')
+// @ts-expect-error the key comes first, always
+session.addFlash('saved')
+expectTypeOf(session.peekFlashes('notice')).toEqualTypeOf<string[]>()
+expectTypeOf(session.flashKeys()).toEqualTypeOf<('notice' | 'errors')[]>()
+session.clearFlashes('errors')
+// @ts-expect-error unknown flash key
+session.clearFlashes('nope')
+// @ts-expect-error unknown flash key
+session.peekFlashes('nope')
 
 // The default key is typed through a '_flash' entry.
 declare const withDefault: Session<Data, { _flash: string }>
@@ -111,8 +120,15 @@ expectTypeOf(
 
 // Stores and the registry carry the types through.
 const keys: KeyRing = createKeyRing([{ id: 'k1', secret: generateKey() }])
-const store = createCookieStore<Data, Flash>({ keys })
+const store = createCookieStore<Data, Flash>({ name: 'sid', keys })
 expectTypeOf(store).toEqualTypeOf<CookieStore<Data, Flash>>()
+expectTypeOf(store.name).toEqualTypeOf<string>()
+// @ts-expect-error the cookie name is given once, when the store is created
+createCookieStore({ keys })
+// @ts-expect-error the name is the store's, not the load's
+void store.get('sid', undefined)
+// @ts-expect-error new sessions come from create()
+store.new('sid')
 expectTypeOf(store).toExtend<SessionStore<Data, Flash>>()
 expectTypeOf(store.get(undefined)).toEqualTypeOf<Promise<Session<Data, Flash>>>()
 expectTypeOf(store.create()).toEqualTypeOf<Session<Data, Flash>>()

@@ -141,6 +141,7 @@ export function createServerContext<Data extends object, Flash extends object>(
   }
 
   const kit = createStoreKit<Data, Flash, Tracked>({
+    name: options.name,
     cookie: options.cookie,
     now,
     track: (present) => ({

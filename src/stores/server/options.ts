@@ -63,13 +63,18 @@ export type ConflictResolver = (
 export type ConflictPolicy = 'merge' | 'error' | ConflictResolver
 
 export interface ServerStoreOptions {
+  /**
+   * The name of the id cookie (also the sessions' `name`), given once here. Checked now, with
+   * the prefix rules of `cookie`: a `__Host-` name with a Domain fails at startup.
+   */
+  readonly name: string
   /** Where sessions are kept (`createMemoryDriver()`, a filesystem or SQLite driver, …). */
   readonly driver: SessionDriver
   /** Signs the id cookie; the token is bound to the cookie name and the `purpose`. */
   readonly keys: KeyRing
   /**
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
-   * rules (`__Host-`, `__Secure-`) are checked against each session name when it is used.
+   * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
   readonly cookie?: CookieOptions
   /**
@@ -104,7 +109,7 @@ export interface ServerStoreOptions {
   /** Store (and send a cookie for) every session, even empty ones. @default false */
   readonly eager?: boolean
   /**
-   * After `session.destroy()`, `registry.get(store, name)` in the same request gives a fresh
+   * After `session.destroy()`, `registry.get(store)` in the same request gives a fresh
    * session whose cookie replaces the deletion cookie (go-sessions `AllowReclaim`). The
    * destroyed session is still deleted from the driver. @default false
    */
@@ -146,13 +151,17 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   /**
    * Logs a user out everywhere: removes every session tied to `userKey` (`session.setUser`),
    * except `except` (the current session, or an id). Returns the removed ids. Needs a driver
-   * with `userIndex`.
+   * with `userIndex`. Rejects with `SessionArgumentError` for a key that is not a string of
+   * 1-512 characters.
    */
   destroyByUser(
     userKey: string,
     options?: { readonly except?: Session<Data, Flash> | string | undefined },
   ): Promise<string[]>
-  /** The live sessions of a user, oldest first (never their data). Needs `userIndex`. */
+  /**
+   * The live sessions of a user, oldest first (never their data). Needs `userIndex`. Rejects
+   * with `SessionArgumentError` for a bad key, as `destroyByUser` does.
+   */
   listByUser(userKey: string): Promise<SessionSummary[]>
   /** Removes expired records now; returns how many. Needs `listing`. */
   prune(): Promise<number>

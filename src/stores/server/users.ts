@@ -3,7 +3,7 @@
 
 import type { SessionSummary } from '../../core/driver.ts'
 import type { SessionInternals } from '../../core/session.ts'
-import { SessionValueTypeError } from '../../errors.ts'
+import { SessionArgumentError } from '../../errors.ts'
 import { isValidSessionId } from '../../lib/session-id.ts'
 import { optional } from './capabilities.ts'
 import type { ServerContext } from './context.ts'
@@ -12,11 +12,7 @@ const MAX_USER_KEY_LENGTH = 512
 
 function checkUserKey(userKey: unknown): string {
   if (typeof userKey !== 'string' || userKey.length === 0 || userKey.length > MAX_USER_KEY_LENGTH) {
-    throw new SessionValueTypeError(
-      'userKey',
-      `a string of 1-${MAX_USER_KEY_LENGTH} characters`,
-      typeof userKey === 'string' ? 'a string of another length' : typeof userKey,
-    )
+    throw new SessionArgumentError('userKey', `a string of 1-${MAX_USER_KEY_LENGTH} characters`)
   }
   return userKey
 }
@@ -27,7 +23,7 @@ export function checkUser(state: SessionInternals): void {
   checkUserKey(state.userKey)
   for (const value of Object.values(state.meta ?? {})) {
     if (typeof value !== 'string') {
-      throw new SessionValueTypeError('meta', 'string labels', typeof value)
+      throw new SessionArgumentError('meta', 'string labels')
     }
   }
 }
