@@ -1,0 +1,17 @@
+/**
+ * The PostgreSQL driver for server-side sessions (`pg` and postgres.js).
+ *
+ * Available from `'sessionkit/drivers/postgres'`.
+ *
+ * @module
+ */
+export {
+  createPostgresDriver,
+  postgresSchema,
+  type PgQueryable,
+  type PostgresClient,
+  type PostgresDriver,
+  type PostgresDriverOptions,
+  type PostgresJsSql,
+  type PostgresValue,
+} from './drivers/postgres.ts'
