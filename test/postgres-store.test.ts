@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
+import fc from 'fast-check'
+
 import type { SessionPatch } from '../src/core/driver.ts'
 import { createServerStore } from '../src/stores/server.ts'
 import { SessionRegistry } from '../src/core/registry.ts'
@@ -245,6 +247,61 @@ for (const kind of CLIENT_KINDS) {
         assert.deepEqual(got.values, rec.values)
         assert.deepEqual(got.meta, { device: '$1 $2 ::jsonb' })
         assert.equal((await driver.listByUser(hostile, at)).length, 1)
+      })
+    })
+
+    it('any text round-trips: U+0000, lone surrogates and U+FFFF in keys, values, user and labels', async () => {
+      await withTable(kind, async (driver) => {
+        const at = Date.now()
+        // Strings made of the characters PostgreSQL refuses or the escape uses, mixed with
+        // backslashes and quotes, which JSON escapes itself.
+        const tricky = fc.constantFrom(
+          '\u0000',
+          '\ud800',
+          '\udfff',
+          '\uffff',
+          '\\',
+          '"',
+          'u',
+          '0',
+          '~',
+          'a',
+          '\u{1f600}',
+          '\\u0000',
+        )
+        const text = fc.string({
+          unit: fc.oneof(tricky, fc.string({ unit: 'binary', maxLength: 1 })),
+          maxLength: 12,
+        })
+        await fc.assert(
+          fc.asyncProperty(
+            fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 })), {
+              maxKeys: 4,
+              noNullPrototype: true,
+            }),
+            text,
+            text,
+            async (values, userKey, label) => {
+              await driver.deleteAll() // what a failed run (while shrinking) left behind
+              const rec = record(at, { values, userKey, meta: { [label]: label } })
+              assert.equal(await driver.create(rec, at), true)
+              const got = await driver.get(rec.id, at)
+              assert.ok(got)
+              assert.deepEqual(got.values, values)
+              assert.equal(got.userKey, userKey)
+              assert.deepEqual(got.meta, { [label]: label })
+              const more = { ...patch(at, { [label]: values }, Object.keys(values)) }
+              assert.equal((await driver.update(rec.id, more, at)).status, 'updated')
+              assert.deepEqual((await driver.get(rec.id, at))?.values, { [label]: values })
+              assert.deepEqual(
+                (await driver.listByUser(userKey, at)).map((s) => s.id).includes(rec.id),
+                true,
+              )
+              assert.deepEqual(await driver.deleteByUser(userKey), [rec.id])
+            },
+          ),
+          { numRuns: 40 },
+        )
       })
     })
 
