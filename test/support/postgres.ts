@@ -1,7 +1,7 @@
 // PostgreSQL for the tests: clients of the shared server (127.0.0.1:5432, db `test`), a random
 // table per test, a private server started with initdb/pg_ctl for the tests that stop it, and
 // a TCP proxy that counts the round trips a client makes.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import net from 'node:net'
@@ -92,11 +92,11 @@ export async function freePort(): Promise<number> {
 }
 
 export interface PrivateServer extends Endpoint {
-  start(): void
+  start(): Promise<void>
   /** `pg_ctl stop -m fast`: clients are disconnected at once. */
-  stop(): void
+  stop(): Promise<void>
   /** Stops the server (if running) and removes its directory. */
-  destroy(): void
+  destroy(): Promise<void>
 }
 
 /**
@@ -113,41 +113,50 @@ export async function startPrivateServer(): Promise<PrivateServer> {
     chmodSync(dir, 0o777)
     execFileSync('chown', ['postgres', dir])
   }
-  const run = (tool: string, args: string[]): void => {
+  // Asynchronous on purpose: the fault test stops and starts the server under traffic, which
+  // must keep flowing meanwhile.
+  const run = (tool: string, args: string[]): Promise<void> => {
     const command = asRoot ? 'runuser' : join(bin, tool)
     const argv = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args
-    const result = spawnSync(command, argv, { encoding: 'utf8', timeout: 60_000 })
-    if (result.status !== 0) {
-      throw new Error(`${tool} failed: ${result.stderr || result.stdout || String(result.error)}`)
-    }
+    return new Promise((resolve, reject) => {
+      execFile(command, argv, { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+        if (error === null) resolve()
+        else reject(new Error(`${tool} failed: ${stderr || stdout || String(error)}`))
+      })
+    })
   }
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
+  try {
+    await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
   let running = false
   const server: PrivateServer = {
     host: '127.0.0.1',
     port,
     user: 'postgres',
     database: 'postgres',
-    start() {
+    async start() {
       const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`
-      run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+      await run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
       running = true
     },
-    stop() {
+    async stop() {
       if (!running) return
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
+      await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
       running = false
     },
-    destroy() {
+    async destroy() {
       try {
-        server.stop()
+        await server.stop()
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
     },
   }
   try {
-    server.start()
+    await server.start()
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
     throw error
