@@ -75,6 +75,9 @@ function versions() {
     '@fastify/secure-session': read('@fastify/secure-session'),
     'sodium-native': read('sodium-native'),
     'better-sqlite3': read('better-sqlite3'),
+    pg: read('pg'),
+    postgres: read('postgres'),
+    'connect-pg-simple': read('connect-pg-simple'),
   }
 }
 
@@ -112,6 +115,9 @@ async function measure() {
   log('lost updates under concurrent writes to one session (child process + servers)…')
   const lostUpdates = await child('./lost-updates.mjs', args)
 
+  log('PostgreSQL: driver calls, HTTP and lost updates (child process + server)…')
+  const postgres = await child('./postgres.mjs', args)
+
   const httpConfig = quick
     ? { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 }
     : { connections: 10, warmupSeconds: 2, seconds: 5, rounds: 2 }
@@ -132,6 +138,7 @@ async function measure() {
     stores,
     memory,
     lostUpdates,
+    postgres,
     http: { config: httpConfig, ...http },
     durationSeconds: (Date.now() - started) / 1000,
   }

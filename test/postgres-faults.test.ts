@@ -155,6 +155,50 @@ describe('postgres: the server stopped and started under traffic', () => {
   })
 })
 
+describe('postgres: the server frozen under traffic', () => {
+  it('hanging queries time out with the typed store error; the same pool serves again', async (t) => {
+    const table = randomTable()
+    const app = await startApp({ endpoint: server, table, secret, timeout: TIMEOUT })
+    try {
+      const cookies: string[] = []
+      for (let i = 0; i < WORKERS; i++) cookies.push(await login(app, `user${i}`))
+      server.freeze(true)
+      let replies: Reply[]
+      try {
+        replies = await Promise.all(cookies.map((cookie) => request(`${app.url}/count`, cookie)))
+      } finally {
+        server.freeze(false)
+      }
+      for (const reply of replies) {
+        assert.equal(reply.status, 503)
+        assert.deepEqual(reply.body, {
+          error: 'ERR_SESSION_STORE',
+          store: 'ERR_SESSION_STORE',
+          timedOut: true,
+        })
+        assert.deepEqual(reply.setCookie, [], 'no cookie, no fresh session')
+        assert.ok(
+          reply.ms >= TIMEOUT - 5 && reply.ms <= TIMEOUT + 1000,
+          `failed after ${Math.round(reply.ms)} ms`,
+        )
+      }
+      const thawed = performance.now()
+      for (const [i, cookie] of cookies.entries()) {
+        const reply = await request(`${app.url}/count`, cookie)
+        assert.equal(reply.status, 200)
+        assert.equal(reply.body['user'], `user${i}`)
+      }
+      const ms = replies.map((r) => Math.round(r.ms))
+      t.diagnostic(
+        `${replies.length} requests during the freeze, all timed out after ${Math.min(...ms)}–${Math.max(...ms)} ms (timeout ${TIMEOUT} ms); ` +
+          `all ${cookies.length} sessions served again ${Math.round(performance.now() - thawed)} ms after the thaw`,
+      )
+    } finally {
+      await app.close()
+    }
+  })
+})
+
 describe('postgres: two app processes sharing one server', () => {
   it('a login on one is seen on the other; log-out-everywhere on one ends the other’s sessions', async () => {
     const table = randomTable()

@@ -3,7 +3,7 @@
 // a TCP proxy that counts the round trips a client makes.
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -95,6 +95,11 @@ export interface PrivateServer extends Endpoint {
   start(): Promise<void>
   /** `pg_ctl stop -m fast`: clients are disconnected at once. */
   stop(): Promise<void>
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) the server and all its backends: connections stay
+   * open and every query hangs, as on a stalled host or a network partition.
+   */
+  freeze(frozen: boolean): void
   /** Stops the server (if running) and removes its directory. */
   destroy(): Promise<void>
 }
@@ -147,7 +152,19 @@ export async function startPrivateServer(): Promise<PrivateServer> {
       await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
       running = false
     },
+    freeze(frozen) {
+      const postmaster = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? ''
+      const backends = execFileSync('pgrep', ['-P', postmaster], { encoding: 'utf8' })
+      for (const pid of [postmaster, ...backends.split('\n')].filter((p) => /^\d+$/.test(p))) {
+        process.kill(Number(pid), frozen ? 'SIGSTOP' : 'SIGCONT')
+      }
+    },
     async destroy() {
+      try {
+        server.freeze(false)
+      } catch {
+        // Not running.
+      }
       try {
         await server.stop()
       } finally {
