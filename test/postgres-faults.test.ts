@@ -223,7 +223,7 @@ describe('postgres: two app processes sharing one server', () => {
     }
     try {
       const [a, b] = await Promise.all([spawnApp(), spawnApp()])
-      assert.ok(a !== undefined && b !== undefined && a !== b)
+      assert.notEqual(a, b)
 
       const onA = await login(a, 'alice')
       const seen = await request(`${b}/me`, onA)
@@ -244,7 +244,9 @@ describe('postgres: two app processes sharing one server', () => {
       for (const child of children) child.disconnect()
       await Promise.all(
         children.map((child) =>
-          child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null,
+          child.exitCode === null
+            ? new Promise((resolve) => child.once('exit', resolve))
+            : Promise.resolve(),
         ),
       )
     }

@@ -98,7 +98,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     store,
     async close() {
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+      })
       await store.close()
       await pool.end()
     },

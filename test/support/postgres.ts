@@ -126,7 +126,7 @@ export async function startPrivateServer(): Promise<PrivateServer> {
     return new Promise((resolve, reject) => {
       execFile(command, argv, { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
         if (error === null) resolve()
-        else reject(new Error(`${tool} failed: ${stderr || stdout || String(error)}`))
+        else reject(new Error(`${tool} failed: ${stderr || stdout || error.message}`))
       })
     })
   }
