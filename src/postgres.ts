@@ -8,6 +8,7 @@
 export {
   createPostgresDriver,
   postgresSchema,
+  type PgArrayQuery,
   type PgQueryable,
   type PostgresClient,
   type PostgresDriver,

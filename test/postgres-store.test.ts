@@ -7,13 +7,20 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
 import fc from 'fast-check'
+import pg from 'pg'
+import postgres from 'postgres'
 
 import type { SessionPatch } from '../src/core/driver.ts'
 import { createServerStore } from '../src/stores/server.ts'
 import { SessionRegistry } from '../src/core/registry.ts'
 import { SessionConfigError } from '../src/errors.ts'
 import { generateSessionId } from '../src/lib/session-id.ts'
-import { createPostgresDriver, postgresSchema, type PostgresDriver } from '../src/postgres.ts'
+import {
+  createPostgresDriver,
+  postgresSchema,
+  type PgArrayQuery,
+  type PostgresDriver,
+} from '../src/postgres.ts'
 import { runStoreConformance } from '../src/testing.ts'
 import {
   CLIENT_KINDS,
@@ -150,6 +157,47 @@ describe('postgres: options', () => {
 })
 
 type pg_Pool = typeof clients.pool
+
+// pg's own parsers, except int8 parsed to a number (a common app setting).
+const numbersForInt8 = new pg.TypeOverrides()
+numbersForInt8.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
+
+describe('postgres: client settings the driver does not depend on', () => {
+  it('postgres.js with camelCase column names and BigInt int8; pg with int8 as numbers', async () => {
+    const sql = postgres({
+      ...SHARED,
+      max: 1,
+      onnotice: () => undefined,
+      transform: postgres.camel,
+      types: { bigint: postgres.BigInt },
+    })
+    const pool = new pg.Pool({ ...SHARED, max: 1, types: numbersForInt8 })
+    try {
+      for (const client of [sql, pool]) {
+        const table = randomTable()
+        const driver = createPostgresDriver({ client, table })
+        try {
+          await driver.migrate()
+          const at = Date.now()
+          const rec = record(at, { userKey: 'u', meta: { device: 'd' } })
+          assert.equal(await driver.create(rec, at), true)
+          assert.deepEqual(await driver.get(rec.id, at), rec)
+          assert.deepEqual(await driver.update(rec.id, patch(at, { b: 2 }), at), {
+            status: 'updated',
+            version: 2,
+          })
+          assert.equal((await driver.listByUser('u', at))[0]?.createdAt, at)
+          assert.equal(await driver.deleteAll(), 1)
+        } finally {
+          await dropTable(clients.pool, table)
+        }
+      }
+    } finally {
+      await sql.end({ timeout: 1 })
+      await pool.end()
+    }
+  })
+})
 
 describe('postgres: migrate and the DDL', () => {
   it('postgresSchema: the documented table and indexes', () => {
@@ -305,7 +353,7 @@ for (const kind of CLIENT_KINDS) {
       })
     })
 
-    it('a row for another id is a backend fault, never another session', async () => {
+    it('ids are compared byte for byte: a row whose id differs only in case is not the session', async () => {
       await withTable(kind, async (driver, table) => {
         const at = Date.now()
         const rec = record(at)
@@ -411,9 +459,9 @@ async function countPrunes(
   const client =
     kind === 'pg'
       ? {
-          query: (text: string, values?: (string | null)[]) => {
-            count(text)
-            return clients.pool.query(text, values)
+          query: (query: PgArrayQuery) => {
+            count(query.text)
+            return clients.pool.query(query)
           },
         }
       : {

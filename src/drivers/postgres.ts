@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL driver: sessions in one table, reached through the client you already have —
- * a `pg` `Pool` (`pool.query(text, values)`) or a postgres.js `sql` instance
- * (`sql.unsafe(text, values)`). Both fit the structural {@link PostgresClient} as they are; the
+ * a `pg` `Pool` (`pool.query({ text, values, rowMode: 'array' })`) or a postgres.js `sql`
+ * instance (`sql.unsafe(text, values).values()`). Rows are read by column position, so the
+ * client's own settings (postgres.js name transforms, int8 parsers) do not matter. Both fit the structural {@link PostgresClient} as they are; the
  * driver tells them apart by shape and imports neither.
  *
  * The table is created only when you ask: `await driver.migrate()` (idempotent, safe to run
@@ -41,9 +42,16 @@ import { SessionConfigError } from '../errors.ts'
 /** A value the driver binds to a `$n` placeholder: always a string or `null`. */
 export type PostgresValue = string | null
 
+/** A query as the driver hands it to `pg`: rows come back as arrays, by column position. */
+export interface PgArrayQuery {
+  readonly text: string
+  readonly values: PostgresValue[]
+  readonly rowMode: 'array'
+}
+
 /** The part of a `pg` `Pool` (or `Client`) the driver uses. */
 export interface PgQueryable {
-  query(text: string, values?: PostgresValue[]): PromiseLike<{ readonly rows: readonly unknown[] }>
+  query(query: PgArrayQuery): PromiseLike<{ readonly rows: readonly unknown[] }>
 }
 
 /** The part of a postgres.js `sql` instance the driver uses. */
@@ -52,7 +60,7 @@ export interface PostgresJsSql {
     text: string,
     values?: PostgresValue[],
     options?: { prepare?: boolean },
-  ): PromiseLike<readonly unknown[]>
+  ): { values(): PromiseLike<readonly unknown[]> }
 }
 
 /** A `pg` `Pool` or a postgres.js `sql` instance. */
@@ -149,7 +157,7 @@ CREATE INDEX IF NOT EXISTS "${t.base}_user_key" ON ${t.sql} (user_key) WHERE use
 `
 }
 
-type Row = Readonly<Record<string, unknown>>
+type Row = readonly unknown[]
 type Run = (text: string, values: PostgresValue[]) => Promise<readonly unknown[]>
 
 function isObjectLike(value: unknown): value is Record<string, unknown> {
@@ -163,12 +171,15 @@ function connect(client: unknown): { readonly kind: 'pg' | 'postgres.js'; readon
     // it costs one round trip (an unprepared one first asks the server for its parameter types).
     return {
       kind: 'postgres.js',
-      run: async (text, values) => sql.unsafe(text, values, { prepare: true }),
+      run: async (text, values) => sql.unsafe(text, values, { prepare: true }).values(),
     }
   }
   if (isObjectLike(client) && typeof client['query'] === 'function') {
     const pool = client as unknown as PgQueryable
-    return { kind: 'pg', run: async (text, values) => (await pool.query(text, values)).rows }
+    return {
+      kind: 'pg',
+      run: async (text, values) => (await pool.query({ text, values, rowMode: 'array' })).rows,
+    }
   }
   throw new SessionConfigError(
     'client must be a pg Pool (with query()) or a postgres.js sql instance (with unsafe())',
@@ -283,7 +294,7 @@ ${postgresSchema(table)}`
       if (record !== undefined) return record
       // STO-10: a corrupt row is no session, and it is removed so that it cannot fail every
       // request; only the version read, so a concurrent rewrite survives.
-      await rows(sql.removeCorrupt, [id, text(row['version'])])
+      await rows(sql.removeCorrupt, [id, text(row[3])])
       return undefined
     },
 
@@ -304,9 +315,9 @@ ${postgresSchema(table)}`
 
     async update(id, patch, now) {
       const row = (await rows(sql.update, updateValues(id, patch, now)))[0]
-      const updated = integer(row?.['updated'])
+      const updated = integer(row?.[0])
       if (updated !== undefined) return { status: 'updated', version: updated }
-      const current = integer(row?.['current'])
+      const current = integer(row?.[1])
       return current === undefined ? MISSING : { status: 'conflict', version: current }
     },
 
@@ -335,7 +346,7 @@ ${postgresSchema(table)}`
 
     async deleteAll() {
       const row = (await rows(sql.deleteAll, []))[0]
-      return integer(row?.['n']) ?? 0
+      return integer(row?.[0]) ?? 0
     },
 
     async prune(now) {
@@ -411,12 +422,16 @@ function updateValues(id: string, patch: SessionPatch, now: number): PostgresVal
   ]
 }
 
-/** A time (or version) as the text of a bigint; anything else is refused before the query. */
+/**
+ * A time (or version) as the text of a bigint. A clock with fractions of a millisecond is
+ * rounded down (at most 1 ms off); anything not finite is refused before the query.
+ */
 function ms(value: number): string {
-  if (!Number.isSafeInteger(value)) {
-    throw new TypeError('The PostgreSQL driver stores times and versions as whole numbers')
+  const whole = Math.floor(value)
+  if (!Number.isSafeInteger(whole)) {
+    throw new TypeError('The PostgreSQL driver stores times as milliseconds since the epoch')
   }
-  return String(value)
+  return String(whole)
 }
 
 function text(value: unknown): string | null {
@@ -425,15 +440,17 @@ function text(value: unknown): string | null {
   return null
 }
 
+// Rows are read by position, never by column name, so a client's name transform (postgres.js
+// `transform: postgres.camel`, say) cannot make every session look corrupt.
 function asRow(row: unknown): Row {
-  if (!isObjectLike(row)) throw new Error('The PostgreSQL client returned a row of another kind')
+  if (!Array.isArray(row)) throw new Error('The PostgreSQL client returned a row of another kind')
   return row
 }
 
 function ids(rows: readonly Row[]): string[] {
   const out: string[] = []
   for (const row of rows) {
-    const id = row['id']
+    const id = row[0]
     if (typeof id === 'string') out.push(id)
   }
   return out
@@ -488,17 +505,17 @@ function parseMeta(value: unknown): Readonly<Record<string, string>> | undefined
  * than asked for is a backend fault and throws (STO-13): never a guess, never another session.
  */
 function decode(row: Row, id: string): SessionRecord | undefined {
-  if (row['id'] !== id) {
+  if (row[0] !== id) {
     throw new Error('The PostgreSQL session table returned another record than asked for')
   }
-  const values = parseObject(row['data'])
-  const flash = parseFlash(row['flash'])
-  const version = integer(row['version'])
-  const createdAt = integer(row['created_at'])
-  const lastSeenAt = integer(row['last_seen_at'])
-  const expiresAt = integer(row['expires_at'])
-  const userKey = row['user_key']
-  const meta = parseMeta(row['meta'])
+  const values = parseObject(row[1])
+  const flash = parseFlash(row[2])
+  const version = integer(row[3])
+  const createdAt = integer(row[4])
+  const lastSeenAt = integer(row[5])
+  const expiresAt = integer(row[6])
+  const userKey = row[7]
+  const meta = parseMeta(row[8])
   if (
     values === undefined ||
     flash === undefined ||
@@ -526,11 +543,11 @@ function decode(row: Row, id: string): SessionRecord | undefined {
 }
 
 function decodeSummary(row: Row): SessionSummary | undefined {
-  const id = row['id']
-  const createdAt = integer(row['created_at'])
-  const lastSeenAt = integer(row['last_seen_at'])
-  const expiresAt = integer(row['expires_at'])
-  const meta = parseMeta(row['meta'])
+  const id = row[0]
+  const createdAt = integer(row[1])
+  const lastSeenAt = integer(row[2])
+  const expiresAt = integer(row[3])
+  const meta = parseMeta(row[4])
   if (
     typeof id !== 'string' ||
     createdAt === undefined ||

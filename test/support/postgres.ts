@@ -42,10 +42,18 @@ export interface Endpoint {
 
 /** A `pg` Pool and a postgres.js `sql` on one server. */
 export function openClients(at: Endpoint = SHARED, max = 4): Clients {
-  const pool = new pg.Pool({ ...at, max })
+  // Commits do not wait for the WAL flush on these test connections (a session setting, so
+  // nobody else's are affected): the tests check behaviour, not crash durability, and the
+  // shared server is busy.
+  const pool = new pg.Pool({ ...at, max, options: '-c synchronous_commit=off' })
   // An idle connection the server drops would otherwise be an unhandled 'error' event.
   pool.on('error', () => undefined)
-  const sql = postgres({ ...at, max, onnotice: () => undefined })
+  const sql = postgres({
+    ...at,
+    max,
+    onnotice: () => undefined,
+    connection: { synchronous_commit: 'off' },
+  })
   return {
     pool,
     sql,
