@@ -134,6 +134,11 @@ function scratchProject(dir) {
   mkdirSync(join(modules, '@types'), { recursive: true })
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
+  // Driver packages that ship their own types, for the samples of docs/stores.md.
+  for (const name of ['mysql2']) {
+    const path = join(root, 'node_modules', name)
+    if (existsSync(path)) symlinkSync(path, join(modules, name), 'dir')
+  }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.
   const sqliteTypes = join(root, 'node_modules/@types/better-sqlite3')
