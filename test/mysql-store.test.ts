@@ -774,7 +774,6 @@ describe('mysql: source', () => {
         'sets',
         't',
         'table',
-        'what',
       ].sort(),
     )
     // `name` is one of two column names, `sets` and `marks` are placeholders only.

@@ -241,9 +241,9 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     async create(record, now) {
       live()
       const id = storableId(record.id)
-      const values = encodeObject(record.values, 'values')
-      const flash = encodeObject(record.flash, 'flash')
-      const meta = record.meta === undefined ? null : encodeObject(record.meta, 'meta')
+      const values = asciiJson(record.values)
+      const flash = asciiJson(record.flash)
+      const meta = record.meta === undefined ? null : asciiJson(record.meta)
       const userKey = record.userKey ?? null
       try {
         await header(sql.insert, [
@@ -394,7 +394,7 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
     values.push(removals(unset))
     for (let i = 0; i < slots; i++) {
       const pair = pairs[Math.min(i, pairs.length - 1)]
-      if (pair !== undefined) values.push(jsonPath(pair[0]), encodeJson(pair[1], 'values'))
+      if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(pair[1]))
     }
     const merged = `JSON_MERGE_PATCH(${name}, ?)`
     const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(slots)
@@ -407,10 +407,7 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
   // `IF(?, new, old)` rather than an optional assignment: one statement text either way.
   parts.push('user_key = IF(?, ?, user_key)', 'meta_json = IF(?, ?, meta_json)')
   values.push(patch.userKey === undefined ? 0 : 1, patch.userKey ?? null)
-  values.push(
-    patch.meta === undefined ? 0 : 1,
-    patch.meta == null ? null : encodeObject(patch.meta, 'meta'),
-  )
+  values.push(patch.meta === undefined ? 0 : 1, patch.meta == null ? null : asciiJson(patch.meta))
   // A row the server can see is corrupt (JSON that is not an object, a version below 1)
   // matches nothing and is removed by the second read; one only the decoder can tell (a flash
   // entry that is not a list) is written to and removed by the next read, unseen. CASE, not
@@ -429,7 +426,7 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
 
 /** `{"key": null, …}`: the merge patch that removes `unset` and leaves the rest alone. */
 function removals(unset: readonly string[]): string {
-  return '{' + unset.map((key) => asciiJson(key, 'a key') + ':null').join(',') + '}'
+  return '{' + unset.map((key) => asciiJson(key) + ':null').join(',') + '}'
 }
 
 /**
@@ -437,7 +434,7 @@ function removals(unset: readonly string[]): string {
  * MariaDB unescape. Quoting makes `.`, `*`, `[`, `$` and spaces plain characters of the name.
  */
 function jsonPath(key: string): string {
-  return '$.' + asciiJson(key, 'a key')
+  return '$.' + asciiJson(key)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -450,23 +447,17 @@ const NON_ASCII = /[\u007f-\uffff]/g
 
 /**
  * JSON text in ASCII only (`\uXXXX` for the rest), so it reaches the server intact whatever
- * the connection's character set. A lone surrogate is refused: the server would refuse the
- * whole document.
+ * the connection's character set. A lone surrogate is refused here, before anything is sent:
+ * the server would refuse the whole document.
  */
-function asciiJson(value: unknown, what: string): string {
+function asciiJson(value: unknown): string {
   const text = JSON.stringify(value)
   if (LONE_SURROGATE.test(text)) {
-    throw new Error(`The MySQL driver cannot store ${what} holding a lone UTF-16 surrogate`)
+    throw new Error(
+      'The MySQL driver cannot store a string or key holding a lone UTF-16 surrogate (MySQL and MariaDB refuse it in JSON)',
+    )
   }
   return text.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
-}
-
-function encodeJson(value: unknown, what: string): string {
-  return asciiJson(value, `${what} with a string`)
-}
-
-function encodeObject(value: Readonly<Record<string, unknown>>, what: string): string {
-  return encodeJson(value, what)
 }
 
 function storableId(id: string): string {
