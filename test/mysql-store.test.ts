@@ -506,6 +506,36 @@ describe('mysql: indexes', () => {
   })
 })
 
+describe('mysql: prepared statements', () => {
+  it('patches of 1 to 40 keys use one statement text per power of two, not one per count', async () => {
+    const texts = new Set<string>()
+    const recording: MySQLPool = {
+      execute(sql, values) {
+        if (sql.startsWith('UPDATE')) texts.add(sql)
+        return pool.execute(sql, values)
+      },
+      query: (sql) => pool.query(sql),
+    }
+    const driver = await migrated({ client: recording })
+    try {
+      const rec = record(1000)
+      await driver.create(rec, 1000)
+      let expected: SessionRecord = rec
+      for (let n = 1; n <= 40; n++) {
+        const set = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i)}`, n]))
+        const next = patch(1000 + n, { set, unset: n % 3 === 0 ? ['a', 'k0'] : [] })
+        await driver.update(rec.id, next, 1000 + n)
+        expected = applyPatch(expected, next)
+        assert.deepEqual((await driver.get(rec.id, 1000 + n))?.values, expected.values)
+      }
+      // 1, 2, 4, 8, 16, 32 and 64 pairs: seven texts for forty key counts.
+      assert.equal(texts.size, 7)
+    } finally {
+      await drop(driver.table)
+    }
+  })
+})
+
 describe('mysql: batches', () => {
   it('prune, deleteAll and deleteByUser delete in bounded batches and report every id', async () => {
     const proxy = await startMySQLProxy()
