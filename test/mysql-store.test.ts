@@ -141,6 +141,24 @@ describe('mysql: configuration', () => {
     }
   })
 
+  it('a PoolConnection and a Connection fit the client interface as they are', async () => {
+    const table = tableName()
+    const leased = await pool.getConnection()
+    const single = await mysql.createConnection(SERVER)
+    try {
+      const onLease = createMySQLDriver({ client: leased, table })
+      await onLease.migrate()
+      const rec = record(1000)
+      assert.equal(await onLease.create(rec, 1000), true)
+      const onConnection = createMySQLDriver({ client: single, table })
+      assert.equal((await onConnection.get(rec.id, 1000))?.id, rec.id)
+    } finally {
+      leased.release()
+      await single.end()
+      await drop(table)
+    }
+  })
+
   it('creates nothing until migrate(); migrate is idempotent and keeps the rows', async () => {
     const table = tableName()
     const driver = createMySQLDriver({ client: pool, table })
