@@ -124,6 +124,10 @@ function parseFragments(fragments) {
   return problems
 }
 
+// Packages the docs samples may import besides sessionkit: the users' own clients and
+// frameworks, all dev dependencies here.
+const SAMPLE_PACKAGES = ['pg', '@types/pg', 'postgres', 'mysql2']
+
 /**
  * A scratch application: its node_modules holds this package (a symlink, resolved through its
  * `exports` like an installed copy) and the type packages the samples need.
@@ -134,9 +138,10 @@ function scratchProject(dir) {
   mkdirSync(join(modules, '@types'), { recursive: true })
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
-  // The PostgreSQL samples' clients (dev dependencies): postgres ships its types.
-  for (const name of ['pg', '@types/pg', 'postgres']) {
-    symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
+  // The clients and frameworks the samples import (dev dependencies), with their types.
+  for (const name of SAMPLE_PACKAGES) {
+    const path = join(root, 'node_modules', name)
+    if (existsSync(path)) symlinkSync(path, join(modules, name), 'dir')
   }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.

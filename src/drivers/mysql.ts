@@ -1,0 +1,668 @@
+/**
+ * The MySQL / MariaDB driver: sessions in one table, reached through your own mysql2 promise
+ * pool (`createPool` from `mysql2/promise`) by a small structural interface
+ * ({@link MySQLPool}: `execute(sql, values)` and `query(sql)`, both resolving to
+ * `[rows, fields]`). This module imports no mysql2 code.
+ *
+ * Every value is a bound parameter of a server-side prepared statement (`execute`), so the
+ * server's `NO_BACKSLASH_ESCAPES` mode or a client-side escaping bug cannot turn data into
+ * SQL. The only text ever spliced into SQL is the validated table name, the validated batch
+ * size, and the number of `?` placeholders.
+ *
+ * The table is created only when you ask: `await driver.migrate()` (idempotent) or the DDL
+ * from {@link mysqlSchema} in your own migrations. Values, flash and labels are JSON text in
+ * `LONGTEXT` columns (MariaDB's `JSON` type is `LONGTEXT` anyway, and MySQL's binary `JSON`
+ * type would reorder keys and come back pre-parsed). An `update` patches per key on the
+ * server in one `UPDATE`: removed keys through `JSON_MERGE_PATCH` with a `null` per key, set
+ * keys through `JSON_SET` with a quoted, escaped path per key, both of which MySQL ≥ 8.0.3
+ * and MariaDB ≥ 10.2.25 have. Times are the caller's milliseconds in `BIGINT` columns, never
+ * the server's clock.
+ *
+ * A read is one statement, a save one statement once the pool's connection has prepared it
+ * (mysql2 keeps prepared statements per connection). `close()` leaves the pool open: it is
+ * yours.
+ *
+ * @example
+ * ```ts
+ * import mysql from 'mysql2/promise'
+ * const pool = mysql.createPool({ host: '127.0.0.1', user: 'app', database: 'app' })
+ * const driver = createMySQLDriver({ client: pool })
+ * await driver.migrate() // once, at deploy time or start-up
+ * const store = createServerStore({ driver, keys })
+ * ```
+ *
+ * Uses web-standard APIs only.
+ *
+ * @module
+ */
+
+import {
+  type DriverCapabilities,
+  type SessionDriver,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionSummary,
+  type UpdateResult,
+} from '../core/driver.ts'
+import { SessionConfigError } from '../errors.ts'
+
+/** A value bound to a `?` placeholder. The driver binds strings, numbers and `null` only. */
+export type MySQLValue = string | number | null
+
+/**
+ * The part of a mysql2 promise pool (or connection) the driver uses. `mysql2/promise`'s
+ * `Pool`, `PoolConnection` and `Connection` fit it as they are.
+ */
+export interface MySQLPool {
+  /** A prepared statement: rows for a `SELECT`, a result header (`affectedRows`, …) otherwise. */
+  execute(sql: string, values: MySQLValue[]): Promise<readonly [unknown, unknown]>
+  /** A statement without parameters (the DDL of `migrate`). */
+  query(sql: string): Promise<readonly [unknown, unknown]>
+}
+
+export interface MySQLDriverOptions {
+  /** Your mysql2 promise pool. `close()` does not end it. */
+  readonly client: MySQLPool
+  /**
+   * The table's name: 1 to 64 characters of `A-Z a-z 0-9 _`, not starting with a digit.
+   * @default 'sessionkit_sessions'
+   */
+  readonly table?: string
+  /** Rows one statement of `prune`, `deleteAll` or `deleteByUser` removes at most. @default 500 */
+  readonly batchSize?: number
+}
+
+/** The MySQL / MariaDB driver, with its schema and migration. */
+export interface MySQLDriver extends SessionDriver {
+  readonly name: 'mysql'
+  /** The table in use. */
+  readonly table: string
+  /** Creates the table and its indexes when missing (`CREATE TABLE IF NOT EXISTS`). */
+  migrate(): Promise<void>
+  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
+  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
+  deleteAll(): Promise<number>
+  prune(now: number): Promise<string[]>
+}
+
+const CAPABILITIES: DriverCapabilities = Object.freeze({
+  patches: true,
+  versions: true,
+  userIndex: true,
+  listing: true,
+})
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+const MAX_BATCH = 10_000
+// Ids are base64url: 43 characters for a random id or for a SHA-256 of one. Anything else
+// cannot be stored, so it is looked up nowhere.
+const STORED_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+const COLUMNS =
+  'id, values_json, flash_json, version, created_at, last_seen_at, expires_at, user_key, meta_json'
+
+const MISSING: UpdateResult = Object.freeze({ status: 'missing' })
+
+/**
+ * The DDL of the session table (InnoDB): what {@link MySQLDriver.migrate} runs, for your own
+ * migration tool.
+ *
+ * @throws {SessionConfigError} for an invalid table name.
+ */
+export function mysqlSchema(table = 'sessionkit_sessions'): string {
+  const t = quoteTable(table)
+  // STO-12: the id column is ascii_bin, so ids compare byte for byte (no case folding).
+  // utf8mb4_bin elsewhere: a user key matches exactly, never case- or accent-insensitively.
+  return `CREATE TABLE IF NOT EXISTS ${t} (
+  id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  values_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  flash_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  user_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  meta_json TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  PRIMARY KEY (id),
+  INDEX expires_at (expires_at),
+  INDEX user_key (user_key)
+) ENGINE=InnoDB`
+}
+
+/**
+ * Creates a MySQL / MariaDB driver on your pool. Nothing is sent to the server until the
+ * first call; run {@link MySQLDriver.migrate} (or the DDL of {@link mysqlSchema}) once first.
+ *
+ * @throws {SessionConfigError} for a bad option.
+ */
+export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
+  const client = options.client
+  if (!isPool(client)) {
+    throw new SessionConfigError(
+      'client must be a mysql2 promise pool (from mysql2/promise) with execute() and query()',
+    )
+  }
+  const table = options.table === undefined ? 'sessionkit_sessions' : options.table
+  // Validated (and quoted) once: `t` is the only identifier spliced into SQL (STO-18, TRV-06).
+  const t = quoteTable(table)
+  const batch = options.batchSize ?? 500
+  if (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_BATCH) {
+    throw new SessionConfigError(`batchSize must be an integer from 1 to ${MAX_BATCH}`)
+  }
+  const schema = mysqlSchema(table)
+
+  const sql = {
+    select: `SELECT ${COLUMNS} FROM ${t} WHERE id = ? AND expires_at > ?`,
+    insert: `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+    // An expired row does not exist as far as the contract goes: create may take its place.
+    replace: `UPDATE ${t} SET values_json = ?, flash_json = ?, version = 1, created_at = ?,
+      last_seen_at = ?, expires_at = ?, user_key = ?, meta_json = ? WHERE id = ? AND expires_at <= ?`,
+    // CON-03: a touch moves the times and nothing else, so it cannot undo a data write.
+    touch: `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE id = ? AND expires_at > ?`,
+    remove: `DELETE FROM ${t} WHERE id = ?`,
+    // A corrupt row is removed only as it was read: a writer that replaced it meanwhile wins.
+    removeCorrupt: `DELETE FROM ${t} WHERE id = ? AND version <=> ? AND last_seen_at <=> ? AND expires_at <=> ?`,
+    listByUser: `SELECT id, created_at, last_seen_at, expires_at, meta_json FROM ${t}
+      WHERE user_key = ? AND expires_at > ? ORDER BY created_at, last_seen_at, id`,
+    idsByUser: `SELECT id FROM ${t} WHERE user_key = ? AND id <> ? ORDER BY id LIMIT ${batch}`,
+    expired: `SELECT id FROM ${t} WHERE expires_at <= ? ORDER BY expires_at LIMIT ${batch}`,
+    deleteSome: `DELETE FROM ${t} ORDER BY id LIMIT ${batch}`,
+  }
+
+  let closed = false
+
+  function live(): void {
+    if (closed) throw new Error('The MySQL session store is closed')
+  }
+
+  async function rows(text: string, values: MySQLValue[]): Promise<Row[]> {
+    const [result] = await client.execute(text, values)
+    if (!Array.isArray(result)) throw new Error('The MySQL pool returned no rows for a SELECT')
+    return result.map(present)
+  }
+
+  async function header(text: string, values: MySQLValue[]): Promise<ResultHeader> {
+    const [result] = await client.execute(text, values)
+    return resultHeader(result)
+  }
+
+  /**
+   * Deletes the listed rows that still satisfy `condition` (one statement with a fixed
+   * number of placeholders, so it is prepared once); returns the ids it removed. Only when
+   * fewer rows went than were listed (a concurrent writer) is a second read needed to tell
+   * which.
+   */
+  async function deleteListed(
+    ids: readonly string[],
+    condition: string,
+    values: MySQLValue[],
+  ): Promise<string[]> {
+    if (ids.length === 0) return []
+    const slots = placeholders(ids.length)
+    const padded = pad(ids, slots)
+    const list = `(${marks(slots)})`
+    const deleted = await header(`DELETE FROM ${t} WHERE id IN ${list} AND ${condition}`, [
+      ...padded,
+      ...values,
+    ])
+    if (deleted.affected === ids.length) return [...ids]
+    const left = await rows(`SELECT id FROM ${t} WHERE id IN ${list}`, padded)
+    const remaining = new Set(left.map((row) => row['id']))
+    return ids.filter((id) => !remaining.has(id))
+  }
+
+  const driver: MySQLDriver = {
+    name: 'mysql',
+    capabilities: CAPABILITIES,
+    table,
+
+    async migrate() {
+      live()
+      await client.query(schema)
+    },
+
+    async get(id, now) {
+      live()
+      if (!STORED_ID.test(id)) return undefined
+      const [row] = await rows(sql.select, [id, now])
+      if (row === undefined) return undefined
+      const record = decode(row, id)
+      if (record !== undefined) return record
+      // STO-10: a corrupt row is no session, and it is removed, so it cannot fail every request.
+      await header(sql.removeCorrupt, [
+        id,
+        raw(row['version']),
+        raw(row['last_seen_at']),
+        raw(row['expires_at']),
+      ])
+      return undefined
+    },
+
+    async create(record, now) {
+      live()
+      const id = storableId(record.id)
+      const values = asciiJson(record.values)
+      const flash = asciiJson(record.flash)
+      const meta = record.meta === undefined ? null : asciiJson(record.meta)
+      const userKey = record.userKey ?? null
+      try {
+        await header(sql.insert, [
+          id,
+          values,
+          flash,
+          record.createdAt,
+          record.lastSeenAt,
+          record.expiresAt,
+          userKey,
+          meta,
+        ])
+        return true
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error
+      }
+      // STO-09 / STO-11: the id is taken. Only an expired row may be replaced, atomically,
+      // so of many simultaneous first saves exactly one wins and none sees an error.
+      const replaced = await header(sql.replace, [
+        values,
+        flash,
+        record.createdAt,
+        record.lastSeenAt,
+        record.expiresAt,
+        userKey,
+        meta,
+        id,
+        now,
+      ])
+      return replaced.matched > 0
+    },
+
+    async update(id, patch, now): Promise<UpdateResult> {
+      live()
+      if (!STORED_ID.test(id)) return MISSING
+      const statement = patchStatement(t, patch, id, now)
+      const result = await header(statement.sql, statement.values)
+      if (result.matched > 0) {
+        // `version = LAST_INSERT_ID(version + 1)` hands the new version back in the same
+        // reply (as `insertId`), so a save needs no second statement.
+        const version =
+          patch.expectVersion === undefined ? result.insertId : patch.expectVersion + 1
+        if (!Number.isSafeInteger(version) || version < 2) {
+          throw new Error('The MySQL server did not report the new session version')
+        }
+        return { status: 'updated', version }
+      }
+      // Nothing matched: the only case that costs a second statement, to tell a missing (or
+      // corrupt, then removed) record from a version conflict.
+      const current = await driver.get(id, now)
+      if (current === undefined) return MISSING
+      if (patch.expectVersion !== undefined && current.version !== patch.expectVersion) {
+        return { status: 'conflict', version: current.version }
+      }
+      // The record appeared (or its version caught up) after the UPDATE looked: the update
+      // came first, when there was nothing to update.
+      return MISSING
+    },
+
+    async touch(id, lastSeenAt, expiresAt, now) {
+      live()
+      if (!STORED_ID.test(id)) return false
+      return (await header(sql.touch, [lastSeenAt, expiresAt, id, now])).matched > 0
+    },
+
+    async delete(id) {
+      live()
+      if (!STORED_ID.test(id)) return false
+      return (await header(sql.remove, [id])).affected > 0
+    },
+
+    async listByUser(userKey, now) {
+      live()
+      const out: SessionSummary[] = []
+      for (const row of await rows(sql.listByUser, [userKey, now])) {
+        const summary = decodeSummary(row)
+        // A corrupt row is left out here; `get` removes it when its session comes back.
+        if (summary !== undefined) out.push(summary)
+      }
+      return out
+    },
+
+    async deleteByUser(userKey, exceptId) {
+      live()
+      const out: string[] = []
+      // `id <> ''` matches every stored id, so "no exception" needs no other statement.
+      for (;;) {
+        const listed = ids(await rows(sql.idsByUser, [userKey, exceptId ?? '']))
+        out.push(...(await deleteListed(listed, 'user_key = ?', [userKey])))
+        if (listed.length < batch) return out
+      }
+    },
+
+    async deleteAll() {
+      live()
+      let count = 0
+      for (;;) {
+        const { affected } = await header(sql.deleteSome, [])
+        count += affected
+        if (affected < batch) return count
+      }
+    },
+
+    async prune(now) {
+      live()
+      const out: string[] = []
+      // Bounded batches: each DELETE locks at most `batchSize` rows, however big the backlog.
+      for (;;) {
+        const listed = ids(await rows(sql.expired, [now]))
+        out.push(...(await deleteListed(listed, 'expires_at <= ?', [now])))
+        if (listed.length < batch) return out
+      }
+    },
+
+    close() {
+      closed = true
+      return Promise.resolve()
+    },
+  }
+  return driver
+}
+
+// ---------------------------------------------------------------------------------------
+// The per-key UPDATE.
+
+interface Statement {
+  readonly sql: string
+  readonly values: MySQLValue[]
+}
+
+/**
+ * One `UPDATE` for a patch. The number of `JSON_SET` pairs is rounded up to a power of two
+ * (the last pair repeated, which sets the same key to the same value again), so the statement
+ * text, and with it the number of prepared statements per connection, stays small.
+ */
+function patchStatement(t: string, patch: SessionPatch, id: string, now: number): Statement {
+  const values: MySQLValue[] = []
+  const parts: string[] = []
+  const column = (
+    name: string,
+    set: Readonly<Record<string, unknown>>,
+    unset: readonly string[],
+  ) => {
+    const pairs = Object.entries(set)
+    const slots = pairs.length === 0 ? 0 : placeholders(pairs.length)
+    // Removed keys go through JSON_MERGE_PATCH with a `null` each: one parameter whatever
+    // their number, and no JSON path. JSON_SET then replaces each set key's whole value.
+    values.push(removals(unset))
+    for (let i = 0; i < slots; i++) {
+      const pair = pairs[Math.min(i, pairs.length - 1)]
+      if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(pair[1]))
+    }
+    const merged = `JSON_MERGE_PATCH(${name}, ?)`
+    const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(slots)
+    parts.push(slots === 0 ? `${name} = ${merged}` : `${name} = JSON_SET(${merged}${sets})`)
+  }
+  column('values_json', patch.set, patch.unset)
+  column('flash_json', patch.flashSet, patch.flashUnset)
+  parts.push('version = LAST_INSERT_ID(version + 1)', 'last_seen_at = ?', 'expires_at = ?')
+  values.push(patch.lastSeenAt, patch.expiresAt)
+  // `IF(?, new, old)` rather than an optional assignment: one statement text either way.
+  parts.push('user_key = IF(?, ?, user_key)', 'meta_json = IF(?, ?, meta_json)')
+  values.push(patch.userKey === undefined ? 0 : 1, patch.userKey ?? null)
+  values.push(patch.meta === undefined ? 0 : 1, patch.meta == null ? null : asciiJson(patch.meta))
+  // A row the server can see is corrupt (JSON that is not an object, a version below 1)
+  // matches nothing and is removed by the second read; one only the decoder can tell (a flash
+  // entry that is not a list) is written to and removed by the next read, unseen. CASE, not
+  // AND: MySQL raises an error for invalid JSON in JSON_TYPE, so JSON_VALID must come first.
+  values.push(id, now, patch.expectVersion ?? null, patch.expectVersion ?? null)
+  return {
+    sql: `UPDATE ${t} SET ${parts.join(', ')}
+      WHERE id = ? AND expires_at > ? AND (? IS NULL OR version = ?) AND version >= 1
+      AND CASE WHEN JSON_VALID(values_json) THEN JSON_TYPE(values_json) END = 'OBJECT'
+      AND CASE WHEN JSON_VALID(flash_json) THEN JSON_TYPE(flash_json) END = 'OBJECT'
+      AND (meta_json IS NULL
+        OR CASE WHEN JSON_VALID(meta_json) THEN JSON_TYPE(meta_json) END = 'OBJECT')`,
+    values,
+  }
+}
+
+/** `{"key": null, …}`: the merge patch that removes `unset` and leaves the rest alone. */
+function removals(unset: readonly string[]): string {
+  return '{' + unset.map((key) => asciiJson(key) + ':null').join(',') + '}'
+}
+
+/**
+ * `$."key"`: a member name in double quotes, escaped as a JSON string, which both MySQL and
+ * MariaDB unescape. Quoting makes `.`, `*`, `[`, `$` and spaces plain characters of the name.
+ */
+function jsonPath(key: string): string {
+  return '$.' + asciiJson(key)
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoding and decoding.
+
+// JSON.stringify writes `\uXXXX` only for control characters and for lone surrogates (which
+// no UTF-8 text can hold: MySQL and MariaDB reject them as broken JSON).
+const LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/
+const NON_ASCII = /[\u007f-\uffff]/g
+
+/**
+ * JSON text in ASCII only (`\uXXXX` for the rest), so it reaches the server intact whatever
+ * the connection's character set. A lone surrogate is refused here, before anything is sent:
+ * the server would refuse the whole document.
+ */
+function asciiJson(value: unknown): string {
+  const text = JSON.stringify(value)
+  if (LONE_SURROGATE.test(text)) {
+    throw new Error(
+      'The MySQL driver cannot store a string or key holding a lone UTF-16 surrogate (MySQL and MariaDB refuse it in JSON)',
+    )
+  }
+  return text.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+}
+
+function storableId(id: string): string {
+  if (!STORED_ID.test(id))
+    throw new Error('The MySQL driver stores base64url ids of 1 to 64 characters')
+  return id
+}
+
+function quoteTable(table: unknown): string {
+  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+    throw new SessionConfigError(
+      'table must be 1 to 64 characters of A-Z, a-z, 0-9 and _, not starting with a digit',
+    )
+  }
+  return `\`${table}\``
+}
+
+function isPool(value: unknown): value is MySQLPool {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as { execute?: unknown; query?: unknown }
+  return typeof candidate.execute === 'function' && typeof candidate.query === 'function'
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code, errno } = error as { code?: unknown; errno?: unknown }
+  return code === 'ER_DUP_ENTRY' || errno === 1062
+}
+
+/** The smallest power of two ≥ n (n ≥ 1). */
+function placeholders(n: number): number {
+  let slots = 1
+  while (slots < n) slots *= 2
+  return slots
+}
+
+/** `?, ?, …`: n placeholders. */
+function marks(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ')
+}
+
+function pad(ids: readonly string[], slots: number): string[] {
+  const out = [...ids]
+  const last = ids[ids.length - 1]
+  while (last !== undefined && out.length < slots) out.push(last)
+  return out
+}
+
+type Row = Readonly<Record<string, unknown>>
+
+interface ResultHeader {
+  /** Rows the statement found (matched), whether or not it changed them. */
+  readonly matched: number
+  readonly affected: number
+  readonly insertId: number
+}
+
+function present(row: unknown): Row {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+    // `rowsAsArray: true` on the pool would land here.
+    throw new Error('The MySQL pool returned rows that are not objects keyed by column name')
+  }
+  return row as Row
+}
+
+function resultHeader(result: unknown): ResultHeader {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new Error('The MySQL pool returned no result header for a write')
+  }
+  const { affectedRows, insertId, info } = result as {
+    affectedRows?: unknown
+    insertId?: unknown
+    info?: unknown
+  }
+  const affected = integer(affectedRows)
+  if (affected === undefined) throw new Error('The MySQL pool returned no affectedRows')
+  // Without the FOUND_ROWS client flag (mysql2 sets it by default) affectedRows counts only
+  // changed rows; "Rows matched" in the reply's info says what the UPDATE found either way.
+  const found = typeof info === 'string' ? /Rows matched:\s*(\d+)/.exec(info) : null
+  return {
+    affected,
+    matched: found === null ? affected : Number(found[1]),
+    insertId: integer(insertId) ?? 0,
+  }
+}
+
+function ids(list: readonly Row[]): string[] {
+  const out: string[] = []
+  for (const row of list) {
+    const id = row['id']
+    if (typeof id === 'string') out.push(id)
+  }
+  return out
+}
+
+/** A BIGINT as mysql2 gives it: a number, or a string or bigint with `supportBigNumbers`. */
+function integer(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined
+  if (typeof value === 'bigint' || (typeof value === 'string' && /^-?\d{1,16}$/.test(value))) {
+    const n = Number(value)
+    return Number.isSafeInteger(n) ? n : undefined
+  }
+  return undefined
+}
+
+/** A column value bound back into a statement (the `removeCorrupt` guard). */
+function raw(value: unknown): MySQLValue {
+  if (typeof value === 'number' || typeof value === 'string') return value
+  if (typeof value === 'bigint') return value.toString()
+  return null
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  // A BLOB-typed column (or a pool with `typeCast` off for text) gives bytes.
+  if (value instanceof Uint8Array) return new TextDecoder('utf-8', { fatal: false }).decode(value)
+  return undefined
+}
+
+// JSON.parse defines own properties, so a `__proto__` key stays plain data.
+function parseObject(value: unknown): Record<string, unknown> | undefined {
+  const source = text(value)
+  if (source === undefined) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(source)
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
+  return parsed as Record<string, unknown>
+}
+
+function parseFlash(value: unknown): Record<string, readonly unknown[]> | undefined {
+  const parsed = parseObject(value)
+  if (parsed === undefined) return undefined
+  for (const list of Object.values(parsed)) if (!Array.isArray(list)) return undefined
+  return parsed as Record<string, readonly unknown[]>
+}
+
+/** `null` → absent (`undefined` inside); anything but a string map → corrupt (`false`). */
+function parseMeta(value: unknown): Readonly<Record<string, string>> | undefined | false {
+  if (value === null) return undefined
+  const parsed = parseObject(value)
+  if (parsed === undefined) return false
+  for (const label of Object.values(parsed)) if (typeof label !== 'string') return false
+  return Object.freeze(parsed as Record<string, string>)
+}
+
+/**
+ * A row as a record, or `undefined` when any column is corrupt (STO-10). A row for another id
+ * than asked for is a backend fault and throws (STO-13): never a guess, never another session.
+ */
+function decode(row: Row, id: string): SessionRecord | undefined {
+  if (row['id'] !== id) {
+    throw new Error('The MySQL session table returned another record than asked for')
+  }
+  const values = parseObject(row['values_json'])
+  const flash = parseFlash(row['flash_json'])
+  const version = integer(row['version'])
+  const createdAt = integer(row['created_at'])
+  const lastSeenAt = integer(row['last_seen_at'])
+  const expiresAt = integer(row['expires_at'])
+  const userKey = row['user_key']
+  const meta = parseMeta(row['meta_json'])
+  if (
+    values === undefined ||
+    flash === undefined ||
+    version === undefined ||
+    version < 1 ||
+    createdAt === undefined ||
+    lastSeenAt === undefined ||
+    expiresAt === undefined ||
+    (userKey !== null && typeof userKey !== 'string') ||
+    meta === false
+  ) {
+    return undefined
+  }
+  return {
+    id,
+    values,
+    flash,
+    version,
+    createdAt,
+    lastSeenAt,
+    expiresAt,
+    userKey: userKey ?? undefined,
+    meta,
+  }
+}
+
+function decodeSummary(row: Row): SessionSummary | undefined {
+  const id = row['id']
+  const createdAt = integer(row['created_at'])
+  const lastSeenAt = integer(row['last_seen_at'])
+  const expiresAt = integer(row['expires_at'])
+  const meta = parseMeta(row['meta_json'])
+  if (
+    typeof id !== 'string' ||
+    createdAt === undefined ||
+    lastSeenAt === undefined ||
+    expiresAt === undefined ||
+    meta === false
+  ) {
+    return undefined
+  }
+  return { id, createdAt, lastSeenAt, expiresAt, meta }
+}
