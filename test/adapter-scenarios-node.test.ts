@@ -2,19 +2,8 @@
 import http from 'node:http'
 
 import { withSessions } from '../src/node.ts'
-import { closeServer } from './support/adapter-harness.ts'
-import { runScenarios, type AdapterHarness, type StartedApp } from './support/adapter-scenarios.ts'
-import { routeOf, sendNodeReply } from './support/scenario-node.ts'
-
-/** Listens on 127.0.0.1 port 0. */
-export async function listenLocal(server: http.Server): Promise<StartedApp> {
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return { url: `http://127.0.0.1:${address.port}`, close: () => closeServer(server) }
-}
+import { runScenarios, type AdapterHarness } from './support/adapter-scenarios.ts'
+import { listenLocal, routeOf, sendNodeReply } from './support/scenario-node.ts'
 
 const nodeHarness: AdapterHarness = {
   name: 'node:http (withSessions)',

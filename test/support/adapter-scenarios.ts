@@ -17,6 +17,10 @@
 //       // 'http'` are then left out by runScenarios).
 //     },
 //   }
+// test/support/scenario-node.ts has `listenLocal(server)` (127.0.0.1, port 0, `{ url, close }`),
+// `routeOf(app, url)` and `sendNodeReply(res, reply)` for frameworks that hand out node's `res`;
+// a Fetch framework answers `reply` with a `Response` of its own.
+//
 //   runScenarios(harness)                     // every scenario, one node:test `it` each
 //   runScenarios(injectHarness, { transport: 'inject' })
 //

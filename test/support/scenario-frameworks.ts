@@ -12,7 +12,6 @@ import { sessions as expressSessions } from '../../src/express.ts'
 import { sessions as fastifySessions } from '../../src/fastify.ts'
 import { sessions as koaSessions } from '../../src/koa.ts'
 import type { Session } from '../../src/index.ts'
-import { closeServer } from './adapter-harness.ts'
 import type {
   AdapterHarness,
   Route,
@@ -20,19 +19,10 @@ import type {
   ScenarioData,
   ScenarioReply,
   ScenarioResponse,
-  StartedApp,
 } from './adapter-scenarios.ts'
-import { routeOf } from './scenario-node.ts'
+import { listenLocal, routeOf } from './scenario-node.ts'
 
-/** Listens on 127.0.0.1 port 0. */
-export async function listenLocal(server: http.Server): Promise<StartedApp> {
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return { url: `http://127.0.0.1:${address.port}`, close: () => closeServer(server) }
-}
+export { listenLocal }
 
 // The frameworks' request types do not carry `session` unless the app declares it (the docs
 // show how); the harnesses read it as the app's declaration would type it.

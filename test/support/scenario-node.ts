@@ -1,8 +1,21 @@
 // Sends an adapter-neutral ScenarioReply on a node:http response, and finds a scenario's route
-// for a request: shared by the node:http harness and the frameworks that hand out `res`.
+// for a request, and a server on 127.0.0.1: shared by the node:http harness and the framework
+// harnesses.
+import type http from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-import type { Route, ScenarioApp, ScenarioReply } from './adapter-scenarios.ts'
+import { closeServer } from './adapter-harness.ts'
+import type { Route, ScenarioApp, ScenarioReply, StartedApp } from './adapter-scenarios.ts'
+
+/** Listens on 127.0.0.1 port 0; `close` also ends open connections. */
+export async function listenLocal(server: http.Server): Promise<StartedApp> {
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  return { url: `http://127.0.0.1:${address.port}`, close: () => closeServer(server) }
+}
 
 /** The route of `req`'s path, if any. */
 export function routeOf(app: ScenarioApp, url: string | undefined): Route | undefined {
