@@ -43,6 +43,9 @@ const COMPILER_OPTIONS = {
   noEmit: true,
 }
 
+const DOM_FILES = new Set(['docs/frameworks.md'])
+const DOM_LIB = [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts']
+
 function markdownFiles() {
   const docs = readdirSync(join(root, 'docs'))
     .filter((name) => name.endsWith('.md'))
@@ -160,11 +163,23 @@ function typecheck(samples) {
       writeFileSync(path, sample.code.join('\n') + '\n')
       byPath.set(path, sample)
     }
-    const program = ts.createProgram([...byPath.keys()], COMPILER_OPTIONS)
-    return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-      const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
-      return format(diagnostic, sample, dir)
-    })
+    // Framework apps (React Router, Next) are type-checked with the DOM types their own
+    // tsconfig templates include, and their frameworks' types need; everything else without.
+    const withDom = (path) => DOM_FILES.has(byPath.get(path).file)
+    const paths = [...byPath.keys()]
+    const programs = [
+      ts.createProgram(
+        paths.filter((path) => !withDom(path)),
+        COMPILER_OPTIONS,
+      ),
+      ts.createProgram(paths.filter(withDom), { ...COMPILER_OPTIONS, lib: DOM_LIB }),
+    ]
+    return programs.flatMap((program) =>
+      ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+        const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
+        return format(diagnostic, sample, dir)
+      }),
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
