@@ -275,16 +275,17 @@ async function sessions(context: Context): Promise<void> {
     redirect(res, '/')
     return
   }
-  // Summaries only (ids, times, labels): listing never loads another session's data.
+  // Summaries only (handles, times, labels): listing never loads another session's data.
   const summaries = await accounts.listByUser(userKey)
+  const current = await accounts.handleOf(app)
   const items = summaries.map((summary): SessionItem => ({
-    // Never the id itself (it is what the signed cookie carries): a short one-way tag.
-    tag: sessionTag(summary.id),
+    // A short tag of the handle: enough to tell the devices apart on the page.
+    tag: sessionTag(summary.handle),
     device: summary.meta?.['device'] ?? 'Unknown browser',
     createdAt: summary.createdAt,
     lastSeenAt: summary.lastSeenAt,
     expiresAt: summary.expiresAt,
-    current: summary.id === app.id,
+    current: summary.handle === current,
   }))
   const page = sessionsPage({
     theme: prefs.get('theme') ?? 'light',
@@ -352,8 +353,12 @@ function clearNotes({ guest, res }: Context): void {
 }
 
 /** A short label that tells sessions apart without revealing (or leading to) their ids. */
-function sessionTag(id: string): string {
-  return createHash('sha256').update('sessionkit-example:tag:').update(id).digest('hex').slice(0, 6)
+function sessionTag(handle: string): string {
+  return createHash('sha256')
+    .update('sessionkit-example:tag:')
+    .update(handle)
+    .digest('hex')
+    .slice(0, 6)
 }
 
 // 303: the browser follows with a GET, so reloading the page does not repost the form.

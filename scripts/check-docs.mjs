@@ -35,6 +35,7 @@ const SAMPLE_PACKAGES = [
   'fastify',
   'koa',
   '@types/koa',
+  'react-router',
 ]
 
 // What an application with a strict tsconfig uses; noUnused* stay off, samples name things to
@@ -56,6 +57,9 @@ const COMPILER_OPTIONS = {
   skipLibCheck: false,
   noEmit: true,
 }
+
+const DOM_FILES = new Set(['docs/frameworks.md'])
+const DOM_LIB = [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts']
 
 function markdownFiles() {
   const docs = readdirSync(join(root, 'docs'))
@@ -181,18 +185,30 @@ function typecheck(samples) {
       writeFileSync(path, sample.code.join('\n') + '\n')
       byPath.set(path, sample)
     }
-    const program = ts.createProgram([...byPath.keys()], COMPILER_OPTIONS)
+    // Framework apps (React Router, Next) are type-checked with the DOM types their own
+    // tsconfig templates include, and their frameworks' types need; everything else without.
+    const withDom = (path) => DOM_FILES.has(byPath.get(path).file)
+    const paths = [...byPath.keys()]
+    const programs = [
+      ts.createProgram(
+        paths.filter((path) => !withDom(path)),
+        COMPILER_OPTIONS,
+      ),
+      ts.createProgram(paths.filter(withDom), { ...COMPILER_OPTIONS, lib: DOM_LIB }),
+    ]
     // A framework's own type packages may disagree with their dependencies (@types/koa 3.0 and
     // content-disposition 1, which ships its own types): that is theirs, not the samples'.
     // sessionkit's declarations (dist/, reached through the symlink) are still checked.
     const ours = (diagnostic) => !diagnostic.file?.fileName.includes('/node_modules/')
-    return ts
-      .getPreEmitDiagnostics(program)
-      .filter(ours)
-      .map((diagnostic) => {
-        const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
-        return format(diagnostic, sample, dir)
-      })
+    return programs.flatMap((program) =>
+      ts
+        .getPreEmitDiagnostics(program)
+        .filter(ours)
+        .map((diagnostic) => {
+          const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
+          return format(diagnostic, sample, dir)
+        }),
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

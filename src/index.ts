@@ -59,6 +59,10 @@ export {
   type MergedChanges,
   type ServerStore,
   type ServerStoreOptions,
+  isSessionHandle,
+  sessionStorageKey,
+  type SessionHandle,
+  type SessionListing,
 } from './stores/server.ts'
 export {
   createMemoryDriver,

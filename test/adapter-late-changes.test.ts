@@ -13,7 +13,12 @@ import {
 } from '../src/fetch.ts'
 import type { FetchSessionsOptions } from '../src/fetch.ts'
 import { HeadersSentError } from '../src/errors.ts'
-import { createCookieStore, createServerStore, createMemoryDriver } from '../src/index.ts'
+import {
+  createCookieStore,
+  createServerStore,
+  createMemoryDriver,
+  sessionStorageKey,
+} from '../src/index.ts'
 import type { SessionStore } from '../src/index.ts'
 import { createGorillaCookieStore } from '../src/securecookie.ts'
 import {
@@ -438,7 +443,7 @@ describe('node:http adapter: changes while a save runs or after the response', (
         res.end('ok')
         await gate.held()
         // Log-out everywhere from another request, straight at the driver past the gate.
-        await memory.delete(session.id ?? '')
+        await memory.delete(await sessionStorageKey(session.id ?? ''))
         session.set('n', 3)
         gate.open()
       })

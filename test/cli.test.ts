@@ -442,11 +442,10 @@ describe('sessionkit inspect: sessionkit tokens', () => {
     session.set('userId', 'u_42')
     session.setUser('u_42')
     const cookie = pair(await store.save(session))
-    const [summary] = await store.listByUser('u_42')
     const report = onlyReport(cli(['inspect', cookie, '--key', KEY, '--json']), 0)
     assert.equal(report.format, 'signed')
     assert.equal(report.purpose, 'session-id')
-    assert.deepEqual(report.content, { type: 'session-id', sessionId: summary?.id })
+    assert.deepEqual(report.content, { type: 'session-id', sessionId: session.id })
     const explicit = cli(['inspect', cookie, '--key', KEY, '--purpose', 'session-id', '--json'])
     assert.equal(onlyReport(explicit, 0).purpose, 'session-id')
     // Bound to its purpose: as a cookie store token it does not authenticate.
@@ -454,7 +453,7 @@ describe('sessionkit inspect: sessionkit tokens', () => {
     assert.equal(onlyReport(wrong, 1).reason, 'tampered')
     // Without keys the id is readable (signed), not verified.
     const bare = onlyReport(cli(['inspect', cookie, '--json']), 1)
-    assert.equal(bare.content?.['sessionId'], summary?.id)
+    assert.equal(bare.content?.['sessionId'], session.id)
     await store.close()
   })
 
@@ -823,10 +822,11 @@ describe('sessionkit sessions', () => {
   const DAY = 86_400_000
 
   /** Fills a store: two sessions of u1 (with labels), one of u2, one of u3 already expired. */
-  async function fill(driver: SessionDriver): Promise<{ u1: string[]; u2: string[] }> {
+  async function fill(driver: SessionDriver): Promise<Filled> {
     const keys = createKeyRing([{ id: 'k', secret: generateKey() }])
     const store = createServerStore({ name: 'sid', driver, keys })
     const past = createServerStore({ name: 'sid', driver, keys, now: () => Date.now() - 2 * DAY })
+    const u1Ids: string[] = []
     for (const [target, user, device] of [
       [store, 'u1', 'Firefox'],
       [store, 'u1', 'Phone'],
@@ -837,16 +837,24 @@ describe('sessionkit sessions', () => {
       session.set('n', 1)
       session.setUser(user, { device })
       await target.save(session)
+      if (user === 'u1') u1Ids.push(String(session.id))
     }
-    const u1 = (await store.listByUser('u1')).map((summary) => summary.id)
-    const u2 = (await store.listByUser('u2')).map((summary) => summary.id)
-    return { u1, u2 }
+    const u1 = (await store.listByUser('u1')).map((summary) => summary.handle)
+    const u2 = (await store.listByUser('u2')).map((summary) => summary.handle)
+    return { u1, u2, u1Ids }
+  }
+
+  /** The handles of the sessions of u1 and u2 (oldest first), and the ids of u1's. */
+  interface Filled {
+    readonly u1: string[]
+    readonly u2: string[]
+    readonly u1Ids: string[]
   }
 
   interface Listed {
     readonly user: string
     readonly sessions: readonly {
-      readonly id: string
+      readonly handle: string
       readonly createdAt: string
       readonly lastSeenAt: string
       readonly expiresAt: string
@@ -854,16 +862,17 @@ describe('sessionkit sessions', () => {
     }[]
   }
 
-  function exercise(flags: readonly string[], ids: { u1: string[]; u2: string[] }, cwd?: string) {
+  function exercise(flags: readonly string[], ids: Filled, cwd?: string) {
     const options = cwd === undefined ? {} : { cwd }
     const listed = json(
       cli(['sessions', 'list', '--user', 'u1', ...flags, '--json'], options),
     ) as Listed
     assert.equal(listed.user, 'u1')
     assert.deepEqual(
-      listed.sessions.map((s) => s.id),
+      listed.sessions.map((s) => s.handle),
       ids.u1,
     )
+    for (const s of listed.sessions) assert.deepEqual(Object.keys(s).includes('id'), false)
     assert.deepEqual(
       listed.sessions.map((s) => s.meta),
       [{ device: 'Firefox' }, { device: 'Phone' }],
@@ -875,24 +884,32 @@ describe('sessionkit sessions', () => {
     const text = cli(['sessions', 'list', '--user', 'u1', ...flags], options)
     assert.equal(text.status, 0, text.stderr)
     assert.match(text.stdout, /^2 sessions of user "u1":$/m)
-    for (const id of ids.u1) assert.ok(text.stdout.includes(id))
+    for (const handle of ids.u1) assert.ok(text.stdout.includes(handle))
+    for (const id of ids.u1Ids) assert.ok(!text.stdout.includes(id), 'no session id is listed')
     assert.match(text.stdout, /labels: +\{"device":"Phone"\}/)
 
     const [first = '', second = ''] = ids.u1
     assert.deepEqual(
-      json(cli(['sessions', 'destroy', '--id', first, ...flags, '--json'], options)),
+      json(cli(['sessions', 'destroy', '--handle', first, ...flags, '--json'], options)),
       {
         destroyed: 1,
       },
     )
-    const again = cli(['sessions', 'destroy', '--id', first, ...flags], options)
+    const again = cli(['sessions', 'destroy', '--handle', first, ...flags], options)
     assert.equal(again.status, 1)
-    assert.match(again.stderr, /no session with that id/)
+    assert.match(again.stderr, /no session with that handle/)
+    // Its id names the same session, now gone.
+    const byId = cli(['sessions', 'destroy', '--id', ids.u1Ids[0] ?? '', ...flags], options)
+    assert.equal(byId.status, 1)
+    assert.match(byId.stderr, /no session with that id/)
+    const mixed = cli(['sessions', 'destroy', '--id', second, ...flags], options)
+    assert.equal(mixed.status, 2, 'a handle given as --id is a usage error')
+    assert.match(mixed.stderr, /use --handle/)
     const after = json(
       cli(['sessions', 'list', '--user', 'u1', ...flags, '--json'], options),
     ) as Listed
     assert.deepEqual(
-      after.sessions.map((s) => s.id),
+      after.sessions.map((s) => s.handle),
       [second],
     )
 
@@ -960,7 +977,7 @@ describe('sessionkit sessions', () => {
       cli(['sessions', 'list', '--user', 'u2', '--json'], { cwd: project }),
     ) as Listed
     assert.deepEqual(
-      listed.sessions.map((s) => s.id),
+      listed.sessions.map((s) => s.handle),
       ids.u2,
     )
     exercise(['--config', join(project, 'sessionkit.config.json')], ids)
@@ -981,6 +998,12 @@ describe('sessionkit sessions', () => {
       cli(['sessions', 'list', '--user', 'u1', '--config', config, '--json']),
     ) as Listed
     assert.equal(listed.sessions.length, 1)
+    const byId = cli(['sessions', 'destroy', '--id', ids.u1Ids[1] ?? '', '--config', config])
+    assert.equal(byId.stdout, 'destroyed 1 session\n', byId.stderr)
+    const gone = json(
+      cli(['sessions', 'list', '--user', 'u1', '--config', config, '--json']),
+    ) as Listed
+    assert.deepEqual(gone.sessions, [])
     // A table that is not there is an error, not a new table.
     const other = cli(['sessions', 'prune', '--config', config, '--table', 'other_sessions'])
     assert.equal(other.status, 1)
@@ -1004,10 +1027,11 @@ describe('sessionkit sessions', () => {
     usage(cli(['sessions']), /give a command/)
     usage(cli(['sessions', 'show']), /unknown command "show"/)
     usage(cli(['sessions', 'list', ...dir]), /list needs --user/)
-    usage(cli(['sessions', 'destroy', ...dir]), /--user <userKey> or --id <id>/)
+    usage(cli(['sessions', 'destroy', ...dir]), /--user <userKey>, --handle <handle> or --id <id>/)
+    usage(cli(['sessions', 'destroy', '--handle', 'h.short', ...dir]), /--handle is a handle/)
     usage(cli(['sessions', 'destroy', '--user', 'u', '--id', 'x', ...dir]), /one of them/)
     usage(cli(['sessions', 'destroy', '--id', 'short', ...dir]), /--id is a session id/)
-    usage(cli(['sessions', 'prune', '--user', 'u', ...dir]), /prune takes neither/)
+    usage(cli(['sessions', 'prune', '--user', 'u', ...dir]), /prune takes none of/)
     usage(cli(['sessions', 'prune']), /no driver/)
     usage(cli(['sessions', 'prune', '--driver', 'redis']), /there is no redis driver yet/)
     usage(cli(['sessions', 'prune', '--driver', 'dynamo']), /unknown driver "dynamo"/)

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { createApp } from '../example/app.ts'
-import { createKeyRing, generateKey, isValidSessionId } from '../src/index.ts'
+import { createKeyRing, generateKey, isValidSessionId, sessionStorageKey } from '../src/index.ts'
 import { createFilesystemDriver, type FilesystemDriver } from '../src/filesystem.ts'
 import { close, launchChromium, listen } from './support/browser.ts'
 
@@ -172,8 +172,14 @@ describe('example app in Chromium', () => {
     const id = sessionIdOf(loggedIn.value)
     assert.doesNotMatch(Buffer.from(loggedIn.value, 'base64url').toString('latin1'), /Ada/)
     assert.equal((await recordFiles(driver)).length, filesBefore + 1, 'the login made one file')
-    const record = (await records(driver)).find((r) => r.id === id)
+    // The server keeps the id's storage key, never the id itself.
+    const key = await sessionStorageKey(id)
+    const record = (await records(driver)).find((r) => r.id === key)
     assert.ok(record, 'the cookie id names a session on the server')
+    assert.ok(
+      !(await recordFiles(driver)).some((f) => f.includes(id)),
+      'no session id in a file name',
+    )
     assert.equal((record.values as { name?: unknown }).name, NAME)
 
     // The flash is shown once; the login survives the reload.
@@ -226,7 +232,7 @@ describe('example app in Chromium', () => {
     assert.equal(await page.getByRole('status').count(), 0, 'the confirmation is shown once')
     assert.equal((await recordFiles(driver)).length, filesBefore, 'logout removed the file')
     assert.equal(
-      (await records(driver)).find((r) => r.id === id),
+      (await records(driver)).find((r) => r.id === key),
       undefined,
     )
 
@@ -361,8 +367,9 @@ describe('example app in Chromium', () => {
     assert.notEqual(after.value, before.value, 'the cookie changed at login')
     assert.notEqual(sessionIdOf(after.value), beforeId, 'regenerate: a new session id')
     assert.equal((await recordFiles(driver)).length, files, 'the old record was replaced')
+    const beforeKey = await sessionStorageKey(beforeId)
     assert.equal(
-      (await records(driver)).find((r) => r.id === beforeId),
+      (await records(driver)).find((r) => r.id === beforeKey),
       undefined,
     )
     await page.reload()

@@ -10,6 +10,7 @@ import {
   createMemoryDriver,
   createServerStore,
   SessionRegistry,
+  sessionStorageKey,
 } from '../src/index.ts'
 import type { Session, SessionStore } from '../src/index.ts'
 import { createGorillaCookieStore } from '../src/securecookie.ts'
@@ -257,7 +258,7 @@ describe('server store: a session found gone by a save stays gone', () => {
     await first.save()
     const registry = new SessionRegistry(first.setCookies.map(cookiePair).join('; '))
     const session = await registry.get(store)
-    await memory.delete(session.id ?? '')
+    await memory.delete(await sessionStorageKey(session.id ?? ''))
     session.set('a', 2)
     await registry.save()
     session.set('a', 3)

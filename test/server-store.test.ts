@@ -25,7 +25,11 @@ import type { Session } from '../src/core/session.ts'
 import { DEFAULT_FLASH_KEY } from '../src/core/session.ts'
 import { SessionRegistry } from '../src/core/registry.ts'
 import { createMemoryDriver } from '../src/drivers/memory.ts'
-import { createServerStore, type ServerStoreOptions } from '../src/stores/server.ts'
+import {
+  createServerStore,
+  sessionStorageKey,
+  type ServerStoreOptions,
+} from '../src/stores/server.ts'
 import { createTestClock, runStoreConformance } from '../src/testing.ts'
 import type { SessionDriver } from '../src/core/driver.ts'
 import {
@@ -285,7 +289,7 @@ describe('createServerStore configuration', () => {
     const { session, setCookies } = await request(store, undefined, (s) => {
       s.set('a', 1)
     })
-    const record = await inner.get(session.id ?? '', clock.ms)
+    const record = await inner.get(await sessionStorageKey(session.id ?? ''), clock.ms)
     assert.equal(record?.expiresAt, clock.ms + 86_400_000)
     const cookie = setCookies[0] ?? ''
     assert.match(cookie, /^sid=[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
@@ -337,7 +341,7 @@ describe('hostile cookies', () => {
     assert.equal(session.loadError?.reason, 'unknown-session')
     assert.notEqual(session.id, planted)
     assert.equal(probe.calls.get('get'), 1)
-    assert.equal(await store.driver.get(planted, Date.now()), undefined)
+    assert.equal(await store.driver.get(await sessionStorageKey(planted), Date.now()), undefined)
   })
 
   it('a stray cookie beside a valid one does not log the user out', async () => {
@@ -412,7 +416,8 @@ describe('cookie behaviour', () => {
       s.setCookieOptions({ maxAge: -1 })
     })
     assert.match(setCookies[0] ?? '', /Max-Age=0/)
-    assert.equal(await probe.driver.get(session.id ?? '', Date.now()), undefined)
+    const key = await sessionStorageKey(session.id ?? '')
+    assert.equal(await probe.driver.get(key, Date.now()), undefined)
   })
 
   it('a store-wide maxAge makes persistent cookies; a long one re-issues on renewal', async () => {
@@ -635,16 +640,16 @@ describe('node:http adapter end to end', () => {
         const { store } = makeStore()
         const get = await serve(store, errors)
         const login = await get('/login')
-        const id = (await store.listByUser('alice'))[0]?.id
-        assert.ok(id !== undefined)
+        const handle = (await store.listByUser('alice'))[0]?.handle
+        assert.ok(handle !== undefined)
         slow.loaded = deferred()
         slow.go = deferred()
         const inFlight = get(route, login.cookie)
         await slow.loaded.promise
         if (logout === '/logout') assert.equal((await get('/logout', login.cookie)).body, 'bye')
         else if (logout === 'destroyByUser')
-          assert.deepEqual(await store.destroyByUser('alice'), [id])
-        else assert.equal(await store.destroyById(id), true)
+          assert.deepEqual(await store.destroyByUser('alice'), [handle])
+        else assert.equal(await store.destroyByHandle(handle), true)
         slow.go.resolve()
         const late = await inFlight
         assert.equal(late.status, 200)
@@ -848,7 +853,11 @@ describe('in-flight requests and a log-out, in random interleavings (property)',
                   : store.destroyByUser('alice')
             const responses = await s.waitFor(Promise.all(requests))
             await s.waitFor(end)
-            assert.equal(await inner.get(id, clock.ms), undefined, 'the old record')
+            assert.equal(
+              await inner.get(await sessionStorageKey(id), clock.ms),
+              undefined,
+              'the old record',
+            )
             // A request that loaded after the log-out starts a fresh session of its own:
             // fine, as long as nothing of the ended one is in it.
             for (const made of created) {

@@ -7,10 +7,11 @@ import {
   createKeyRing,
   createServerStore,
   generateKey,
+  isSessionHandle,
   isValidSessionId,
   SessionArgumentError,
   type ServerStore,
-  type SessionSummary,
+  type SessionListing,
 } from '../index.ts'
 import { DEFAULT_CONFIG_FILE, driverConfig, messageOf, openDriver } from './driver-config.ts'
 import {
@@ -46,10 +47,12 @@ Lists and removes a server store's sessions (createServerStore over the filesyst
 driver). Run it as the user the application runs as, on the same directory or database.
 
 Commands:
-  list --user <userKey>      the live sessions of a user (session.setUser): id, created,
-                             last seen, expiry, labels; never their data
+  list --user <userKey>      the live sessions of a user (session.setUser): handle, created,
+                             last seen, expiry, labels; never their ids or data
   destroy --user <userKey>   removes every session of a user (log out everywhere)
-  destroy --id <id>          removes one session by id (and an id a regeneration linked to it)
+  destroy --handle <handle>  removes one session by the handle 'list' shows (and the session
+                             a regeneration linked to it)
+  destroy --id <id>          the same by session id (as 'sessionkit inspect' shows it)
   prune                      removes expired sessions and prints how many
 
 ${DRIVER_HELP}
@@ -58,8 +61,10 @@ Options:
   --json                     one JSON object (see each command's --help)
   -h, --help                 this help ('sessionkit sessions <command> --help' for a command)
 
-No cookie keys are needed: these commands work by session id and user key, never by cookie,
-so the store is made with a throwaway key.
+No cookie keys are needed: these commands work by handle, session id and user key, never by
+cookie, so the store is made with a throwaway key. The store keeps only a SHA-256 of each
+session id, so 'list' shows handles (h.<that hash>), which name a session but are no
+credential.
 
 Exit codes: 0 ok; 1 failure (no such session, the driver failed, a missing directory or
 database); 2 usage or configuration error.
@@ -68,24 +73,24 @@ database); 2 usage or configuration error.
 const COMMAND_HELP: Readonly<Record<string, string>> = {
   list: `Usage: sessionkit sessions list --user <userKey> [driver options] [--json]
 
-The live sessions of a user, oldest first: id, created at, last seen at, expires at and the
-labels given to session.setUser(userKey, labels). Never the session data.
---json: { "user": "...", "sessions": [ { "id", "createdAt", "lastSeenAt", "expiresAt",
+The live sessions of a user, oldest first: handle, created at, last seen at, expires at and
+the labels given to session.setUser(userKey, labels). Never the session ids or data.
+--json: { "user": "...", "sessions": [ { "handle", "createdAt", "lastSeenAt", "expiresAt",
 "meta" } ] } with ISO times.
 
 ${DRIVER_HELP}
 
 Exit codes: 0 ok (also for no sessions); 1 failure; 2 usage error.
 `,
-  destroy: `Usage: sessionkit sessions destroy (--user <userKey> | --id <id>) [driver options] [--json]
+  destroy: `Usage: sessionkit sessions destroy (--user <userKey> | --handle <handle> | --id <id>) [driver options] [--json]
 
-Removes every session of a user (--user), or one session by its id (--id, as 'list' shows
-it). --json: { "destroyed": <count> }.
+Removes every session of a user (--user), or one session by its handle (--handle, as 'list'
+shows it) or by its session id (--id). --json: { "destroyed": <count> }.
 
 ${DRIVER_HELP}
 
-Exit codes: 0 ok (--user: also when there were none); 1 no session with that id, or a
-failure; 2 usage error.
+Exit codes: 0 ok (--user: also when there were none); 1 no session with that handle or id,
+or a failure; 2 usage error.
 `,
   prune: `Usage: sessionkit sessions prune [driver options] [--json]
 
@@ -115,6 +120,7 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
         table: { type: 'string' },
         user: { type: 'string' },
         id: { type: 'string' },
+        handle: { type: 'string' },
       },
     }),
   )
@@ -127,7 +133,12 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
   const run = SUBCOMMANDS[command]
   if (run === undefined) throw usageError(`unknown command "${command}": list, destroy or prune`)
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`)
-  const request = { user: values.user, id: values.id, json: values.json === true }
+  const request = {
+    user: values.user,
+    id: values.id,
+    handle: values.handle,
+    json: values.json === true,
+  }
   run.check(request)
   const config = driverConfig(
     {
@@ -162,6 +173,7 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
 interface Request {
   readonly user: string | undefined
   readonly id: string | undefined
+  readonly handle: string | undefined
   readonly json: boolean
 }
 
@@ -175,7 +187,9 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   list: {
     check(request) {
       if (request.user === undefined) throw usageError('list needs --user <userKey>')
-      if (request.id !== undefined) throw usageError('list takes --user, not --id')
+      if (request.id !== undefined || request.handle !== undefined) {
+        throw usageError('list takes --user, not --id or --handle')
+      }
     },
     async execute(store, request, io) {
       const user = request.user ?? ''
@@ -187,17 +201,32 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   destroy: {
     check(request) {
-      if ((request.user === undefined) === (request.id === undefined)) {
-        throw usageError('destroy needs --user <userKey> or --id <id> (one of them)')
+      const given = [request.user, request.id, request.handle].filter((v) => v !== undefined)
+      if (given.length !== 1) {
+        throw usageError(
+          'destroy needs --user <userKey>, --handle <handle> or --id <id> (one of them)',
+        )
       }
       if (request.id !== undefined && !isValidSessionId(request.id)) {
-        throw usageError('--id is a session id: 43 characters of A-Z a-z 0-9 _ -')
+        throw usageError(
+          isSessionHandle(request.id)
+            ? '--id is a session id; for a handle as list shows it, use --handle'
+            : '--id is a session id: 43 characters of A-Z a-z 0-9 _ -',
+        )
+      }
+      if (request.handle !== undefined && !isSessionHandle(request.handle)) {
+        throw usageError("--handle is a handle as 'sessionkit sessions list' shows it (h.…)")
       }
     },
     async execute(store, request, io) {
       let destroyed: number
       if (request.id !== undefined) {
         if (!(await store.destroyById(request.id))) throw failure('no session with that id')
+        destroyed = 1
+      } else if (request.handle !== undefined && isSessionHandle(request.handle)) {
+        if (!(await store.destroyByHandle(request.handle))) {
+          throw failure('no session with that handle')
+        }
         destroyed = 1
       } else {
         destroyed = (await store.destroyByUser(request.user ?? '')).length
@@ -209,8 +238,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   prune: {
     check(request) {
-      if (request.user !== undefined || request.id !== undefined) {
-        throw usageError('prune takes neither --user nor --id')
+      if (request.user !== undefined || request.id !== undefined || request.handle !== undefined) {
+        throw usageError('prune takes none of --user, --id and --handle')
       }
     },
     async execute(store, request, io) {
@@ -222,9 +251,9 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
 }
 
-function summaryJson(summary: SessionSummary): Record<string, unknown> {
+function summaryJson(summary: SessionListing): Record<string, unknown> {
   return {
-    id: summary.id,
+    handle: summary.handle,
     createdAt: isoTime(summary.createdAt),
     lastSeenAt: isoTime(summary.lastSeenAt),
     expiresAt: isoTime(summary.expiresAt),
@@ -232,7 +261,7 @@ function summaryJson(summary: SessionSummary): Record<string, unknown> {
   }
 }
 
-function listText(user: string, list: readonly SessionSummary[]): string {
+function listText(user: string, list: readonly SessionListing[]): string {
   if (list.length === 0) return `no sessions of user ${JSON.stringify(user)}\n`
   const blocks = list.map((summary) => {
     const fields: [string, string][] = [
@@ -241,7 +270,7 @@ function listText(user: string, list: readonly SessionSummary[]): string {
       ['  expires at', isoTime(summary.expiresAt) ?? '?'],
     ]
     if (summary.meta !== undefined) fields.push(['  labels', JSON.stringify(summary.meta)])
-    return `${summary.id}\n${formatFields(fields)}`
+    return `${summary.handle}\n${formatFields(fields)}`
   })
   return `${plural(list.length, 'session')} of user ${JSON.stringify(user)}:\n${blocks.join('')}`
 }

@@ -6,7 +6,9 @@
  *
  * Rules every driver follows (the conformance suite checks each):
  * - Ids arrive already validated; a driver still never builds a path, key or query from one
- *   without its own escaping or parameters.
+ *   without its own escaping or parameters. From `createServerStore` an id is a storage key
+ *   (a SHA-256 of the session id, 43 characters like an id), never the session id itself: the
+ *   driver stores it as given and needs no hashing of its own.
  * - Times are milliseconds since the epoch and always come from the caller (`now`), never from
  *   the driver's own clock, so one clock rules expiry and tests can move it.
  * - A record whose `expiresAt <= now` does not exist for `get`, `update`, `touch` and listings.

@@ -25,7 +25,15 @@ import type { ServerStore, ServerStoreOptions } from './server/options.ts'
 import { isDestroyed, readValues } from './server/reserved.ts'
 import { regenerate } from './server/regeneration.ts'
 import { createNew, update } from './server/saving.ts'
+import {
+  handleOf,
+  isSessionHandle,
+  keyOfHandle,
+  sessionStorageKey,
+  storageKey,
+} from './server/storage-key.ts'
 import { checkUser, destroyByUser, listByUser } from './server/users.ts'
+import { SessionArgumentError } from '../errors.ts'
 
 export type {
   ConflictPolicy,
@@ -36,7 +44,9 @@ export type {
   MergedChanges,
   ServerStore,
   ServerStoreOptions,
+  SessionListing,
 } from './server/options.ts'
+export { isSessionHandle, sessionStorageKey, type SessionHandle } from './server/storage-key.ts'
 
 /** Driver lookups per request for the authentic ids its cookies carry, newest first. */
 const MAX_LOOKUPS = 4
@@ -68,6 +78,7 @@ export function createServerStore<
 
   function loaded(
     name: string,
+    id: string,
     record: SessionRecord,
     issuedAt: number,
     rotated: boolean,
@@ -75,7 +86,7 @@ export function createServerStore<
     const { values, idleTimeout, maxAge } = readValues(record.values)
     const init = {
       name,
-      id: record.id,
+      id,
       isNew: false,
       createdAt: record.createdAt,
       values,
@@ -88,7 +99,7 @@ export function createServerStore<
       userKey: record.userKey,
       meta: record.meta,
     }
-    const stored = storedOf(record)
+    const stored = storedOf(record, id)
     return kit.loaded(init, { present: true, stored, idle: idleTimeout, maxAge, issuedAt, rotated })
   }
 
@@ -108,17 +119,25 @@ export function createServerStore<
       load: async ({ token: { id, opened } }) => {
         const record = await lookUp(context, id)
         if (record !== undefined && !isDestroyed(record)) {
-          return { session: loaded(name, record, opened.issuedAt, opened.rotated) }
+          return { session: loaded(name, id, record, opened.issuedAt, opened.rotated) }
         }
         if (record !== undefined) {
           // Being destroyed (or a logout whose delete failed): finish the job, links included,
           // so that whoever removes the record has read it first.
-          for (const ended of await destroyRecord(context, id, now())) emit(ended, 'destroy')
+          for (const ended of await destroyRecord(context, record.id, now())) {
+            emit(handleOf(ended), 'destroy')
+          }
         }
         return { reason: 'unknown-session' as const }
       },
       reject: (reason, deletable) => kit.reject(name, reason ?? 'malformed', deletable),
     })
+  }
+
+  async function destroyKey(key: string): Promise<boolean> {
+    const removed = await destroyRecord(context, key, now())
+    for (const ended of removed) emit(handleOf(ended), 'destroy')
+    return removed.includes(key)
   }
 
   async function save(session: Session<Data, Flash>): Promise<string | undefined> {
@@ -162,10 +181,27 @@ export function createServerStore<
     deletionCookie: (session) => kit.tracked(session).owed,
 
     async destroyById(id) {
+      if (isSessionHandle(id)) {
+        throw new SessionArgumentError('id', 'a session id, not a handle (see destroyByHandle)')
+      }
       if (!isValidSessionId(id)) return false
-      const removed = await destroyRecord(context, id, now())
-      for (const ended of removed) emit(ended, 'destroy')
-      return removed.includes(id)
+      return destroyKey(await storageKey(id))
+    },
+
+    async destroyByHandle(handle) {
+      const key = keyOfHandle(handle)
+      if (key === undefined) {
+        throw new SessionArgumentError('handle', 'a session handle (see destroyById for ids)')
+      }
+      return destroyKey(key)
+    },
+
+    async handleOf(session) {
+      if (typeof session !== 'string') {
+        const stored = kit.tracked(session).stored
+        return stored === undefined ? undefined : handleOf(stored.key)
+      }
+      return handleOf(await sessionStorageKey(session))
     },
 
     async destroyAll() {
@@ -179,8 +215,8 @@ export function createServerStore<
     },
 
     async destroyByUser(userKey, destroyOptions = {}) {
-      const storedIdOf = (session: Session<Data, Flash>) => kit.tracked(session).stored?.id
-      return destroyByUser(context, userKey, destroyOptions.except, storedIdOf)
+      const storedKeyOf = (session: Session<Data, Flash>) => kit.tracked(session).stored?.key
+      return destroyByUser(context, userKey, destroyOptions.except, storedKeyOf)
     },
 
     async listByUser(userKey) {
@@ -190,9 +226,9 @@ export function createServerStore<
     async prune() {
       const prune = optional(driver, 'prune', 'prune')
       const at = now()
-      const ids = await call('prune', () => prune(at))
-      for (const id of ids) emit(id, 'expired')
-      return ids.length
+      const keys = await call('prune', () => prune(at))
+      for (const key of keys) emit(handleOf(key), 'expired')
+      return keys.length
     },
 
     async close() {

@@ -114,12 +114,12 @@ function faultTests(suite: Suite): void {
       storeError(error.errors[0]?.error, 'delete', false, 'logout')
       same(error.setCookies.length, 1, 'the deletion cookie handed over')
       same(parseSetCookie(error.setCookies[0] ?? '').deleted, true, 'a deletion cookie')
-      check((await h.inner.get(id, h.clock.ms)) !== undefined, 'the record could not be deleted')
+      check((await h.stored(id)) !== undefined, 'the record could not be deleted')
       h.probe.heal()
       await visit(h.store, jar, (s) => {
         s.destroy()
       })
-      same(await h.inner.get(id, h.clock.ms), undefined, 'a retried logout deletes it')
+      same(await h.stored(id), undefined, 'a retried logout deletes it')
     },
     { timeout: suite.faultTimeout },
   )

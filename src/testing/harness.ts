@@ -5,7 +5,12 @@
 import type { SessionDriver, SessionPatch, SessionRecord } from '../core/driver.ts'
 import { createKeyRing, generateKey, type KeyRing } from '../core/keyring.ts'
 import { generateSessionId } from '../lib/session-id.ts'
-import { createServerStore, type ServerStore, type ServerStoreOptions } from '../stores/server.ts'
+import {
+  createServerStore,
+  sessionStorageKey,
+  type ServerStore,
+  type ServerStoreOptions,
+} from '../stores/server.ts'
 import { createTestClock, type TestClock } from './clock.ts'
 import type { ConformanceTestApi, StoreConformanceOptions } from './options.ts'
 import { instrumentDriver, type DriverProbe } from './probe.ts'
@@ -23,6 +28,11 @@ export interface Harness {
   /** The same driver, counted and with injectable faults: what the stores use. */
   readonly probe: DriverProbe
   readonly store: ServerStore
+  /**
+   * The record the driver holds for the session id `id`, read directly from the driver under
+   * the id's storage key (the store never gives the driver an id).
+   */
+  stored(id: string): Promise<SessionRecord | undefined>
   /** Another server store on the same driver, with other options. */
   storeWith(overrides: Partial<ServerStoreOptions>): ServerStore
 }
@@ -85,6 +95,7 @@ export function createSuite<Driver extends SessionDriver>(
       inner,
       probe,
       store: createServerStore({ ...base, ...overrides }),
+      stored: async (id: string) => inner.get(await sessionStorageKey(id), clock.ms),
       storeWith: (more: Partial<ServerStoreOptions>) =>
         createServerStore({ ...base, ...overrides, ...more }),
     } satisfies Harness

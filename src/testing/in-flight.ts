@@ -123,9 +123,9 @@ async function staysEnded(
   setCookies: readonly string[],
   what: string,
 ): Promise<void> {
-  same(await h.inner.get(ended.id, h.clock.ms), undefined, `${what}: the old record`)
-  for (const id of h.probe.created.slice(since)) {
-    same(await h.inner.get(id, h.clock.ms), undefined, `${what}: a record the late save made`)
+  same(await h.stored(ended.id), undefined, `${what}: the old record`)
+  for (const key of h.probe.created.slice(since)) {
+    same(await h.inner.get(key, h.clock.ms), undefined, `${what}: a record the late save made`)
   }
   if (h.inner.capabilities.userIndex) {
     sameJson(await h.store.listByUser(ended.user), [], `${what}: sessions listed for the user`)
@@ -211,9 +211,9 @@ export function inFlightTests(suite: Suite): void {
         const again = await late.save()
         session.set('later', true)
         const third = await late.save()
-        same(await h.inner.get(ended.id, h.clock.ms), undefined, `${what}: the old record`)
-        for (const id of h.probe.created.slice(since)) {
-          const record = await h.inner.get(id, h.clock.ms)
+        same(await h.stored(ended.id), undefined, `${what}: the old record`)
+        for (const key of h.probe.created.slice(since)) {
+          const record = await h.inner.get(key, h.clock.ms)
           check(
             record === undefined ||
               (record.values['user'] === undefined && record.userKey === undefined),
@@ -296,8 +296,8 @@ export function inFlightTests(suite: Suite): void {
         if (!reached) break
         const what = `grace ${grace}, the other request before call ${step}`
         const alive: string[] = []
-        for (const id of h.probe.created.slice(since)) {
-          if ((await h.inner.get(id, h.clock.ms)) !== undefined) alive.push(id)
+        for (const key of h.probe.created.slice(since)) {
+          if ((await h.inner.get(key, h.clock.ms)) !== undefined) alive.push(key)
         }
         if (h.inner.capabilities.versions) same(alive.length, 1, `${what}: new records alive`)
         const ids = new Set<string>()
@@ -337,7 +337,7 @@ export function inFlightTests(suite: Suite): void {
       s.destroy()
     })
     check(session.id !== undefined, 'the new id')
-    same(await h.inner.get(session.id, h.clock.ms), undefined, 'the new record')
+    same(await h.stored(session.id), undefined, 'the new record')
     await visit(h.store, jar, (s) => {
       same(s.loadError?.reason, 'unknown-session', 'the new cookie')
     })
@@ -352,7 +352,7 @@ export function inFlightTests(suite: Suite): void {
     await visit(h.store, jar, (s) => {
       s.destroy()
     })
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the old record')
+    same(await h.stored(id), undefined, 'the old record')
     await visit(h.store, old, (s) => {
       same(s.loadError?.reason, 'unknown-session', 'the old cookie within the window')
     })

@@ -29,7 +29,7 @@ export interface DriverProbe {
   readonly driver: SessionDriver
   /** Calls made so far, by method (held and failed calls count too). */
   readonly calls: Readonly<Record<DriverOperation, number>>
-  /** Every id passed to `create`, in order. */
+  /** Every record id passed to `create` (storage keys, from a server store), in order. */
   readonly created: readonly string[]
   /** Holds the `n`-th driver call from now (1 = the next one) until released. */
   hold(n: number): HeldCall

@@ -32,7 +32,7 @@ export function lifetimeTests({ test }: Suite): void {
         same(s.get('user'), 'u1', 'active while rolling')
         s.set('tick', h.clock.ms)
       })
-      const stored = await h.inner.get(id, h.clock.ms)
+      const stored = await h.stored(id)
       check(
         stored !== undefined && stored.expiresAt <= end,
         'expiresAt never passes createdAt + absolute',
@@ -60,7 +60,7 @@ export function lifetimeTests({ test }: Suite): void {
     same(h.probe.calls.touch, 1, 'touches after renewAfter')
     same(h.probe.calls.update, 0, 'data writes after renewAfter')
     same(setCookies.length, 0, 'no Set-Cookie for a renewal')
-    const stored = await h.inner.get(id, h.clock.ms)
+    const stored = await h.stored(id)
     same(stored?.lastSeenAt, h.clock.ms, 'lastSeenAt moved')
     same(stored?.expiresAt, h.clock.ms + IDLE * 1000, 'idle expiry moved')
     same(stored?.version, 1, 'version unchanged by touch')
@@ -74,18 +74,18 @@ export function lifetimeTests({ test }: Suite): void {
       s.shiftExpiration()
     })
     same(h.probe.calls.touch, 1, 'shiftExpiration touches')
-    same((await h.inner.get(id, h.clock.ms))?.expiresAt, h.clock.ms + IDLE * 1000, 'expiry shifted')
+    same((await h.stored(id))?.expiresAt, h.clock.ms + IDLE * 1000, 'expiry shifted')
     await visit(h.store, jar, (s) => {
       s.updateExpiration(120)
     })
-    same((await h.inner.get(id, h.clock.ms))?.expiresAt, h.clock.ms + 120_000, 'new idle window')
+    same((await h.stored(id))?.expiresAt, h.clock.ms + 120_000, 'new idle window')
     h.clock.advance(100_000)
     await visit(h.store, jar, (s) => {
       same(s.get('user'), 'u1', 'alive within the new window')
       same(s.keys().length, 1, 'settings never show up as values')
     })
     same(
-      (await h.inner.get(id, h.clock.ms))?.expiresAt,
+      (await h.stored(id))?.expiresAt,
       h.clock.ms + 120_000,
       'renewal keeps the per-session window',
     )
@@ -105,7 +105,7 @@ export function lifetimeTests({ test }: Suite): void {
     })
     same(setCookies.length, 1, 'exactly one Set-Cookie')
     check(session.id !== undefined && session.id !== id, 'a new id')
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the old record is gone')
+    same(await h.stored(id), undefined, 'the old record is gone')
     await visit(h.store, jar, (s) => {
       same(s.get('user'), 'u1', 'data kept')
       sameJson(s.get('cart'), [1], 'data kept')
@@ -175,7 +175,7 @@ export function lifetimeTests({ test }: Suite): void {
     await visit(h.store, jar, (s) => {
       s.regenerate({ grace: 10 })
     })
-    check((await h.inner.get(id, h.clock.ms)) !== undefined, 'the old record lives on')
+    check((await h.stored(id)) !== undefined, 'the old record lives on')
     h.clock.advance(9_999)
     await visit(h.store, old, (s) => {
       same(s.get('user'), 'u1', 'the old id within the grace window')

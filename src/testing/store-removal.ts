@@ -1,8 +1,9 @@
 // Ending sessions and finding them: destroy, emptied sessions, destroyById, destroyAll,
 // per-user listing and removal, onDestroy, allowReclaim and prune.
 
-import type { DestroyReason } from '../stores/server.ts'
-import { check, refused, same, sameJson } from './assert.ts'
+import { SessionArgumentError } from '../errors.ts'
+import type { DestroyReason, SessionHandle } from '../stores/server.ts'
+import { check, refused, rejection, same, sameJson } from './assert.ts'
 import { parseSetCookie } from './cookie-jar.ts'
 import { IDLE, RENEW_AFTER, type Suite } from './harness.ts'
 import { login, visit } from './visit.ts'
@@ -22,7 +23,7 @@ export function removalTests({ test }: Suite): void {
     same(cookie.attributes.get('max-age'), '0', 'Max-Age=0')
     same(cookie.attributes.get('path'), '/app', 'Path')
     same(cookie.attributes.get('domain'), 'example.com', 'Domain')
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the record')
+    same(await h.stored(id), undefined, 'the record')
     await visit(store, old, (s) => {
       same(s.loadError?.reason, 'unknown-session', 'a replayed cookie')
     })
@@ -34,10 +35,10 @@ export function removalTests({ test }: Suite): void {
       s.clear()
     })
     same(parseSetCookie(setCookies[0] ?? '').deleted, true, 'a deletion cookie')
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the record')
+    same(await h.stored(id), undefined, 'the record')
   })
 
-  test('destroyById removes one session; bad ids do no I/O', async (h) => {
+  test('destroyById and destroyByHandle remove one session; bad ids and handles do no I/O', async (h) => {
     const a = await login(h.store)
     const b = await login(h.store)
     same(await h.store.destroyById(a.id), true, 'destroyById of a session')
@@ -45,11 +46,24 @@ export function removalTests({ test }: Suite): void {
     h.probe.resetCounts()
     same(await h.store.destroyById('../../etc/passwd'), false, 'a path-like id')
     same(h.probe.calls.delete, 0, 'driver calls for a bad id')
+    const handle = await h.store.handleOf(b.id)
+    check(handle !== undefined, 'the handle of an id')
+    const error = await rejection(h.store.destroyById(handle), 'a handle as an id')
+    check(error instanceof SessionArgumentError, 'a handle as an id: SessionArgumentError')
+    same(h.probe.calls.delete, 0, 'driver calls for a handle given as an id')
+    same(await h.store.destroyByHandle(handle), true, 'destroyByHandle of a session')
+    same(await h.store.destroyByHandle(handle), false, 'destroyByHandle again')
+    const asHandle = await rejection(h.store.destroyByHandle(a.id as SessionHandle), 'an id')
+    check(asHandle instanceof SessionArgumentError, 'an id as a handle: SessionArgumentError')
     await visit(h.store, a.jar, (s) => {
       same(s.loadError?.reason, 'unknown-session', 'a')
     })
+    const c = await login(h.store)
+    await visit(h.store, c.jar, (s) => {
+      same(s.get('user'), 'u1', 'another session stays')
+    })
     await visit(h.store, b.jar, (s) => {
-      same(s.get('user'), 'u1', 'b stays')
+      same(s.loadError?.reason, 'unknown-session', 'b, destroyed by handle')
     })
   })
 
@@ -79,7 +93,8 @@ export function removalTests({ test }: Suite): void {
     const { value: removed } = await visit(h.store, laptop.jar, (s) =>
       h.store.destroyByUser('alice', { except: s }),
     )
-    sameJson([...removed].sort(), [phone.id, tablet.id].sort(), 'removed ids')
+    const handles = await Promise.all([phone.id, tablet.id].map((id) => h.store.handleOf(id)))
+    sameJson([...removed].sort(), handles.sort(), 'the handles of the removed sessions')
     await visit(h.store, laptop.jar, (s) => {
       same(s.get('n'), 2, 'the current session stays')
     })
@@ -90,10 +105,13 @@ export function removalTests({ test }: Suite): void {
       same(s.get('n'), 4, "another user's session")
     })
     sameJson(await h.store.destroyByUser('alice', { except: laptop.id }), [], 'except by id')
-    sameJson(await h.store.destroyByUser('alice'), [laptop.id], 'without except')
+    const laptopHandle = await h.store.handleOf(laptop.id)
+    check(laptopHandle !== undefined, 'the handle of an id')
+    sameJson(await h.store.destroyByUser('alice', { except: laptopHandle }), [], 'by handle')
+    sameJson(await h.store.destroyByUser('alice'), [laptopHandle], 'without except')
   })
 
-  test('listByUser: id, created, last seen and meta, oldest first', async (h) => {
+  test('listByUser: handle, created, last seen and meta, oldest first', async (h) => {
     if (!h.inner.capabilities.userIndex) {
       await refused(h.store.listByUser('alice'), 'listByUser without userIndex')
       return
@@ -109,8 +127,13 @@ export function removalTests({ test }: Suite): void {
     await visit(h.store, first.jar)
     const list = await h.store.listByUser('alice')
     same(list.length, 2, 'sessions')
-    same(list[0]?.id, first.id, 'oldest first')
-    same(list[1]?.id, second.id, 'newest last')
+    same(list[0]?.handle, await h.store.handleOf(first.id), 'oldest first')
+    same(list[1]?.handle, await h.store.handleOf(second.id), 'newest last')
+    for (const entry of list) {
+      check(!Object.hasOwn(entry, 'id'), 'no id in a listing')
+      check(!JSON.stringify(entry).includes(first.id), 'no session id in a listing')
+      check(!JSON.stringify(entry).includes(second.id), 'no session id in a listing')
+    }
     same(list[0]?.lastSeenAt, h.clock.ms, 'last seen moves with renewal')
     same(list[1]?.createdAt, h.clock.ms - RENEW_AFTER * 1000, 'createdAt')
     sameJson(list[0]?.meta, { device: 'Firefox on Linux' }, 'meta')
@@ -133,17 +156,18 @@ export function removalTests({ test }: Suite): void {
     const { session: renewed } = await visit(h.store, b.jar, (s) => {
       s.regenerate()
     })
-    const expected = [`destroy:${a.id}`, `regenerate:${b.id}`]
+    const handle = async (id: string | undefined) => String(await h.store.handleOf(String(id)))
+    const expected = [`destroy:${await handle(a.id)}`, `regenerate:${await handle(b.id)}`]
     if (h.inner.capabilities.userIndex) {
       const c = await login(h.store, { n: 1 }, { key: 'carol' })
       await h.store.destroyByUser('carol')
-      expected.push(`user:${c.id}`)
+      expected.push(`user:${await handle(c.id)}`)
     }
     if (h.inner.capabilities.listing) {
       const d = await login(h.store)
       h.clock.advance(IDLE * 1000)
       await h.store.prune()
-      expected.push(`expired:${d.id}`, `expired:${String(renewed.id)}`)
+      expected.push(`expired:${await handle(d.id)}`, `expired:${await handle(renewed.id)}`)
       await h.store.destroyAll()
       expected.push('all:undefined')
     }
@@ -155,7 +179,7 @@ export function removalTests({ test }: Suite): void {
     stop()
     const e = await login(h.store)
     await h.store.destroyById(e.id)
-    same(heard.at(-1)?.[0] === e.id, false, 'no event after unsubscribing')
+    same(heard.at(-1)?.[0] === (await handle(e.id)), false, 'no event after unsubscribing')
   })
 
   test('allowReclaim: a fresh session replaces a destroyed one in the same request', async (h) => {
@@ -176,7 +200,7 @@ export function removalTests({ test }: Suite): void {
       return next
     })
     check(session.isDestroyed, 'the first session is destroyed')
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the destroyed record is deleted')
+    same(await h.stored(id), undefined, 'the destroyed record is deleted')
     same(setCookies.length, 1, 'one Set-Cookie')
     same(parseSetCookie(setCookies[0] ?? '').deleted, false, 'the new cookie replaces the deletion')
     check(fresh.id !== undefined && fresh.id !== id, 'a new id')

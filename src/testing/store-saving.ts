@@ -94,6 +94,29 @@ export function savingTests({ test }: Suite): void {
     })
   })
 
+  test('ids at rest: the driver is given storage keys, and no record holds a session id', async (h) => {
+    const a = await login(h.store, { n: 1 }, { key: 'alice' })
+    const { session } = await visit(h.store, a.jar, (s) => {
+      s.regenerate({ grace: 30 })
+    })
+    check(session.id !== undefined, 'the new id')
+    const ids = [a.id, session.id]
+    const keys = h.probe.created
+    same(keys.length, 2, 'records created')
+    for (const key of keys) {
+      check(!ids.includes(key), 'a driver key is never a session id')
+      const record = await h.inner.get(key, h.clock.ms)
+      check(record !== undefined, 'both records are alive (grace window)')
+      const stored = JSON.stringify(record)
+      for (const id of ids) check(!stored.includes(id), 'no session id in a record')
+    }
+    const listed = h.inner.capabilities.userIndex ? await h.store.listByUser('alice') : []
+    for (const id of ids) check(!JSON.stringify(listed).includes(id), 'no id listed')
+    await visit(h.store, a.jar, (s) => {
+      same(s.get('n'), 1, 'the new cookie still loads the session')
+    })
+  })
+
   // FIX-06, FIX-07
   test('an unknown id is never adopted; a fresh id is issued and reported', async (h) => {
     const reported: InvalidCookieError[] = []
@@ -109,7 +132,7 @@ export function savingTests({ test }: Suite): void {
     same(reported.length, 1, 'onInvalidCookie calls')
     same(reported[0]?.reason, 'unknown-session', 'reported reason')
     check(session.id !== undefined && session.id !== id, 'a new id, never the presented one')
-    same(await h.inner.get(id, h.clock.ms), undefined, 'the presented id is not stored')
+    same(await h.stored(id), undefined, 'the presented id is not stored')
     same(setCookies.length, 1, 'the new cookie')
   })
 

@@ -23,7 +23,10 @@ const DAY = 86_400
 
 /** A stored record as this request knows it. */
 export interface Stored {
+  /** The session id: what the cookie carries. */
   readonly id: string
+  /** The id's storage key: what the driver knows the record by (see storage-key.ts). */
+  readonly key: string
   version: number
   readonly createdAt: number
   lastSeenAt: number
@@ -36,9 +39,9 @@ export interface Stored {
   readonly loaded: SessionRecord | undefined
   /** Retired by a regeneration: its expiry never moves again. */
   readonly retired: boolean
-  /** The id that replaced this one (a retired record). */
+  /** The link to the session that replaced this one (a retired record), see `sealLink`. */
   readonly successor: string | undefined
-  /** The id this one replaced with a grace window (still alive for a while). */
+  /** The storage key of the session this one replaced with a grace window (alive a while). */
   readonly previous: string | undefined
 }
 
@@ -195,10 +198,11 @@ export function createServerContext<Data extends object, Flash extends object>(
   return { context, kit }
 }
 
-/** A loaded record as this request tracks it. */
-export function storedOf(record: SessionRecord): Stored {
+/** A record loaded for the session id `id` (the record's own id is its storage key). */
+export function storedOf(record: SessionRecord, id: string): Stored {
   return {
-    id: record.id,
+    id,
+    key: record.id,
     version: record.version,
     createdAt: record.createdAt,
     lastSeenAt: record.lastSeenAt,

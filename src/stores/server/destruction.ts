@@ -8,6 +8,7 @@ import { MAX_CHAIN, type ServerContext, type Stored, type Tracked } from './cont
 import { forget } from './lifecycle.ts'
 import { writeBookkeeping } from './patching.ts'
 import { destroyedMark, previousOf, successorOf } from './reserved.ts'
+import { handleOf, linkKey } from './storage-key.ts'
 
 /** How long a destroyed mark keeps a record whose delete did not happen (a failed logout). */
 const MARK_TTL_MS = 60_000
@@ -31,14 +32,14 @@ export async function remove(
   if (stored !== undefined) {
     let removed: readonly string[]
     try {
-      if (final) removed = await destroyRecord(context, stored.id, now(), stored)
-      else removed = (await call('delete', () => driver.delete(stored.id))) ? [stored.id] : []
+      if (final) removed = await destroyRecord(context, stored.key, now(), stored)
+      else removed = (await call('delete', () => driver.delete(stored.key))) ? [stored.key] : []
     } catch (error) {
       entry.owed = header
       throw error
     }
     entry.stored = undefined
-    for (const id of removed) context.emit(id, reason)
+    for (const key of removed) context.emit(handleOf(key), reason)
   }
   if (reason === 'expired') forget(context, state)
   state.markSaved()
@@ -47,7 +48,8 @@ export async function remove(
 }
 
 /**
- * Ends a session for good, with the ids a regeneration linked to it; returns the ids removed.
+ * Ends a session for good (by storage key), with the sessions a regeneration linked to it;
+ * returns the storage keys removed. Links carry storage keys, so no id is needed.
  * The mark comes first: a regeneration running at the same time then either fails to claim
  * the record, or had claimed it already and left its successor's id in it, which the read
  * after the mark finds. A marked record loads as no session, so even a delete that fails logs
@@ -55,25 +57,25 @@ export async function remove(
  */
 export async function destroyRecord(
   context: ServerContext,
-  id: string,
+  key: string,
   at: number,
   known?: Stored,
 ): Promise<string[]> {
   const { driver, call } = context
   const removed: string[] = []
   let previous: string | undefined
-  let next: string | undefined = id
+  let next: string | undefined = key
   for (let hop = 0; next !== undefined && hop <= MAX_CHAIN; hop++) {
     const current: string = next
     next = undefined
     if (!(await mark(context, current, at))) break
     const record = await call('get', () => driver.get(current, at))
     if (await call('delete', () => driver.delete(current))) removed.push(current)
-    if (record !== undefined) next = successorOf(record)
-    else if (hop === 0) next = known?.successor
+    if (record !== undefined) next = linkKey(successorOf(record))
+    else if (hop === 0) next = linkKey(known?.successor)
     if (hop === 0) previous = record === undefined ? known?.previous : previousOf(record.values)
   }
-  // The id this session replaced within a grace window: retired, so it can only point here.
+  // The record this session replaced within a grace window: retired, so it can only point here.
   const before = previous
   if (before !== undefined && (await call('delete', () => driver.delete(before)))) {
     removed.push(before)
@@ -82,9 +84,9 @@ export async function destroyRecord(
 }
 
 // Sets the destroyed mark; false when the record was already gone.
-async function mark(context: ServerContext, id: string, at: number): Promise<boolean> {
+async function mark(context: ServerContext, key: string, at: number): Promise<boolean> {
   const until = at + MARK_TTL_MS
   const times = { lastSeenAt: at, expiresAt: until, at }
-  const result = await writeBookkeeping(context, id, destroyedMark(), times)
+  const result = await writeBookkeeping(context, key, destroyedMark(), times)
   return result.status === 'updated'
 }

@@ -7,16 +7,21 @@ import type { SessionInternals } from '../../core/session.ts'
 import { SessionStoreError } from '../../errors.ts'
 import { cleared } from '../kit.ts'
 import type { ServerContext, Stored, Tracked } from './context.ts'
+import { storageKey } from './storage-key.ts'
 
-/** The live record of `id`, or `undefined` when it is unknown, expired or past its lifetime. */
+/**
+ * The live record of the session id `id` (stored under its key, so `record.id` is the key), or
+ * `undefined` when it is unknown, expired or past its lifetime.
+ */
 export async function lookUp(
   context: ServerContext,
   id: string,
 ): Promise<SessionRecord | undefined> {
   const { driver, now, absoluteTimeout } = context
+  const key = await storageKey(id)
   const at = now()
-  const record = await context.call('get', () => driver.get(id, at))
-  if (record !== undefined && record.id !== id) {
+  const record = await context.call('get', () => driver.get(key, at))
+  if (record !== undefined && record.id !== key) {
     throw new SessionStoreError('get', false, {
       cause: new Error(`The ${driver.name} driver returned another session than asked for`),
     })

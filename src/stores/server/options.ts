@@ -2,27 +2,41 @@
 // conflict resolvers. Re-exported by src/stores/server.ts.
 
 import type { CookieOptions } from '../../core/cookie.ts'
-import type { SessionDriver, SessionRecord, SessionSummary } from '../../core/driver.ts'
+import type { SessionDriver, SessionRecord } from '../../core/driver.ts'
 import type { Session, SessionData } from '../../core/session.ts'
 import type { ReclaimableStore, SessionStore } from '../../core/store.ts'
 import type { InvalidCookieError } from '../../errors.ts'
 import type { CryptoChoice } from '../../lib/crypto/select.ts'
 import type { KeyRing } from '../../core/keyring.ts'
+import type { SessionHandle } from './storage-key.ts'
 
 /** Why a session was destroyed, as told to {@link ServerStore.onDestroy} listeners. */
 export type DestroyReason = 'destroy' | 'regenerate' | 'expired' | 'user' | 'all'
 
 /**
- * Told about every session the store removes (go-sessions `OnDestroy`): its id and why. For
- * `'all'` (`destroyAll`) the id is `undefined`. With `'regenerate'` the old id is retired (it
- * may live on for the grace window); destroying one of two ids a regeneration linked reports
- * both with `'destroy'`. Listeners run after the driver confirmed the removal;
- * an exception thrown by a listener is caught and ignored. The id is not a credential on its
- * own (the cookie is signed) but it is still an identifier: do not log it in clear.
+ * Told about every session the store removes (go-sessions `OnDestroy`): its handle (never its
+ * id: the store only knows the ids of the sessions of the current request, see
+ * {@link SessionHandle}) and why. `store.handleOf(session)` gives the handle of a session to
+ * compare with. For `'all'` (`destroyAll`) the handle is `undefined`. With `'regenerate'` the
+ * old session is retired (it may live on for the grace window); destroying one of two
+ * sessions a regeneration linked reports both with `'destroy'`. Listeners run after the
+ * driver confirmed the removal; an exception thrown by a listener is caught and ignored.
  */
 export type DestroyListener = (
-  ...args: [id: string, reason: Exclude<DestroyReason, 'all'>] | [id: undefined, reason: 'all']
+  ...args:
+    | [handle: SessionHandle, reason: Exclude<DestroyReason, 'all'>]
+    | [handle: undefined, reason: 'all']
 ) => void
+
+/** A live session of a user, as `listByUser` shows it: a handle, never the id or the data. */
+export interface SessionListing {
+  /** Names the session for `destroyByHandle`; no credential (see {@link SessionHandle}). */
+  readonly handle: SessionHandle
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  readonly expiresAt: number
+  readonly meta: Readonly<Record<string, string>> | undefined
+}
 
 /** What this request changed, given to a {@link ConflictResolver}. */
 export interface LocalChanges {
@@ -142,27 +156,44 @@ export interface ServerStore<Data extends object = SessionData, Flash extends ob
   readonly driver: SessionDriver
   readonly allowReclaim: boolean
   /**
-   * Removes a session by id (say from an admin page), with the id a regeneration linked to it
-   * within a grace window; false when there was none.
+   * Removes a session by its id, with the session a regeneration linked to it within a grace
+   * window; false when there was none (or `id` is no session id).
+   * @throws {SessionArgumentError} for a handle: use `destroyByHandle`.
    */
   destroyById(id: string): Promise<boolean>
+  /**
+   * Removes a session by the handle `listByUser`, `destroyByUser` or a destroy listener gave
+   * (say from a "your devices" page), with the session a regeneration linked to it within a
+   * grace window; false when there was none.
+   * @throws {SessionArgumentError} for anything but a handle (a session id included: use
+   * `destroyById`).
+   */
+  destroyByHandle(handle: SessionHandle): Promise<boolean>
+  /**
+   * The handle of a session (`undefined` until it is stored) or of a session id: what
+   * `listByUser` and the destroy listeners show for it, to mark "this device" in a list.
+   * @throws {SessionArgumentError} for a string that is not a session id.
+   */
+  handleOf(session: Session<Data, Flash> | string): Promise<SessionHandle | undefined>
   /** Removes every session; returns how many. Needs a driver with `listing`. */
   destroyAll(): Promise<number>
   /**
    * Logs a user out everywhere: removes every session tied to `userKey` (`session.setUser`),
-   * except `except` (the current session, or an id). Returns the removed ids. Needs a driver
+   * except `except` (the current session, its id or its handle). Returns the handles of the
+   * removed sessions. Needs a driver
    * with `userIndex`. Rejects with `SessionArgumentError` for a key that is not a string of
    * 1-512 characters.
    */
   destroyByUser(
     userKey: string,
     options?: { readonly except?: Session<Data, Flash> | string | undefined },
-  ): Promise<string[]>
+  ): Promise<SessionHandle[]>
   /**
-   * The live sessions of a user, oldest first (never their data). Needs `userIndex`. Rejects
+   * The live sessions of a user, oldest first, each with its handle (never its id or data).
+   * Needs `userIndex`. Rejects
    * with `SessionArgumentError` for a bad key, as `destroyByUser` does.
    */
-  listByUser(userKey: string): Promise<SessionSummary[]>
+  listByUser(userKey: string): Promise<SessionListing[]>
   /** Removes expired records now; returns how many. Needs `listing`. */
   prune(): Promise<number>
   /** Closes the driver. */

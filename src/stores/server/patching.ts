@@ -142,14 +142,14 @@ function patchOf(
 // read (compare-and-set). `expectVersion` set = fail on any other version.
 async function writeWhole(
   context: ServerContext,
-  id: string,
+  key: string,
   changes: Changes,
   times: { readonly lastSeenAt: number; readonly expiresAt: number; readonly at: number },
   expectVersion: number | undefined,
 ): Promise<UpdateResult> {
   const { driver, call } = context
   const { lastSeenAt, expiresAt, at } = times
-  const current = await call('get', () => driver.get(id, at))
+  const current = await call('get', () => driver.get(key, at))
   if (current === undefined) return { status: 'missing' }
   if (expectVersion !== undefined && current.version !== expectVersion) {
     return { status: 'conflict', version: current.version }
@@ -158,14 +158,14 @@ async function writeWhole(
   const flash = patchRecord(current.flash, changes.flashSet, changes.flashUnset)
   const whole = { set: values, unset: [], flashSet: flash, flashUnset: [], user: changes.user }
   return call('update', () =>
-    driver.update(id, patchOf(whole, lastSeenAt, expiresAt, current.version), at),
+    driver.update(key, patchOf(whole, lastSeenAt, expiresAt, current.version), at),
   )
 }
 
 // Per key whatever the version: one update with patches, compare-and-set rounds without.
 async function writeAnyVersion(
   context: ServerContext,
-  id: string,
+  key: string,
   changes: Changes,
   times: { readonly lastSeenAt: number; readonly expiresAt: number; readonly at: number },
 ): Promise<UpdateResult | undefined> {
@@ -173,11 +173,11 @@ async function writeAnyVersion(
   const { lastSeenAt, expiresAt, at } = times
   if (caps.patches) {
     return call('update', () =>
-      driver.update(id, patchOf(changes, lastSeenAt, expiresAt, undefined), at),
+      driver.update(key, patchOf(changes, lastSeenAt, expiresAt, undefined), at),
     )
   }
   for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
-    const result = await writeWhole(context, id, changes, times, undefined)
+    const result = await writeWhole(context, key, changes, times, undefined)
     if (result.status !== 'conflict') return result
     await pause(round)
   }
@@ -197,11 +197,11 @@ export async function write(
   times: { readonly at: number; readonly expiresAt: number },
 ): Promise<UpdateResult> {
   const { driver, call, caps, conflicts } = context
-  const id = stored.id
+  const key = stored.key
   const { at, expiresAt } = times
   const span = { lastSeenAt: at, expiresAt, at }
   if (conflicts === 'merge') {
-    const result = await writeAnyVersion(context, id, changes, span)
+    const result = await writeAnyVersion(context, key, changes, span)
     if (result === undefined) throw new SessionConflictError(name)
     return result
   }
@@ -210,11 +210,11 @@ export async function write(
   let base = stored.base
   for (let round = 0; ; round++) {
     const result = caps.patches
-      ? await call('update', () => driver.update(id, patchOf(local, at, expiresAt, expect), at))
-      : await writeWhole(context, id, local, span, expect)
+      ? await call('update', () => driver.update(key, patchOf(local, at, expiresAt, expect), at))
+      : await writeWhole(context, key, local, span, expect)
     if (result.status !== 'conflict') return result
     if (conflicts === 'error' || round >= MAX_MERGE_ROUNDS) throw new SessionConflictError(name)
-    const current = await call('get', () => driver.get(id, at))
+    const current = await call('get', () => driver.get(key, at))
     if (current === undefined) return { status: 'missing' }
     const { app, settings } = splitSettings(local)
     const merged = conflicts(appRecord(current), { ...app, base: appValues(base) })
@@ -231,12 +231,12 @@ export async function write(
  */
 export async function writeBookkeeping(
   context: ServerContext,
-  id: string,
+  key: string,
   set: Record<string, unknown>,
   times: { readonly lastSeenAt: number; readonly expiresAt: number; readonly at: number },
 ): Promise<UpdateResult> {
   const changes: Changes = { set, unset: [], flashSet: {}, flashUnset: [], user: undefined }
-  const result = await writeAnyVersion(context, id, changes, times)
+  const result = await writeAnyVersion(context, key, changes, times)
   if (result !== undefined) return result
   throw new SessionStoreError('update', false, {
     cause: new Error('The record kept changing under compare-and-set'),

@@ -24,10 +24,12 @@ import { gone } from './lifecycle.ts'
 import { checkSize, collectChanges, hasDataChanges, wholeRecord } from './patching.ts'
 import { isDestroyed, linkPrevious, retiredMark, successorOf } from './reserved.ts'
 import { committed, insert, update } from './saving.ts'
+import { handleOf, openLink, sealLink, storageKey } from './storage-key.ts'
 
 type Claim =
   | { readonly kind: 'claimed' }
   | { readonly kind: 'gone' }
+  /** `successor` is the link to the session that replaced it (see `sealLink`). */
   | { readonly kind: 'adopt'; readonly successor: string }
 
 const CLAIMED: Claim = { kind: 'claimed' }
@@ -49,43 +51,44 @@ export async function regenerate(
   const expiresAt = context.expiry(createdAt, at, state.idleTimeout)
   if (expiresAt <= at) return remove(context, state, entry, 'expired')
   const { values, flash } = wholeRecord(state)
-  if (request.grace > 0) linkPrevious(values, old.id)
+  if (request.grace > 0) linkPrevious(values, old.key)
   const bytes = checkSize(context, state, entry, values, flash)
   const record = { createdAt, at, expiresAt, values, flash, bytes }
   const next = await insert(context, state, record, undefined)
   let outcome: Claim
   try {
     const until = request.grace > 0 ? at + request.grace * 1000 : Number.POSITIVE_INFINITY
-    outcome = await claim(context, state.name, old, next.id, { until, at })
+    const link = await sealLink(old.id, next.id, next.key)
+    outcome = await claim(context, state.name, old, link, { until, at })
     if (outcome.kind === 'claimed' && request.grace === 0) {
       // Claimed but destroyed before this delete: the claim must not outlive the record.
-      if (!(await call('delete', () => driver.delete(old.id)))) outcome = GONE
+      if (!(await call('delete', () => driver.delete(old.key)))) outcome = GONE
     }
   } catch (error) {
     // The failure is what the request reports; the unused record is only tidied up.
-    await call('delete', () => driver.delete(next.id)).catch(() => undefined)
+    await call('delete', () => driver.delete(next.key)).catch(() => undefined)
     throw error
   }
   if (outcome.kind !== 'claimed') {
-    await call('delete', () => driver.delete(next.id))
+    await call('delete', () => driver.delete(next.key))
     if (outcome.kind === 'gone') return gone(context, state, entry)
-    return adopt(context, state, entry, outcome.successor, at)
+    return adopt(context, state, entry, { link: outcome.successor, from: old.id }, at)
   }
-  context.emit(old.id, 'regenerate')
+  context.emit(handleOf(old.key), 'regenerate')
   state.setCreatedAt(createdAt)
   entry.stored = next
   state.assignId(next.id)
   return committed(context, state, entry, at)
 }
 
-// Retires the old record in favour of `nextId`, unless it was destroyed or retired by
+// Retires the old record in favour of the successor `link` names, unless it was destroyed or retired by
 // another request meanwhile. With versions this is a compare-and-set, so of two
 // regenerations of one session exactly one claims it and the other joins its successor.
 async function claim(
   context: ServerContext,
   name: string,
   old: Stored,
-  nextId: string,
+  link: string,
   times: { readonly until: number; readonly at: number },
 ): Promise<Claim> {
   const { driver, call, caps, conflicts } = context
@@ -97,7 +100,7 @@ async function claim(
   for (let round = 0; round < MAX_EMULATED_ROUNDS; round++) {
     // Per-key patches can try the version loaded first; otherwise read what is stored.
     if (round > 0 || !caps.patches) {
-      current = await call('get', () => driver.get(old.id, at))
+      current = await call('get', () => driver.get(old.key, at))
       const seen = inspect(current)
       if (seen !== undefined) return seen
       if (conflicts === 'error' && current?.version !== old.version) {
@@ -105,7 +108,7 @@ async function claim(
       }
       expect = caps.versions ? current?.version : undefined
     }
-    const retire = retiredMark(nextId)
+    const retire = retiredMark(link)
     const patch: SessionPatch = {
       set: current === undefined || caps.patches ? retire : patchRecord(current.values, retire, []),
       unset: [],
@@ -115,15 +118,15 @@ async function claim(
       expiresAt: Math.min(current?.expiresAt ?? old.expiresAt, until),
       ...(expect === undefined ? {} : { expectVersion: expect }),
     }
-    const result = await call('update', () => driver.update(old.id, patch, at))
+    const result = await call('update', () => driver.update(old.key, patch, at))
     if (result.status === 'missing') return GONE
     if (result.status === 'updated') {
       if (caps.versions) return CLAIMED
       // Without compare-and-set, read back: a destroy or another claim may have come first.
-      const after = await call('get', () => driver.get(old.id, at))
+      const after = await call('get', () => driver.get(old.key, at))
       const successor = after === undefined || isDestroyed(after) ? undefined : successorOf(after)
       if (successor === undefined) return GONE
-      return successor === nextId ? CLAIMED : { kind: 'adopt', successor }
+      return successor === link ? CLAIMED : { kind: 'adopt', successor }
     }
     await pause(round)
   }
@@ -139,18 +142,23 @@ function inspect(current: SessionRecord | undefined): Claim | undefined {
 
 // Another request regenerated this session first: this one joins its successor (its
 // changes are written there and it answers with the successor's cookie) rather than making
-// a second new id, or logging the user out.
+// a second new id, or logging the user out. The link gives the successor's storage key and,
+// unmasked with the id this request holds (`from`), the successor's id for the cookie.
 async function adopt(
   context: ServerContext,
   state: SessionInternals,
   entry: Tracked,
-  successor: string,
+  start: { readonly link: string; readonly from: string },
   at: number,
 ): Promise<string | undefined> {
   const { driver, call } = context
-  let id = successor
+  let link = start.link
+  let from = start.from
   for (let hop = 0; hop < MAX_CHAIN; hop++) {
-    const record = await call('get', () => driver.get(id, at))
+    const id = await openLink(link, from)
+    if (id === undefined) return gone(context, state, entry)
+    const key = await storageKey(id)
+    const record = await call('get', () => driver.get(key, at))
     if (
       record === undefined ||
       isDestroyed(record) ||
@@ -164,14 +172,15 @@ async function adopt(
       if (context.conflicts !== 'merge' && hasDataChanges(changes)) {
         throw new SessionConflictError(state.name)
       }
-      const stored = storedOf(record)
+      const stored = storedOf(record, id)
       entry.stored = stored
       entry.rotated = true // the client needs the successor's cookie
-      state.assignId(record.id)
+      state.assignId(id)
       state.setCreatedAt(record.createdAt)
       return update(context, state, entry, stored)
     }
-    id = further
+    link = further
+    from = id
   }
   return gone(context, state, entry)
 }

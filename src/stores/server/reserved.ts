@@ -7,15 +7,19 @@ import type { SessionRecord } from '../../core/driver.ts'
 import type { SessionSnapshot } from '../../core/session.ts'
 import { defineValue } from '../../lib/json-value.ts'
 import { isValidSessionId } from '../../lib/session-id.ts'
+import { linkKey } from './storage-key.ts'
 
 const IDLE_KEY = '\u0000sk:idle'
 const MAX_AGE_KEY = '\u0000sk:maxAge'
 /**
- * Marks a record retired by a regeneration; the value is the successor's id (`true` in records
- * written by earlier versions). A retired record is never extended again.
+ * Marks a record retired by a regeneration; the value is the link to the successor (its
+ * storage key and its masked id, see storage-key.ts). A retired record is never extended again.
  */
 const RETIRED_KEY = '\u0000sk:retired'
-/** In a successor made with a grace window: the id it replaced, removed with it on destroy. */
+/**
+ * In a successor made with a grace window: the storage key of the record it replaced, removed
+ * with it on destroy.
+ */
 const PREVIOUS_KEY = '\u0000sk:previous'
 /** A record being destroyed: it loads as no session and can no longer be retired. */
 const DESTROYED_KEY = '\u0000sk:destroyed'
@@ -155,27 +159,24 @@ export function isRetired(record: SessionRecord): boolean {
   return mark === true || typeof mark === 'string'
 }
 
-/** The mark a regeneration sets on the record it replaced: the successor's id. */
-export function retiredMark(successor: string): Record<string, unknown> {
-  return { [RETIRED_KEY]: successor }
+/** The mark a regeneration sets on the record it replaced: the link to its successor. */
+export function retiredMark(link: string): Record<string, unknown> {
+  return { [RETIRED_KEY]: link }
 }
 
-/** The id that replaced this record (a retired one). */
+/** The link to the session that replaced this record (a retired one), see `sealLink`. */
 export function successorOf(record: SessionRecord): string | undefined {
-  return idAt(record.values, RETIRED_KEY)
+  const link = record.values[RETIRED_KEY]
+  return linkKey(link) === undefined ? undefined : (link as string)
 }
 
-/** The id this record replaced within a grace window. */
+/** The storage key of the session this record replaced within a grace window. */
 export function previousOf(values: Readonly<Record<string, unknown>>): string | undefined {
-  return idAt(values, PREVIOUS_KEY)
+  const key = values[PREVIOUS_KEY]
+  return typeof key === 'string' && isValidSessionId(key) ? key : undefined
 }
 
-/** Links a successor made with a grace window to the id it replaces. */
-export function linkPrevious(values: Record<string, unknown>, previous: string): void {
-  defineValue(values, PREVIOUS_KEY, previous)
-}
-
-function idAt(values: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const value = values[key]
-  return typeof value === 'string' && isValidSessionId(value) ? value : undefined
+/** Links a successor made with a grace window to the storage key of the record it replaces. */
+export function linkPrevious(values: Record<string, unknown>, previousKey: string): void {
+  defineValue(values, PREVIOUS_KEY, previousKey)
 }

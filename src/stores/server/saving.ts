@@ -17,6 +17,7 @@ import {
   write,
 } from './patching.ts'
 import { previousOf } from './reserved.ts'
+import { storageKey } from './storage-key.ts'
 
 const MAX_CREATE_ATTEMPTS = 4
 
@@ -42,10 +43,11 @@ export async function insert(
   const user = userOf(state)
   let id = firstId ?? nextId()
   for (let attempt = 1; ; attempt++) {
+    const key = await storageKey(id)
     const created = await call('create', () =>
       driver.create(
         {
-          id,
+          id: key,
           values,
           flash,
           version: 1,
@@ -61,6 +63,7 @@ export async function insert(
     if (created) {
       return {
         id,
+        key,
         version: 1,
         createdAt,
         lastSeenAt: at,
@@ -146,7 +149,7 @@ export async function update(
     renewed = true
   } else if (renewalDue(context, state, stored, at, expiresAt)) {
     // Touch never rewrites data, so it cannot undo a concurrent write.
-    const touched = await call('touch', () => driver.touch(stored.id, at, expiresAt, at))
+    const touched = await call('touch', () => driver.touch(stored.key, at, expiresAt, at))
     if (!touched) return gone(context, state, entry)
     stored.lastSeenAt = at
     stored.expiresAt = expiresAt

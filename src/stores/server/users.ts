@@ -1,12 +1,13 @@
 // The user index: sessions tied to a user (`session.setUser`) can be listed and logged out
 // everywhere. Needs a driver with `userIndex`.
 
-import type { SessionSummary } from '../../core/driver.ts'
 import type { SessionInternals } from '../../core/session.ts'
 import { SessionArgumentError } from '../../errors.ts'
 import { isValidSessionId } from '../../lib/session-id.ts'
 import { optional } from './capabilities.ts'
 import type { ServerContext } from './context.ts'
+import type { SessionListing } from './options.ts'
+import { handleOf, keyOfHandle, storageKey, type SessionHandle } from './storage-key.ts'
 
 const MAX_USER_KEY_LENGTH = 512
 
@@ -28,38 +29,57 @@ export function checkUser(state: SessionInternals): void {
   }
 }
 
+/** The storage key `except` names: a session (whose key `storedKeyOf` gives), an id or a handle. */
+async function exceptKey<S>(
+  except: S | string | undefined,
+  storedKeyOf: (session: S) => string | undefined,
+): Promise<string | undefined> {
+  if (except === undefined) return undefined
+  if (typeof except !== 'string') return storedKeyOf(except)
+  if (isValidSessionId(except)) return storageKey(except)
+  return keyOfHandle(except)
+}
+
 /**
- * Removes every session of `userKey` except `except` (a session, whose stored id
- * `storedIdOf` gives, or an id); returns the removed ids.
+ * Removes every session of `userKey` except `except` (a session, an id or a handle); returns
+ * the handles of the removed sessions.
  */
 export async function destroyByUser<S>(
   context: ServerContext,
   userKey: string,
   except: S | string | undefined,
-  storedIdOf: (session: S) => string | undefined,
-): Promise<string[]> {
+  storedKeyOf: (session: S) => string | undefined,
+): Promise<SessionHandle[]> {
   const { call } = context
   const deleteByUser = optional(context.driver, 'deleteByUser', 'destroyByUser')
   const key = checkUserKey(userKey)
-  let exceptId: string | undefined
-  if (typeof except === 'string') exceptId = isValidSessionId(except) ? except : undefined
-  else if (except !== undefined) exceptId = storedIdOf(except)
-  const ids = await call('deleteByUser', () => deleteByUser(key, exceptId))
+  const exceptId = await exceptKey(except, storedKeyOf)
+  const keys = await call('deleteByUser', () => deleteByUser(key, exceptId))
   // A regeneration creates its new record (with the user) before it claims the old one:
   // if this pass removed the old one after that, a second pass finds the new one even on
   // a driver whose deleteByUser lists first and deletes after.
-  if (ids.length > 0) ids.push(...(await call('deleteByUser', () => deleteByUser(key, exceptId))))
-  for (const id of ids) context.emit(id, 'user')
-  return ids
+  if (keys.length > 0) {
+    keys.push(...(await call('deleteByUser', () => deleteByUser(key, exceptId))))
+  }
+  const handles = keys.map(handleOf)
+  for (const handle of handles) context.emit(handle, 'user')
+  return handles
 }
 
-/** The live sessions of `userKey`, oldest first (never their data). */
+/** The live sessions of `userKey`, oldest first (never their ids or data). */
 export async function listByUser(
   context: ServerContext,
   userKey: string,
-): Promise<SessionSummary[]> {
+): Promise<SessionListing[]> {
   const listByUserOf = optional(context.driver, 'listByUser', 'listByUser')
   const key = checkUserKey(userKey)
   const at = context.now()
-  return context.call('listByUser', () => listByUserOf(key, at))
+  const summaries = await context.call('listByUser', () => listByUserOf(key, at))
+  return summaries.map((summary) => ({
+    handle: handleOf(summary.id),
+    createdAt: summary.createdAt,
+    lastSeenAt: summary.lastSeenAt,
+    expiresAt: summary.expiresAt,
+    meta: summary.meta,
+  }))
 }
