@@ -46,12 +46,13 @@ function ping(port: number): Promise<boolean> {
   })
 }
 
-export async function startRedis(): Promise<PrivateRedis> {
+/** Starts a server; `extra` adds arguments (`--cluster-enabled yes`, say). */
+export async function startRedis(extra: readonly string[] = []): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'sessionkit-redis-'))
   const port = await freePort()
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],
     { cwd: dir, stdio: 'ignore' },
   )
   const exited = new Promise<void>((resolve) =>
