@@ -192,10 +192,11 @@ describe('redis driver: key layout and expiry', () => {
     withDriver(
       async (driver) => {
         const now = Date.now()
-        const rec = record(now, { expiresAt: now + 50, userKey: 'u1' })
+        // Time enough to read the expiry back on a busy machine before Redis acts on it.
+        const rec = record(now, { expiresAt: now + 1500, userKey: 'u1' })
         await driver.create(rec, now)
-        assert.equal(Number(await raw(['PEXPIRETIME', driver.sessionKey(rec.id)])), now + 50)
-        await new Promise((resolve) => setTimeout(resolve, 120))
+        assert.equal(Number(await raw(['PEXPIRETIME', driver.sessionKey(rec.id)])), now + 1500)
+        await new Promise((resolve) => setTimeout(resolve, rec.expiresAt + 20 - Date.now()))
         // EXISTS expires a key past its time on access: no waiting for the active expiry.
         assert.equal(Number(await raw(['EXISTS', driver.sessionKey(rec.id)])), 0)
         assert.deepEqual(await driver.listByUser('u1', now), [], 'and the listing drops it')
