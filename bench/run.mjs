@@ -117,6 +117,8 @@ async function measure() {
 
   log('PostgreSQL: driver calls, HTTP and lost updates (child process + server)…')
   const postgres = await child('./postgres.mjs', args)
+  log('Redis: driver calls, HTTP against connect-redis, lost updates (child process + Redis)…')
+  const redis = await child('./redis.mjs', args)
 
   const httpConfig = quick
     ? { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 }
@@ -139,6 +141,7 @@ async function measure() {
     memory,
     lostUpdates,
     postgres,
+    redis,
     http: { config: httpConfig, ...http },
     durationSeconds: (Date.now() - started) / 1000,
   }
