@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import console from 'node:console'
 import process from 'node:process'
 import ts from 'typescript'
@@ -22,6 +22,7 @@ const TS_LANGS = new Set(['ts', 'typescript', 'mts'])
 // Samples in other script languages would escape the check: write them in TypeScript.
 const UNCHECKED_LANGS = new Set(['js', 'javascript', 'mjs', 'cjs', 'jsx', 'tsx'])
 const FRAGMENT_COMMENT = /^\/\/ fragment: \S/
+const FRAMEWORKS = ['hono', '@hono/node-server', 'h3', 'next', 'react', '@types/react']
 
 // What an application with a strict tsconfig uses; noUnused* stay off, samples name things to
 // show them.
@@ -134,6 +135,13 @@ function scratchProject(dir) {
   mkdirSync(join(modules, '@types'), { recursive: true })
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
+  // The frameworks the adapter samples import (optional peers, dev dependencies here).
+  for (const name of FRAMEWORKS) {
+    const target = join(root, 'node_modules', name)
+    if (!existsSync(target)) continue
+    mkdirSync(join(modules, dirname(name)), { recursive: true })
+    symlinkSync(target, join(modules, name), 'dir')
+  }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.
   const sqliteTypes = join(root, 'node_modules/@types/better-sqlite3')
