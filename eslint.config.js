@@ -10,6 +10,12 @@ import tseslint from 'typescript-eslint'
 const nodeOnlyFiles = [
   'src/node.ts',
   'src/adapters/node.ts',
+  'src/express.ts',
+  'src/adapters/express.ts',
+  'src/fastify.ts',
+  'src/adapters/fastify.ts',
+  'src/koa.ts',
+  'src/adapters/koa.ts',
   'src/filesystem.ts',
   'src/drivers/filesystem.ts',
   'src/lib/node/**',

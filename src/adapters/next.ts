@@ -28,9 +28,10 @@ import type { SessionStore } from '../core/store.ts'
 import { AdapterSessionRegistry, RequestSessions } from './core.ts'
 import {
   appendSetCookies,
-  commitSessions,
   getSessions,
+  withSessions,
   type FetchSessionRegistry,
+  type FetchSessionsOptions,
 } from './fetch.ts'
 
 /** The two functions of `next/headers` the sessions need: pass them as they are. */
@@ -47,8 +48,8 @@ export interface NextSessionsOptions {
   readonly cacheControl?: string | false
   /**
    * Told about a session whose change cannot reach the client any more, as a
-   * `HeadersSentError`, once per session and request: changed after the commit, or changed by
-   * a handler or action that threw (not saved). Save failures are thrown instead.
+   * `HeadersSentError`, once per session and request: changed after the commit. Save failures
+   * are thrown instead.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown) => void
@@ -92,8 +93,6 @@ export interface NextSessions {
 type CookieJar = Awaited<ReturnType<typeof nextCookies>>
 type HeaderList = Awaited<ReturnType<typeof nextHeaders>>
 type NextCookie = Extract<Parameters<CookieJar['set']>, [unknown]>[0]
-
-const DISCARDED = 'the handler threw; its session changes were not saved (commitOnError: false)'
 
 /**
  * The sessions of Next.js requests. Create it once, in a module of your app, with the
@@ -141,8 +140,9 @@ export function createNextSessions(
 
   async function settleThrow(error: unknown): Promise<never> {
     const request = await current()
-    if (isRedirect(error) || options.commitOnError === true) await commitToCookies(request)
-    else request.discard(DISCARDED)
+    if (isRedirect(error) || request.requestFailed(options.commitOnError === true)) {
+      await commitToCookies(request)
+    }
     throw error
   }
 
@@ -270,16 +270,17 @@ function toNextCookie(setCookie: string): NextCookie {
  */
 export function withProxySessions<Req extends Request, Rest extends unknown[]>(
   handler: (request: Req, sessions: FetchSessionRegistry, ...rest: Rest) => Awaitable<Response>,
-  options: Omit<NextSessionsOptions, 'onError'> & {
-    readonly onError?: (error: unknown, request: Request) => void
-  } = {},
+  options: FetchSessionsOptions = {},
 ): (request: Req, ...rest: Rest) => Promise<Response> {
+  const wrapped = withSessions(
+    (request: Request, registry: FetchSessionRegistry, ...rest: Rest) =>
+      handler(request as Req, registry, ...rest),
+    options,
+  )
   return async (request, ...rest) => {
-    const registry = getSessions(request)
-    const response = await handler(request, registry, ...rest)
-    const committed = await commitSessions(request, response, options)
-    forwardCookies(request, committed, registry.setCookies)
-    return committed
+    const response = await wrapped(request, ...rest)
+    forwardCookies(request, response, getSessions(request).setCookies)
+    return response
   }
 }
 
