@@ -31,6 +31,8 @@ export default tseslint.config(
       'build-docs/**',
       'node_modules/**',
       'test/types/**',
+      // A Next.js app the Next.js adapter test builds (plain JavaScript, JSX).
+      'test/fixtures/next-app/**',
     ],
   },
   js.configs.recommended,

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import console from 'node:console'
 import process from 'node:process'
 import ts from 'typescript'
@@ -23,7 +23,7 @@ const TS_LANGS = new Set(['ts', 'typescript', 'mts'])
 const UNCHECKED_LANGS = new Set(['js', 'javascript', 'mjs', 'cjs', 'jsx', 'tsx'])
 const FRAGMENT_COMMENT = /^\/\/ fragment: \S/
 // Packages the docs samples may import besides sessionkit: the users' own clients and
-// frameworks.
+// frameworks (optional peers, dev dependencies here).
 const SAMPLE_PACKAGES = [
   'pg',
   '@types/pg',
@@ -39,6 +39,12 @@ const SAMPLE_PACKAGES = [
   'koa',
   '@types/koa',
   'react-router',
+  'hono',
+  '@hono/node-server',
+  'h3',
+  'next',
+  'react',
+  '@types/react',
 ]
 
 // What an application with a strict tsconfig uses; noUnused* stay off, samples name things to
@@ -60,9 +66,6 @@ const COMPILER_OPTIONS = {
   skipLibCheck: false,
   noEmit: true,
 }
-
-const DOM_FILES = new Set(['docs/frameworks.md'])
-const DOM_LIB = [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts']
 
 function markdownFiles() {
   const docs = readdirSync(join(root, 'docs'))
@@ -156,11 +159,12 @@ function scratchProject(dir) {
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
   // The clients and frameworks the samples import, as the application would install them
-  // (dev dependencies here; the module augmentations name `express-serve-static-core` and
-  // `koa` directly).
+  // (the module augmentations name `express-serve-static-core` and `koa` directly).
   for (const name of SAMPLE_PACKAGES) {
-    const path = join(root, 'node_modules', name)
-    if (existsSync(path)) symlinkSync(path, join(modules, name), 'dir')
+    const target = join(root, 'node_modules', name)
+    if (!existsSync(target)) continue
+    mkdirSync(join(modules, dirname(name)), { recursive: true })
+    symlinkSync(target, join(modules, name), 'dir')
   }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.
@@ -177,7 +181,37 @@ function scratchProject(dir) {
   }
 }
 
-function typecheck(samples) {
+// Frameworks whose own declarations use the DOM's types (BodyInit, HeadersInit, …), as their
+// apps' tsconfig does: their samples are checked with the DOM lib besides. Those declarations
+// do not all pass this strict configuration themselves (their apps use skipLibCheck), so
+// errors inside a framework's own files are left out; ours and the samples' are kept.
+const DOM_FRAMEWORK_IMPORT =
+  /from ['"](h3|next|react|react-router|sessionkit\/(h3|next|react-router))(\/[^'"]*)?['"]/
+// Bundler resolution too, as in a Next.js app: `next/headers` has no `exports` map.
+const DOM_COMPILER_OPTIONS = {
+  ...COMPILER_OPTIONS,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  lib: [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+}
+
+function typecheckAll(samples) {
+  const usesDom = (sample) => sample.code.some((line) => DOM_FRAMEWORK_IMPORT.test(line))
+  const web = samples.filter(usesDom)
+  const rest = samples.filter((sample) => !usesDom(sample))
+  return [
+    // @types/koa 3.0 disagrees with content-disposition 1, which ships its own types: theirs,
+    // not the samples'.
+    ...typecheck(rest, COMPILER_OPTIONS, isFrameworkFile),
+    ...(web.length > 0 ? typecheck(web, DOM_COMPILER_OPTIONS, isFrameworkFile) : []),
+  ]
+}
+
+function isFrameworkFile(fileName) {
+  return fileName.includes('/node_modules/') && !fileName.startsWith(join(root, 'dist'))
+}
+
+function typecheck(samples, options, ignoreFile = () => false) {
   const dir = mkdtempSync(join(tmpdir(), 'sessionkit-docs-'))
   try {
     scratchProject(dir)
@@ -188,30 +222,16 @@ function typecheck(samples) {
       writeFileSync(path, sample.code.join('\n') + '\n')
       byPath.set(path, sample)
     }
-    // Framework apps (React Router, Next) are type-checked with the DOM types their own
-    // tsconfig templates include, and their frameworks' types need; everything else without.
-    const withDom = (path) => DOM_FILES.has(byPath.get(path).file)
-    const paths = [...byPath.keys()]
-    const programs = [
-      ts.createProgram(
-        paths.filter((path) => !withDom(path)),
-        COMPILER_OPTIONS,
-      ),
-      ts.createProgram(paths.filter(withDom), { ...COMPILER_OPTIONS, lib: DOM_LIB }),
-    ]
-    // A framework's own type packages may disagree with their dependencies (@types/koa 3.0 and
-    // content-disposition 1, which ships its own types): that is theirs, not the samples'.
-    // sessionkit's declarations (dist/, reached through the symlink) are still checked.
-    const ours = (diagnostic) => !diagnostic.file?.fileName.includes('/node_modules/')
-    return programs.flatMap((program) =>
-      ts
-        .getPreEmitDiagnostics(program)
-        .filter(ours)
-        .map((diagnostic) => {
-          const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
-          return format(diagnostic, sample, dir)
-        }),
-    )
+    const program = ts.createProgram([...byPath.keys()], options)
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .filter(
+        (diagnostic) => diagnostic.file === undefined || !ignoreFile(diagnostic.file.fileName),
+      )
+    return diagnostics.map((diagnostic) => {
+      const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
+      return format(diagnostic, sample, dir)
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -238,7 +258,7 @@ function byPlace(a, b) {
 }
 
 const { complete, fragments, problems } = collect()
-problems.push(...parseFragments(fragments), ...typecheck(complete))
+problems.push(...parseFragments(fragments), ...typecheckAll(complete))
 if (problems.length > 0) {
   for (const problem of problems.sort(byPlace)) console.error(problem)
   console.error(`docs: ${problems.length} problem(s) in the TypeScript samples`)
