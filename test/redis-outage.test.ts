@@ -51,6 +51,7 @@ const kinds: readonly ClientKind[] = ['node-redis', 'ioredis']
 describe('redis: the server stops in the middle of traffic and starts again', () => {
   it(
     'node-redis and ioredis: requests fail closed within the timeout, nothing stored is lost, service resumes',
+    { timeout: 60_000 },
     async (t) => {
       assert.ok(redis !== undefined)
       const server = redis.process
@@ -147,6 +148,5 @@ describe('redis: the server stops in the middle of traffic and starts again', ()
         }
       }
     },
-    { timeout: 60_000 },
   )
 })

@@ -78,6 +78,7 @@ for (const kind of kinds) {
 describe('redis sentinel: SENTINEL FAILOVER under load', () => {
   it(
     'node-redis and ioredis: no request hangs, no session is lost, errors during the switch are counted',
+    { timeout: 60_000 },
     async (t) => {
       const topology = started()
       const timeout = 1000
@@ -151,6 +152,5 @@ describe('redis sentinel: SENTINEL FAILOVER under load', () => {
         }
       }
     },
-    { timeout: 60_000 },
   )
 })

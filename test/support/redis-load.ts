@@ -2,6 +2,7 @@
 // load against it over real HTTP: a few workers, each with sessions of its own that it logs in
 // and counts up, so that after a fault every session can be checked against what its requests
 // were told. Used by the outage, failover and resharding tests.
+import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SessionDriver } from '../../src/core/driver.ts'
@@ -17,7 +18,12 @@ interface Data {
 /** Why a request failed, as the app reports it in `x-error` (load / save, store operation). */
 function describeError(error: unknown): string {
   if (error instanceof SessionStoreError) {
-    return `${error.code} ${error.operation}${error.timedOut ? ' timeout' : ''}`
+    // The Redis error's own code (NOREPLICAS, READONLY, MOVED, CLUSTERDOWN…) tells the cause.
+    const cause = error.cause instanceof Error ? error.cause.message : ''
+    const reason = error.timedOut
+      ? 'timeout'
+      : (/^[A-Z]{3,}\b/.exec(cause)?.[0] ?? cause.slice(0, 40))
+    return `${error.code} ${error.operation} ${reason}`.trim()
   }
   if (error instanceof SessionSaveError) {
     return `${error.code} <- ${error.errors.map((e) => describeError(e.error)).join(', ')}`
@@ -155,6 +161,8 @@ export interface TrackedSession {
   acked: number
   /** Bumps that failed: each may or may not have been applied. */
   unsure: number
+  /** The bump in flight: bumps of one session never overlap, so `acked` only grows. */
+  busy?: Promise<void> | undefined
 }
 
 export interface LoadFigures {
@@ -219,11 +227,21 @@ export async function bump(
   bound: number,
   sinks: readonly LoadFigures[],
 ): Promise<Reply> {
-  const reply = await request(`${url}/bump`, session.cookie, bound)
-  count(sinks, reply, reply.status === 401)
-  if (reply.status === 200) session.acked = Number(reply.body)
-  else session.unsure++
-  return reply
+  while (session.busy !== undefined) await session.busy
+  let release = (): void => undefined
+  session.busy = new Promise((resolve) => {
+    release = resolve
+  })
+  try {
+    const reply = await request(`${url}/bump`, session.cookie, bound)
+    count(sinks, reply, reply.status === 401)
+    if (reply.status === 200) session.acked = Number(reply.body)
+    else session.unsure++
+    return reply
+  } finally {
+    session.busy = undefined
+    release()
+  }
 }
 
 export interface LoadOptions {
@@ -245,6 +263,8 @@ export interface Load {
   stop(): Promise<void>
   /** Figures from now on (for "during the switch"). */
   mark(): LoadFigures
+  /** Adds a worker that does nothing but bump `hot` (say the sessions whose slots move). */
+  focus(hot: readonly TrackedSession[]): void
 }
 
 /**
@@ -254,12 +274,14 @@ export interface Load {
 export async function startLoad(options: LoadOptions): Promise<Load> {
   const figures = newFigures()
   let window = newFigures()
+  // Owners are unique across loads, so a session found in Redis by its owner is one of ours.
+  const tag = randomBytes(4).toString('hex')
   const sessions: TrackedSession[] = []
   const owned: TrackedSession[][] = []
   for (let w = 0; w < options.workers; w++) {
     const mine: TrackedSession[] = []
     for (let i = 0; i < options.sessionsPerWorker; i++) {
-      const session = await login(options.url, `w${w}s${i}`, options.bound, [figures])
+      const session = await login(options.url, `${tag}w${w}s${i}`, options.bound, [figures])
       if (session === undefined) throw new Error('a login before the load failed')
       mine.push(session)
       sessions.push(session)
@@ -267,12 +289,16 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
     owned.push(mine)
   }
   let running = true
+  const pause = (): Promise<unknown> =>
+    options.pause > 0
+      ? new Promise((resolve) => setTimeout(resolve, options.pause))
+      : Promise.resolve()
   const workers = owned.map(async (mine, w) => {
     const every = Math.max(1, Math.round(1 / options.loginShare))
     for (let step = 1; running; step++) {
       const sinks = [figures, window]
       if (step % every === 0) {
-        const session = await login(options.url, `w${w}n${step}`, options.bound, sinks)
+        const session = await login(options.url, `${tag}w${w}n${step}`, options.bound, sinks)
         if (session !== undefined) {
           mine.push(session)
           sessions.push(session)
@@ -280,7 +306,7 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
       } else {
         await bump(options.url, mine[step % mine.length]!, options.bound, sinks)
       }
-      if (options.pause > 0) await new Promise((resolve) => setTimeout(resolve, options.pause))
+      await pause()
     }
   })
   return {
@@ -293,6 +319,17 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
     mark: () => {
       window = newFigures()
       return window
+    },
+    focus: (hot) => {
+      if (hot.length === 0) return
+      workers.push(
+        (async () => {
+          for (let step = 0; running; step++) {
+            await bump(options.url, hot[step % hot.length]!, options.bound, [figures, window])
+            await pause()
+          }
+        })(),
+      )
     },
   }
 }
