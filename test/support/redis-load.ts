@@ -161,6 +161,8 @@ export interface TrackedSession {
   acked: number
   /** Bumps that failed: each may or may not have been applied. */
   unsure: number
+  /** A bump of it was answered 401: the app no longer knew the session. */
+  forgotten?: boolean
   /** The bump in flight: bumps of one session never overlap, so `acked` only grows. */
   busy?: Promise<void> | undefined
 }
@@ -236,6 +238,7 @@ export async function bump(
     const reply = await request(`${url}/bump`, session.cookie, bound)
     count(sinks, reply, reply.status === 401)
     if (reply.status === 200) session.acked = Number(reply.body)
+    else if (reply.status === 401) session.forgotten = true
     else session.unsure++
     return reply
   } finally {
@@ -263,6 +266,8 @@ export interface Load {
   stop(): Promise<void>
   /** Figures from now on (for "during the switch"). */
   mark(): LoadFigures
+  /** The count each session has been told so far. */
+  snapshot(): Map<TrackedSession, number>
   /** Adds a worker that does nothing but bump `hot` (say the sessions whose slots move). */
   focus(hot: readonly TrackedSession[]): void
 }
@@ -320,6 +325,7 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
       window = newFigures()
       return window
     },
+    snapshot: () => new Map(sessions.map((session) => [session, session.acked])),
     focus: (hot) => {
       if (hot.length === 0) return
       workers.push(
@@ -337,43 +343,62 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
 export interface SessionCheck {
   /** Sessions read back. */
   readonly checked: number
-  /** Sessions that could not be read, or whose count is not one their requests allow. */
+  /**
+   * Sessions that could not be read, or whose count is not one their requests allow; with
+   * `durable`, only the sessions and counts it vouches for have to be there.
+   */
   readonly wrong: string[]
+  /** Outside `durable`: sessions whose last acknowledged counts were rolled back. */
+  readonly rolledBack: string[]
+  /** Outside `durable`: sessions acknowledged as created that are gone. */
+  readonly missing: string[]
 }
 
 /**
  * Reads every session back: each must exist, and its count must lie between the last count a
- * request was told and that plus the bumps whose outcome the client never learned.
+ * request was told and that plus the bumps whose outcome the client never learned. Given
+ * `durable` (the counts that were safely stored at some point, by session), sessions outside
+ * it and counts above it are only reported when missing or rolled back, never wrong; a count
+ * above what any request could have written is always wrong.
  */
 export async function checkSessions(
   url: string,
   sessions: readonly TrackedSession[],
   bound: number,
+  durable?: ReadonlyMap<TrackedSession, number>,
 ): Promise<SessionCheck> {
   const wrong: string[] = []
+  const rolledBack: string[] = []
+  const missing: string[] = []
   for (let i = 0; i < sessions.length; i += 20) {
     await Promise.all(
       sessions.slice(i, i + 20).map(async (session) => {
+        const floor = durable === undefined ? session.acked : durable.get(session)
         const reply = await request(`${url}/read`, session.cookie, bound)
+        const told = `acked ${session.acked}, unsure ${session.unsure}, durable ${String(floor)}`
+        if (reply.status === 401 && floor === undefined) {
+          missing.push(`${session.owner}: ${told}`)
+          return
+        }
         if (reply.status !== 200) {
-          wrong.push(`${session.owner}: ${reply.status} ${reply.error ?? ''}`)
+          wrong.push(`${session.owner}: ${reply.status} ${reply.error ?? ''}, ${told}`)
           return
         }
         const data = JSON.parse(reply.body) as Partial<Data>
         const n = data.n ?? -1
         if (
           data.owner !== session.owner ||
-          n < session.acked ||
+          n < (floor ?? 0) ||
           n > session.acked + session.unsure
         ) {
-          wrong.push(
-            `${session.owner}: ${reply.body}, acked ${session.acked}, unsure ${session.unsure}`,
-          )
+          wrong.push(`${session.owner}: ${reply.body}, ${told}`)
+        } else if (n < session.acked) {
+          rolledBack.push(`${session.owner}: ${reply.body}, ${told}`)
         }
       }),
     )
   }
-  return { checked: sessions.length, wrong }
+  return { checked: sessions.length, wrong, rolledBack, missing }
 }
 
 /** The figures as one line for the test output and the report. */
