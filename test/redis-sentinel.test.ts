@@ -133,9 +133,13 @@ describe('redis sentinel: SENTINEL FAILOVER under load', () => {
           const load = run.load!
           const window = windows[i]!
           const check = await checkSessions(run.app.url, load.sessions, bound, durable[i])
+          const since = (at: number | undefined): string =>
+            at === undefined ? '-' : String(Math.round(at - switchStarted))
           t.diagnostic(
             `failover ${from} -> ${to} (${run.kind}): promoted after ${Math.round(promotedAfter)} ms, ` +
-              `client back after ${Math.round(switchMs)} ms; during the switch ${summary(window)}; ` +
+              `requests failed from ${since(window.firstFailAt)} to ${since(window.lastFailAt)} ms ` +
+              `after SENTINEL FAILOVER (all served again by ${Math.round(switchMs)} ms); ` +
+              `during the switch ${summary(window)}; ` +
               `whole run ${summary(load.figures)}; ${check.checked} sessions checked ` +
               `(${durable[i]!.size} replicated before the failover, all intact); acknowledged ` +
               `during the switch but rolled back: ${check.rolledBack.length} counts, ` +

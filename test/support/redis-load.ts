@@ -178,6 +178,9 @@ export interface LoadFigures {
   cookiesOnFailure: number
   /** Bumps of a live session answered 401 (a session lost, must stay 0). */
   lost: number
+  /** When (performance.now()) the first and the last failed request ended. */
+  firstFailAt: number | undefined
+  lastFailAt: number | undefined
 }
 
 export function newFigures(): LoadFigures {
@@ -189,6 +192,8 @@ export function newFigures(): LoadFigures {
     kinds: new Map(),
     cookiesOnFailure: 0,
     lost: 0,
+    firstFailAt: undefined,
+    lastFailAt: undefined,
   }
 }
 
@@ -201,6 +206,8 @@ function countInto(figures: LoadFigures, reply: Reply, lost: boolean): void {
   figures.maxMs = Math.max(figures.maxMs, reply.ms)
   if (reply.status === 200) return
   figures.failed++
+  figures.firstFailAt ??= performance.now()
+  figures.lastFailAt = performance.now()
   if (reply.status === 0) figures.hung++
   if (lost) figures.lost++
   if (reply.setCookies.length > 0) figures.cookiesOnFailure++
