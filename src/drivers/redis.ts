@@ -226,6 +226,11 @@ local v = redis.call('HGET', KEYS[1], 'version')
 if (v or '') ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`
 
+/** Deletes a key of another type than a hash (it cannot be a session). */
+const DROP_OTHER_TYPE = `
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then return 0 end
+return redis.call('DEL', KEYS[1])`
+
 const SUMMARY_FIELDS = ['created', 'seen', 'expires', 'user', 'meta'] as const
 
 // ---------------------------------------------------------------------------------------
@@ -330,7 +335,16 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
       live()
       if (!isValidSessionId(id)) return undefined
       const key = sessionKey(id)
-      const fields = fieldsOf(await sender.send(key, ['HGETALL', key]))
+      let reply: unknown
+      try {
+        reply = await sender.send(key, ['HGETALL', key])
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('WRONGTYPE'))) throw error
+        // A string or list where a session should be: corrupt too, and removed likewise.
+        await run(DROP_OTHER_TYPE, key, [])
+        return undefined
+      }
+      const fields = fieldsOf(reply)
       if (fields.size === 0) return undefined
       const record = decode(id, fields)
       if (record === undefined) {
