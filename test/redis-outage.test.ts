@@ -66,16 +66,18 @@ describe('redis: the server stops in the middle of traffic and starts again', ()
           const driver = createRedisDriver({ client: open.client, prefix: randomPrefix() })
           runs.push({ kind, open, app: await startSessionApp(driver, timeout) })
         }
-        for (const run of runs) {
-          run.load = await startLoad({
-            url: run.app.url,
-            workers: 3,
-            sessionsPerWorker: 15,
-            loginShare: 0.2,
-            bound,
-            pause: 5,
-          })
-        }
+        await Promise.all(
+          runs.map(async (run) => {
+            run.load = await startLoad({
+              url: run.app.url,
+              workers: 3,
+              sessionsPerWorker: 15,
+              loginShare: 0.2,
+              bound,
+              pause: 5,
+            })
+          }),
+        )
         await sleep(300)
 
         const down = runs.map((run) => run.load!.mark())

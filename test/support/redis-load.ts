@@ -290,16 +290,19 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
   const tag = randomBytes(4).toString('hex')
   const sessions: TrackedSession[] = []
   const owned: TrackedSession[][] = []
-  for (let w = 0; w < options.workers; w++) {
-    const mine: TrackedSession[] = []
-    for (let i = 0; i < options.sessionsPerWorker; i++) {
-      const session = await login(options.url, `${tag}w${w}s${i}`, options.bound, [figures])
-      if (session === undefined) throw new Error('a login before the load failed')
-      mine.push(session)
-      sessions.push(session)
-    }
-    owned.push(mine)
-  }
+  // The workers log in their first sessions side by side, each in order.
+  await Promise.all(
+    Array.from({ length: options.workers }, async (_, w) => {
+      const mine: TrackedSession[] = []
+      owned[w] = mine
+      for (let i = 0; i < options.sessionsPerWorker; i++) {
+        const session = await login(options.url, `${tag}w${w}s${i}`, options.bound, [figures])
+        if (session === undefined) throw new Error('a login before the load failed')
+        mine.push(session)
+        sessions.push(session)
+      }
+    }),
+  )
   let running = true
   const pause = (): Promise<unknown> =>
     options.pause > 0
@@ -377,9 +380,9 @@ export async function checkSessions(
   const wrong: string[] = []
   const rolledBack: string[] = []
   const missing: string[] = []
-  for (let i = 0; i < sessions.length; i += 20) {
+  for (let i = 0; i < sessions.length; i += 50) {
     await Promise.all(
-      sessions.slice(i, i + 20).map(async (session) => {
+      sessions.slice(i, i + 50).map(async (session) => {
         const floor = durable === undefined ? session.acked : durable.get(session)
         const reply = await request(`${url}/read`, session.cookie, bound)
         const told = `acked ${session.acked}, unsure ${session.unsure}, durable ${String(floor)}`
