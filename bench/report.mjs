@@ -8,6 +8,7 @@ import {
   spread,
 } from './analysis.mjs'
 import { HTTP_SCENARIOS } from './http/scenarios.mjs'
+import { renderRedis } from './redis.mjs'
 
 const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 const ops = (ns) => {
@@ -390,7 +391,7 @@ ${microTables(micro)}${storesSection(stores)}
 ${memory.sessions} distinct sessions per store, the same payload objects for both (each with its own \`userId\`), ids of 43 characters; growth of \`heapUsed + external\` after a full GC, divided by the count (approximate). express-session's MemoryStore keeps one JSON string per session; sessionkit's memory driver keeps the record's values as objects (structured-cloned on the way in), in a \`Map\` ordered for LRU eviction. The filesystem and SQLite drivers keep nothing per session in the heap.
 
 ${memoryTable(memory)}
-${lostUpdatesSection(lostUpdates)}
+${lostUpdatesSection(lostUpdates)}${renderRedis(results.redis)}
 ## Versions and notes
 
 ${header(['package', 'version'])}

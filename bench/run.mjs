@@ -112,6 +112,9 @@ async function measure() {
   log('lost updates under concurrent writes to one session (child process + servers)…')
   const lostUpdates = await child('./lost-updates.mjs', args)
 
+  log('Redis: driver calls, HTTP against connect-redis, lost updates (child process + Redis)…')
+  const redis = await child('./redis.mjs', args)
+
   const httpConfig = quick
     ? { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 }
     : { connections: 10, warmupSeconds: 2, seconds: 5, rounds: 2 }
@@ -132,6 +135,7 @@ async function measure() {
     stores,
     memory,
     lostUpdates,
+    redis,
     http: { config: httpConfig, ...http },
     durationSeconds: (Date.now() - started) / 1000,
   }

@@ -134,11 +134,11 @@ function scratchProject(dir) {
   mkdirSync(join(modules, '@types'), { recursive: true })
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
-  // The driver samples import the clients an application installs itself (optional peers, dev
-  // dependencies here).
+  // The clients the driver samples import (optional peers, dev dependencies here).
   for (const name of ['redis', '@redis', 'ioredis']) {
-    const installed = join(root, 'node_modules', name)
-    if (existsSync(installed)) symlinkSync(installed, join(modules, name), 'dir')
+    if (existsSync(join(root, 'node_modules', name))) {
+      symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
+    }
   }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.
