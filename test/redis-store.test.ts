@@ -425,6 +425,35 @@ describe('redis driver: prefixes and hostile data', () => {
       assert.deepEqual(await keysUnder(nodeRedis, driver.prefix), [])
     }))
 
+  it('a node-redis client speaking RESP3 (maps instead of flat arrays) works the same', async () => {
+    const resp3 = await createClient({ url: URL, RESP: 3 }).connect()
+    const driver = createRedisDriver({ client: resp3, prefix: testPrefix() })
+    try {
+      const now = Date.now()
+      const values = JSON.parse('{"__proto__":{"a":1},"b":[2]}') as Record<string, unknown>
+      const rec = record(now, { values, userKey: 'u1', meta: { device: 'x' } })
+      await driver.create(rec, now)
+      const got = await driver.get(rec.id, now)
+      assert.ok(got !== undefined)
+      assert.deepEqual({ ...got, values: undefined }, { ...rec, values: undefined })
+      assert.deepEqual(Object.getOwnPropertyDescriptor(got.values, '__proto__')?.value, { a: 1 })
+      assert.deepEqual(got.values['b'], [2])
+      assert.equal(Object.getPrototypeOf(got.values), Object.prototype)
+      assert.deepEqual(
+        (await driver.listByUser('u1', now)).map((s) => s.id),
+        [rec.id],
+      )
+      assert.deepEqual(await driver.update(rec.id, patch(now, { unset: ['b'] }), now), {
+        status: 'updated',
+        version: 2,
+      })
+    } finally {
+      await driver.close()
+      await dropPrefix(nodeRedis, driver.prefix)
+      resp3.destroy()
+    }
+  })
+
   it('a closed driver rejects every call; the client stays open', async () => {
     const driver = createRedisDriver({ client: nodeRedis, prefix: testPrefix() })
     await driver.close()

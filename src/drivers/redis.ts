@@ -1,8 +1,9 @@
 /**
- * The Redis driver: sessions in Redis (or Valkey-compatible servers) through the client you
- * already have, reached through small structural interfaces. node-redis 5 (`createClient`,
- * `createSentinel`, `createCluster`) and ioredis 5 (`new Redis()`, `new Redis({ sentinels,
- * name })`, `new Redis.Cluster([...])`) fit as they are; this module imports neither.
+ * The Redis driver: sessions in Redis through the client you already have, reached through
+ * small structural interfaces. node-redis 5 (`createClient`, `createSentinel`,
+ * `createCluster`) and ioredis 5 (`new Redis()`, `new Redis({ sentinels, name })`,
+ * `new Redis.Cluster([...])`) fit as they are; this module imports neither. Leave ioredis's
+ * `keyPrefix` unset: the driver's `prefix` is the one `SCAN` knows about.
  *
  * Key layout, under a validated `prefix` (default `sessionkit:`):
  * ```text
