@@ -24,6 +24,7 @@ import {
   type RegistryHooks,
   type SessionHeaders,
 } from './core.ts'
+import { requestTransport } from './transport.ts'
 
 export interface FetchSessionsOptions {
   /**
@@ -39,15 +40,26 @@ export interface FetchSessionsOptions {
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, request: Request) => void
+  /**
+   * Behind a proxy that terminates TLS (the runtime sees `http:` URLs): take the protocol and
+   * host from `X-Forwarded-Proto` and `X-Forwarded-Host` (their first value) rather than from
+   * the request URL. Only when every request comes through a proxy that sets them: a client
+   * can send them too. Decides what `secure: 'auto'` cookies do and what the plain-HTTP
+   * warning sees; give it where the sessions are first taken (`withSessions`, `getSessions`),
+   * or at the latest to `commitSessions`. @default false
+   */
+  readonly trustProxy?: boolean
 }
 
 /** The registry of a Fetch request; it refuses to save once its response was committed. */
 export class FetchSessionRegistry extends AdapterSessionRegistry {
   readonly #request: Request
+  /** Set by the options of getSessions or commitSessions. @internal */
+  trustProxy = false
 
   /** Made by {@link getSessions}, one per request. @internal */
   constructor(request: Request, hooks: RegistryHooks) {
-    super(request.headers.get('cookie'), hooks)
+    super(request.headers.get('cookie'), hooks, () => transportOf(request, this.trustProxy))
     this.#request = request
   }
 
@@ -66,6 +78,19 @@ interface RequestWithSessions extends Request {
   [sessionsKey]?: RequestSessions<FetchSessionRegistry>
 }
 
+function transportOf(request: Request, trustProxy: boolean) {
+  const url = new URL(request.url)
+  return requestTransport(
+    {
+      encrypted: url.protocol === 'https:',
+      host: url.host,
+      forwardedProto: request.headers.get('x-forwarded-proto'),
+      forwardedHost: request.headers.get('x-forwarded-host'),
+    },
+    trustProxy,
+  )
+}
+
 function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
   const carrier = request as RequestWithSessions
   const existing = carrier[sessionsKey]
@@ -76,8 +101,13 @@ function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
 }
 
 /** The sessions of `request` (one registry per request object). */
-export function getSessions(request: Request): FetchSessionRegistry {
-  return sessionsOf(request).registry
+export function getSessions(
+  request: Request,
+  options: Pick<FetchSessionsOptions, 'trustProxy'> = {},
+): FetchSessionRegistry {
+  const registry = sessionsOf(request).registry
+  if (options.trustProxy !== undefined) registry.trustProxy = options.trustProxy
+  return registry
 }
 
 /**
@@ -92,6 +122,7 @@ export async function commitSessions(
   options: FetchSessionsOptions = {},
 ): Promise<Response> {
   const sessions = sessionsOf(request)
+  if (options.trustProxy !== undefined) sessions.registry.trustProxy = options.trustProxy
   const onError = options.onError
   if (onError !== undefined) {
     sessions.onError = (error) => {
@@ -188,7 +219,7 @@ export function withSessions<Rest extends unknown[]>(
   options: FetchSessionsOptions = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
-    const registry = getSessions(request)
+    const registry = getSessions(request, options)
     const response = await handler(request, registry, ...rest)
     return registry.commit(response, options)
   }
