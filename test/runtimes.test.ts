@@ -208,6 +208,16 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual(await browser.json('/flash/read'), { notices: [] })
     })
 
+    it("secure: 'auto' over plain HTTP: the cookie is not Secure, and still read back", async () => {
+      const browser = client()
+      const first = await browser.request('/secure-auto')
+      const [line] = first.headers.getSetCookie()
+      assert.ok(line !== undefined)
+      assert.equal(parseSetCookie(line).attributes.has('secure'), false)
+      await first.body?.cancel()
+      assert.equal((await browser.json<Visit>('/secure-auto')).visits, 2)
+    })
+
     it('several named sessions: one Set-Cookie per name, each read back', async () => {
       const browser = client()
       const first = await browser.request('/multi')

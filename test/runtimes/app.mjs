@@ -29,6 +29,7 @@ const cookieStores = {
 const server = createServerStore({ name: 'sid', keys, driver: createMemoryDriver() })
 const prefs = createCookieStore({ name: 'prefs', keys, format: 'signed' })
 const hono = createCookieStore({ name: 'hono', keys, crypto: 'web' })
+const autoSecure = createCookieStore({ name: 'asec', keys, cookie: { secure: 'auto' } })
 
 function json(value, init) {
   return Response.json(value, init)
@@ -90,6 +91,9 @@ async function route(request, sessions, runtime) {
       return Response.redirect(new URL('/flash/read', request.url), 303)
     }
     return json({ notices: session.flashes('notice') })
+  }
+  if (area === 'secure-auto') {
+    return json(visit(await sessions.get(autoSecure)))
   }
   if (area === 'multi') {
     const a = await sessions.get(cookieStores.web)
