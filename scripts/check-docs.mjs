@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import console from 'node:console'
 import process from 'node:process'
 import ts from 'typescript'
@@ -22,6 +22,7 @@ const TS_LANGS = new Set(['ts', 'typescript', 'mts'])
 // Samples in other script languages would escape the check: write them in TypeScript.
 const UNCHECKED_LANGS = new Set(['js', 'javascript', 'mjs', 'cjs', 'jsx', 'tsx'])
 const FRAGMENT_COMMENT = /^\/\/ fragment: \S/
+const FRAMEWORKS = ['hono', '@hono/node-server', 'h3', 'next', 'react', '@types/react']
 
 // What an application with a strict tsconfig uses; noUnused* stay off, samples name things to
 // show them.
@@ -134,6 +135,13 @@ function scratchProject(dir) {
   mkdirSync(join(modules, '@types'), { recursive: true })
   symlinkSync(root, join(modules, 'sessionkit'), 'dir')
   symlinkSync(join(root, 'node_modules/@types/node'), join(modules, '@types/node'), 'dir')
+  // The frameworks the adapter samples import (optional peers, dev dependencies here).
+  for (const name of FRAMEWORKS) {
+    const target = join(root, 'node_modules', name)
+    if (!existsSync(target)) continue
+    mkdirSync(join(modules, dirname(name)), { recursive: true })
+    symlinkSync(target, join(modules, name), 'dir')
+  }
   // better-sqlite3 ships no types and @types/better-sqlite3 is not a dev dependency: stand in
   // with the part of its API the SQLite sample uses, unless the real types are installed.
   const sqliteTypes = join(root, 'node_modules/@types/better-sqlite3')
@@ -149,7 +157,31 @@ function scratchProject(dir) {
   }
 }
 
-function typecheck(samples) {
+// Frameworks whose own declarations use the DOM's types (BodyInit, HeadersInit, …), as their
+// apps' tsconfig does: their samples are checked with the DOM lib besides. Those declarations
+// do not all pass this strict configuration themselves (their apps use skipLibCheck), so
+// errors inside a framework's own files are left out; ours and the samples' are kept.
+const DOM_FRAMEWORK_IMPORT = /from ['"](h3|next|react)(\/[^'"]*)?['"]/
+const DOM_COMPILER_OPTIONS = {
+  ...COMPILER_OPTIONS,
+  lib: [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+}
+
+function typecheckAll(samples) {
+  const usesDom = (sample) => sample.code.some((line) => DOM_FRAMEWORK_IMPORT.test(line))
+  const web = samples.filter(usesDom)
+  const rest = samples.filter((sample) => !usesDom(sample))
+  return [
+    ...typecheck(rest, COMPILER_OPTIONS),
+    ...(web.length > 0 ? typecheck(web, DOM_COMPILER_OPTIONS, isFrameworkFile) : []),
+  ]
+}
+
+function isFrameworkFile(fileName) {
+  return fileName.includes('/node_modules/') && !fileName.startsWith(join(root, 'dist'))
+}
+
+function typecheck(samples, options, ignoreFile = () => false) {
   const dir = mkdtempSync(join(tmpdir(), 'sessionkit-docs-'))
   try {
     scratchProject(dir)
@@ -160,8 +192,13 @@ function typecheck(samples) {
       writeFileSync(path, sample.code.join('\n') + '\n')
       byPath.set(path, sample)
     }
-    const program = ts.createProgram([...byPath.keys()], COMPILER_OPTIONS)
-    return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const program = ts.createProgram([...byPath.keys()], options)
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .filter(
+        (diagnostic) => diagnostic.file === undefined || !ignoreFile(diagnostic.file.fileName),
+      )
+    return diagnostics.map((diagnostic) => {
       const sample = diagnostic.file && byPath.get(resolve(diagnostic.file.fileName))
       return format(diagnostic, sample, dir)
     })
@@ -191,7 +228,7 @@ function byPlace(a, b) {
 }
 
 const { complete, fragments, problems } = collect()
-problems.push(...parseFragments(fragments), ...typecheck(complete))
+problems.push(...parseFragments(fragments), ...typecheckAll(complete))
 if (problems.length > 0) {
   for (const problem of problems.sort(byPlace)) console.error(problem)
   console.error(`docs: ${problems.length} problem(s) in the TypeScript samples`)
