@@ -226,7 +226,7 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual(await browser.json('/multi'), { web: 2, prefs: 'dark', sid: 2 })
     })
 
-    it('Hono: a session in a handler, a login redirect with a regenerated id and a flash', async () => {
+    it('Hono (sessionkit/hono): a session in a handler, a login redirect with a regenerated id and a flash', async () => {
       const browser = client()
       assert.deepEqual(await browser.json('/hono/visit'), {
         visits: 1,

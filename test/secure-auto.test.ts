@@ -25,6 +25,10 @@ import {
 } from '../src/index.ts'
 import { withSessions as withFetchSessions } from '../src/fetch.ts'
 import { withSessions as withNodeSessions } from '../src/node.ts'
+import { sessions as h3Sessions, useSession } from '../src/h3.ts'
+import { session as honoSession } from '../src/hono.ts'
+import { H3 } from 'h3'
+import { Hono } from 'hono'
 import { requestTransport } from '../src/adapters/transport.ts'
 import { isLoopbackHost } from '../src/core/transport.ts'
 import { createGorillaCookieStore } from '../src/securecookie.ts'
@@ -208,6 +212,54 @@ for (const [adapter, app] of [
     })
   })
 }
+
+describe("secure: 'auto' on the Hono and h3 adapters (app.request)", () => {
+  const cases: [
+    string,
+    (
+      store: SessionStore,
+      trustProxy: boolean,
+    ) => (url: string, init?: RequestInit) => Promise<Response>,
+  ][] = [
+    [
+      'Hono',
+      (store, trustProxy) => {
+        const app = new Hono().use(honoSession(store, { trustProxy })).get('/', (c) => {
+          c.var.session.set('n', 1)
+          return c.text('ok')
+        })
+        return async (url, init) => app.request(url, init)
+      },
+    ],
+    [
+      'h3',
+      (store, trustProxy) => {
+        const app = new H3({ silent: true })
+          .use(h3Sessions({ trustProxy }))
+          .get('/', async (event) => {
+            ;(await useSession(event, store)).set('n', 1)
+            return 'ok'
+          })
+        return async (url, init) => app.request(url, init)
+      },
+    ],
+  ]
+  for (const [label, make] of cases) {
+    it(`${label}: Secure for https: URLs and a trusted X-Forwarded-Proto only`, async () => {
+      const store = createCookieStore({ name: uniqueName(), keys, cookie: { secure: 'auto' } })
+      const secureOf = async (response: Promise<Response>): Promise<boolean> => {
+        const [line = ''] = (await response).headers.getSetCookie()
+        assert.notEqual(line, '')
+        return parseSetCookie(line).attributes.has('secure')
+      }
+      const forwarded = { headers: { 'x-forwarded-proto': 'https' } }
+      assert.equal(await secureOf(make(store, false)('http://localhost/')), false)
+      assert.equal(await secureOf(make(store, false)('https://localhost/')), true)
+      assert.equal(await secureOf(make(store, false)('http://localhost/', forwarded)), false)
+      assert.equal(await secureOf(make(store, true)('http://localhost/', forwarded)), true)
+    })
+  }
+})
 
 describe("secure: 'auto' in the stores", () => {
   it('a logout over plain HTTP deletes the cookie without Secure (the browser accepts it)', async () => {

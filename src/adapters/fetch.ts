@@ -24,7 +24,7 @@ import {
   type RegistryHooks,
   type SessionHeaders,
 } from './core.ts'
-import { requestTransport } from './transport.ts'
+import { fetchTransport } from './transport.ts'
 
 export interface FetchSessionsOptions {
   /**
@@ -59,7 +59,7 @@ export class FetchSessionRegistry extends AdapterSessionRegistry {
 
   /** Made by {@link getSessions}, one per request. @internal */
   constructor(request: Request, hooks: RegistryHooks) {
-    super(request.headers.get('cookie'), hooks, () => transportOf(request, this.trustProxy))
+    super(request.headers.get('cookie'), hooks, () => fetchTransport(request, this.trustProxy))
     this.#request = request
   }
 
@@ -76,19 +76,6 @@ const sessionsKey = Symbol('sessionkit.sessions')
 
 interface RequestWithSessions extends Request {
   [sessionsKey]?: RequestSessions<FetchSessionRegistry>
-}
-
-function transportOf(request: Request, trustProxy: boolean) {
-  const url = new URL(request.url)
-  return requestTransport(
-    {
-      encrypted: url.protocol === 'https:',
-      host: url.host,
-      forwardedProto: request.headers.get('x-forwarded-proto'),
-      forwardedHost: request.headers.get('x-forwarded-host'),
-    },
-    trustProxy,
-  )
 }
 
 function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {

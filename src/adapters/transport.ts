@@ -43,3 +43,29 @@ export function requestTransport(arrival: Arrival, trustProxy: boolean): Request
     host: hostWithoutPort(host),
   }
 }
+
+/** The transport of a Fetch `Request`: `https:` URLs are HTTPS (see {@link requestTransport}). */
+export function fetchTransport(request: Request, trustProxy: boolean): RequestTransport {
+  const url = new URL(request.url)
+  return requestTransport(
+    {
+      encrypted: url.protocol === 'https:',
+      host: url.host,
+      forwardedProto: request.headers.get('x-forwarded-proto'),
+      forwardedHost: request.headers.get('x-forwarded-host'),
+    },
+    trustProxy,
+  )
+}
+
+/** The documentation of the adapters' `trustProxy` option, for their option interfaces. */
+export interface TrustProxyOption {
+  /**
+   * Behind a proxy that terminates TLS (the app sees plain-HTTP requests): take the protocol
+   * and host from `X-Forwarded-Proto` and `X-Forwarded-Host` (their first value) rather than
+   * from the request itself. Only when every request comes through a proxy that sets them: a
+   * client can send them too. Decides what `secure: 'auto'` cookies do and what the
+   * plain-HTTP warning sees. @default false
+   */
+  readonly trustProxy?: boolean
+}

@@ -9,7 +9,8 @@ import {
   createNodeCryptoBackend,
   createServerStore,
 } from 'sessionkit'
-import { commitSessions, getSessions, withSessions } from 'sessionkit/fetch'
+import { withSessions } from 'sessionkit/fetch'
+import { session as honoSession } from 'sessionkit/hono'
 import { Hono } from 'hono'
 
 // A fixed test key: a key from the environment would not be readable at module scope on
@@ -107,26 +108,20 @@ async function route(request, sessions, runtime) {
   return new Response('not found', { status: 404 })
 }
 
-/** Hono on the Fetch adapter: the sessions of the raw request, committed after the handler. */
+/** Hono with sessionkit/hono: the store's session as c.var.session, the registry as c.var.sessions. */
 function honoApp() {
   const app = new Hono()
-  app.use(async (c, next) => {
-    await next()
-    c.res = await commitSessions(c.req.raw, c.res)
-  })
-  app.get('/hono/visit', async (c) => {
-    const session = await getSessions(c.req.raw).get(hono)
-    return c.json(visit(session))
-  })
+  app.use('/hono/*', honoSession(hono))
+  app.get('/hono/visit', (c) => c.json(visit(c.var.session)))
   app.post('/hono/login', async (c) => {
-    const session = await getSessions(c.req.raw).get(server)
+    const session = await c.var.sessions.get(server)
     session.regenerate({ newLifetime: true })
     session.set('user', 'ada')
     session.addFlash('notice', 'welcome')
     return c.redirect('/hono/me', 303)
   })
   app.get('/hono/me', async (c) => {
-    const session = await getSessions(c.req.raw).get(server)
+    const session = await c.var.sessions.get(server)
     return c.json({ user: session.get('user') ?? null, notices: session.flashes('notice') })
   })
   return app
