@@ -51,15 +51,25 @@ export interface FetchSessionsOptions {
   readonly trustProxy?: boolean
 }
 
+// The trustProxy option reaches the registry after it was made (a commitSessions with it),
+// without a public setter.
+let trustProxies: (registry: FetchSessionRegistry, value: boolean) => void
+
 /** The registry of a Fetch request; it refuses to save once its response was committed. */
 export class FetchSessionRegistry extends AdapterSessionRegistry {
   readonly #request: Request
-  /** Set by the options of getSessions or commitSessions. @internal */
-  trustProxy = false
+  /** Set by the options of getSessions or commitSessions. */
+  #trustProxy = false
+
+  static {
+    trustProxies = (registry, value) => {
+      registry.#trustProxy = value
+    }
+  }
 
   /** Made by {@link getSessions}, one per request. @internal */
   constructor(request: Request, hooks: RegistryHooks) {
-    super(request.headers.get('cookie'), hooks, () => fetchTransport(request, this.trustProxy))
+    super(request.headers.get('cookie'), hooks, () => fetchTransport(request, this.#trustProxy))
     this.#request = request
   }
 
@@ -93,7 +103,7 @@ export function getSessions(
   options: Pick<FetchSessionsOptions, 'trustProxy'> = {},
 ): FetchSessionRegistry {
   const registry = sessionsOf(request).registry
-  if (options.trustProxy !== undefined) registry.trustProxy = options.trustProxy
+  if (options.trustProxy !== undefined) trustProxies(registry, options.trustProxy)
   return registry
 }
 
@@ -109,7 +119,7 @@ export async function commitSessions(
   options: FetchSessionsOptions = {},
 ): Promise<Response> {
   const sessions = sessionsOf(request)
-  if (options.trustProxy !== undefined) sessions.registry.trustProxy = options.trustProxy
+  if (options.trustProxy !== undefined) trustProxies(sessions.registry, options.trustProxy)
   const onError = options.onError
   if (onError !== undefined) {
     sessions.onError = (error) => {
