@@ -35,7 +35,14 @@ const RUNTIMES: readonly Runtime[] = [
   { name: 'Bun', serve: serveBun, backends: ['node', 'web'], auto: 'node' },
   { name: 'Deno', serve: serveDeno, backends: ['node', 'web'], auto: 'node' },
   // Without the nodejs_compat flag a worker has no node:crypto: Web Crypto it is.
-  { name: 'workerd', serve: serveWorkerd, backends: ['web'], auto: 'web' },
+  { name: 'workerd', serve: () => serveWorkerd(), backends: ['web'], auto: 'web' },
+  // With it, workerd has process.getBuiltinModule and a node:crypto the fast path can use.
+  {
+    name: 'workerd (nodejs_compat)',
+    serve: () => serveWorkerd(['nodejs_compat']),
+    backends: ['node', 'web'],
+    auto: 'node',
+  },
 ]
 
 interface Visit {

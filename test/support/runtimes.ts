@@ -165,10 +165,10 @@ export async function serveDeno(): Promise<Served> {
 }
 
 /**
- * workerd runs one bundled module (Bun's bundler resolves `sessionkit` and `hono` from
+ * workerd (with the compatibility flags given) runs one bundled module (Bun's bundler resolves `sessionkit` and `hono` from
  * node_modules, as a Workers build does) behind a socket on a free port.
  */
-export async function serveWorkerd(): Promise<Served> {
+export async function serveWorkerd(compatibilityFlags: readonly string[] = []): Promise<Served> {
   const dir = await tempDir('workerd')
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
@@ -196,6 +196,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker", esModule = embed "worker.js") ],
   compatibilityDate = "2025-09-01",
+  compatibilityFlags = [${compatibilityFlags.map((flag) => JSON.stringify(flag)).join(', ')}],
 );
 `,
     )
