@@ -11,7 +11,8 @@
 const entry = '^src/[^/]+[.]ts$'
 const errors = '^src/errors[.]ts$'
 const cli = '^src/cli/'
-const nodeOnly = '^src/(adapters/node[.]ts|drivers/filesystem[.]ts|lib/node/|cli/)'
+const nodeOnly =
+  '^src/(adapters/(node|express|fastify|koa)[.]ts|drivers/filesystem[.]ts|lib/node/|cli/)'
 
 /** A rule: files under `from` may import only what matches `allowed`. */
 function only(name, from, allowed, comment) {
@@ -111,14 +112,20 @@ module.exports = {
       name: 'core-stays-web-standard',
       comment: 'outside the node-only leaves, src/ uses web-standard APIs only (no node: modules)',
       severity: 'error',
-      from: { path: '^src/', pathNot: `${nodeOnly}|^src/(node|filesystem)[.]ts$` },
+      from: {
+        path: '^src/',
+        pathNot: `${nodeOnly}|^src/(node|filesystem|express|fastify|koa)[.]ts$`,
+      },
       to: { dependencyTypes: ['core'] },
     },
     {
       name: 'node-only-files-are-leaves',
       comment: 'nothing but their entry file imports a node-only module',
       severity: 'error',
-      from: { path: '^src/', pathNot: `${nodeOnly}|^src/(node|filesystem)[.]ts$` },
+      from: {
+        path: '^src/',
+        pathNot: `${nodeOnly}|^src/(node|filesystem|express|fastify|koa)[.]ts$`,
+      },
       to: { path: nodeOnly },
     },
     {

@@ -10,6 +10,12 @@ import tseslint from 'typescript-eslint'
 const nodeOnlyFiles = [
   'src/node.ts',
   'src/adapters/node.ts',
+  'src/express.ts',
+  'src/adapters/express.ts',
+  'src/fastify.ts',
+  'src/adapters/fastify.ts',
+  'src/koa.ts',
+  'src/adapters/koa.ts',
   'src/filesystem.ts',
   'src/drivers/filesystem.ts',
   'src/lib/node/**',
@@ -25,6 +31,8 @@ export default tseslint.config(
       'build-docs/**',
       'node_modules/**',
       'test/types/**',
+      // A Next.js app the Next.js adapter test builds (plain JavaScript, JSX).
+      'test/fixtures/next-app/**',
     ],
   },
   js.configs.recommended,

@@ -162,8 +162,11 @@ function scratchProject(dir) {
 // do not all pass this strict configuration themselves (their apps use skipLibCheck), so
 // errors inside a framework's own files are left out; ours and the samples' are kept.
 const DOM_FRAMEWORK_IMPORT = /from ['"](h3|next|react)(\/[^'"]*)?['"]/
+// Bundler resolution too, as in a Next.js app: `next/headers` has no `exports` map.
 const DOM_COMPILER_OPTIONS = {
   ...COMPILER_OPTIONS,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
   lib: [...COMPILER_OPTIONS.lib, 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
 }
 

@@ -227,7 +227,8 @@ function h3Suite(label: string, send: Send): void {
         const read = await send(failing, '/read', { headers: { cookie } })
         assert.deepEqual(await read.json(), { n: 1 })
         await new Promise((resolve) => setTimeout(resolve, 0))
-        assert.ok(errors.some((error) => error instanceof HeadersSentError))
+        // A failed request's changes are dropped on purpose: nothing to report.
+        assert.deepEqual(errors, [])
       })
 
       it('commitOnError: true sends the changes with the error response', async () => {

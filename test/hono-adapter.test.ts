@@ -212,7 +212,8 @@ function honoSuite(label: string, send: Send): void {
         const read = await send(app, '/read', { headers: { cookie } })
         assert.deepEqual(await read.json(), { n: 1 })
         await new Promise((resolve) => setTimeout(resolve, 0))
-        assert.ok(errors.some((error) => error instanceof HeadersSentError))
+        // A failed request's changes are dropped on purpose: nothing to report.
+        assert.deepEqual(errors, [])
       })
 
       it('commitOnError: true saves the changes of a handler that throws', async () => {

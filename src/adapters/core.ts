@@ -114,6 +114,14 @@ export interface RequestSessionsOptions {
   readonly headersSent?: (() => boolean) | undefined
   /** Ends the error messages, "changed after …". @default 'its response was committed' */
   readonly sentAs?: string | undefined
+  /**
+   * What a request that failed (its handler threw, or the framework answers with its error
+   * response) does with its sessions: by default nothing of it is saved, no store write and no
+   * session `Set-Cookie`, so a handler that changes the session and then throws never commits
+   * half its changes. `true` commits them anyway, with the error response.
+   * @default false
+   */
+  readonly commitOnError?: boolean | undefined
 }
 
 /**
@@ -140,6 +148,8 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
   readonly #reported = new Set<string>()
   /** Our `Set-Cookie` values as last written to the headers. */
   #written: readonly string[] = []
+  /** The request failed and its sessions are not saved (see {@link requestFailed}). */
+  #discarded = false
 
   constructor(options: RequestSessionsOptions, createRegistry: (hooks: RegistryHooks) => Registry) {
     this.#options = options
@@ -176,6 +186,7 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
    * (unless the response had left already).
    */
   commit(): Awaitable<readonly string[]> {
+    if (this.#discarded) return []
     // A commit after the response left (commitSessions inside withSessions) stays guarded.
     if (this.#phase !== 'committed') this.#phase = 'saving'
     let result: Awaitable<readonly string[]>
@@ -217,6 +228,32 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
   discard(detail: string): void {
     this.#phase = 'committed'
     if (this.registry.hasChanges) this.#report('', detail)
+  }
+
+  /**
+   * The request failed: its handler threw, or the framework answers it with its error
+   * response. Returns true when its sessions are to be committed as usual (`commitOnError`).
+   * Otherwise none is saved: cookies this request wrote to the headers are taken back, later
+   * commits save nothing and later changes are not reported. Too late once committed: what
+   * left with the headers stays.
+   */
+  requestFailed(commitOnError: boolean = this.#options.commitOnError === true): boolean {
+    if (commitOnError) return true
+    if (this.phase === 'committed') return false
+    this.#phase = 'failed'
+    this.#discarded = true
+    const headers = this.#options.headers
+    const written = this.#written
+    if (headers !== undefined && written.length > 0 && this.#options.headersSent?.() !== true) {
+      headers.setSetCookie(headers.getSetCookie().filter((value) => !written.includes(value)))
+    }
+    this.#written = []
+    return false
+  }
+
+  /** True once {@link requestFailed} decided that nothing of this request is saved. */
+  get discarded(): boolean {
+    return this.#discarded
   }
 
   /** The adapter answers with an error instead of the response: changes are not reported. */

@@ -20,6 +20,7 @@ import type { Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
   RequestSessions,
+  logError,
   writeSessionCookies,
   type RegistryHooks,
   type SessionHeaders,
@@ -37,6 +38,7 @@ export interface FetchSessionsOptions {
    * `HeadersSentError`: changed after the response was committed (while its body streams, or
    * in background work), or changed in a request answered with `Response.error()`. Once per
    * session and request. Save failures are not given here: the commit rejects with them.
+   * With `commitOnError`, also told about the error of a handler that threw.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, request: Request) => void
@@ -49,6 +51,13 @@ export interface FetchSessionsOptions {
    * or at the latest to `commitSessions`. @default false
    */
   readonly trustProxy?: boolean
+  /**
+   * A handler that throws (in `withSessions`): `false` lets the error through and saves
+   * nothing of the request; `true` saves its sessions and answers with a plain 500 carrying
+   * their cookies (the error goes to `onError`).
+   * @default false
+   */
+  readonly commitOnError?: boolean
 }
 
 // The trustProxy option reaches the registry after it was made (a commitSessions with it),
@@ -217,7 +226,17 @@ export function withSessions<Rest extends unknown[]>(
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
     const registry = getSessions(request, options)
-    const response = await handler(request, registry, ...rest)
+    let response: Response
+    try {
+      response = await handler(request, registry, ...rest)
+    } catch (error) {
+      if (!sessionsOf(request).requestFailed(options.commitOnError === true)) throw error
+      ;(options.onError ?? logError)(error, request)
+      response = new Response('Internal Server Error', {
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      })
+    }
     return registry.commit(response, options)
   }
 }

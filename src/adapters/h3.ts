@@ -35,9 +35,8 @@ export interface H3SessionsOptions extends TrustProxyOption {
   readonly cacheControl?: string | false
   /**
    * Told about a session whose change cannot reach the client any more, as a
-   * `HeadersSentError`, once per session and request: changed after the response left, or
-   * changed by a handler that threw (not saved). Save failures are not given here: they are
-   * thrown into h3's error handling (`onError`, a 500).
+   * `HeadersSentError`, once per session and request: changed after the response left. Save
+   * failures are not given here: they are thrown into h3's error handling (`onError`, a 500).
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, event: H3Event) => void
@@ -120,7 +119,7 @@ export function sessions(options: H3SessionsOptions = {}): Middleware {
     try {
       value = await next()
     } catch (error) {
-      if (options.commitOnError === true) {
+      if (request.requestFailed(options.commitOnError === true)) {
         const values = await request.commit()
         request.afterCommit()
         writeSessionCookies(
@@ -128,10 +127,6 @@ export function sessions(options: H3SessionsOptions = {}): Middleware {
           values,
           [],
           cacheControl(options),
-        )
-      } else {
-        request.discard(
-          'the handler threw; its session changes were not saved (commitOnError: false)',
         )
       }
       throw error

@@ -30,8 +30,8 @@ export interface HonoSessionsOptions extends TrustProxyOption {
   /**
    * Told about a session whose change cannot reach the client any more, as a
    * `HeadersSentError`, once per session and request: changed after the response left (while
-   * its body streams), or changed by a handler that threw (not saved). Save failures are not
-   * given here: they go to `app.onError` like any error of the request.
+   * its body streams). Save failures are not given here: they go to `app.onError` like any
+   * error of the request.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, c: Context) => void
@@ -151,19 +151,15 @@ async function withRegistry(
       ),
   )
   c.set('sessions', request.registry)
-  const discarded = 'the handler threw; its session changes were not saved (commitOnError: false)'
   try {
     await next()
   } catch (error) {
-    // Only what Hono does not catch itself (a thrown non-Error) gets here.
-    request.discard(discarded)
+    // Only what Hono does not catch itself (a thrown non-Error) gets here: no response.
+    request.requestFailed(false)
     throw error
   }
   // Hono catches a handler's error itself and answers through app.onError; `c.error` says so.
-  if (c.error !== undefined && options.commitOnError !== true) {
-    request.discard(discarded)
-    return
-  }
+  if (c.error !== undefined && !request.requestFailed(options.commitOnError === true)) return
   const values = await request.commit()
   request.afterCommit()
   const cacheControl = options.cacheControl

@@ -47,6 +47,25 @@ export interface NodeSessionsOptions {
    * @default false (a request is HTTPS when its socket is TLS: `node:https`, `http2.createSecureServer`)
    */
   readonly trustProxy?: boolean
+  /**
+   * A handler that throws (in `withSessions`) before its response started: `false` answers
+   * with a 500 and saves nothing of the request; `true` saves its sessions and sends their
+   * cookies with the 500.
+   * @default false
+   */
+  readonly commitOnError?: boolean
+}
+
+/**
+ * How a framework on node:http tells the gate what only it knows. For the framework adapters
+ * (Express), not part of the public API.
+ */
+export interface GateHooks {
+  /**
+   * True when the response about to be written is the framework's answer to a failed request
+   * (its sessions are then discarded unless `commitOnError`).
+   */
+  readonly isErrorResponse?: (res: ServerResponse) => boolean
 }
 
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
@@ -77,8 +96,16 @@ class ResponseGate {
   /** True while onError runs after a failure: its own response calls go through. */
   #reporting = false
 
-  constructor(req: IncomingMessage, res: ServerResponse, options: NodeSessionsOptions) {
+  readonly #hooks: GateHooks
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: NodeSessionsOptions,
+    hooks: GateHooks = {},
+  ) {
     const onError = options.onError ?? logError
+    this.#hooks = hooks
     this.#req = req
     this.#res = res
     this.#onError = onError
@@ -91,6 +118,7 @@ class ResponseGate {
         cacheControl: options.cacheControl,
         headersSent: () => res.headersSent,
         sentAs: 'the response headers were written',
+        commitOnError: options.commitOnError,
       },
       (hooks) =>
         new NodeSessionRegistry(req.headers.cookie, hooks, () => transportOf(req, options)),
@@ -119,7 +147,8 @@ class ResponseGate {
     if (this.phase === 'failed') {
       this.#onError(error, this.#req, this.#res)
     } else if (this.#held.length === 0 && !this.#res.headersSent) {
-      this.#fail(error)
+      if (this.sessions.requestFailed()) this.#failCommitted(error)
+      else this.#fail(error)
     } else {
       this.#onError(error, this.#req, this.#res)
       if (this.phase === 'saving') {
@@ -128,6 +157,16 @@ class ResponseGate {
         original.end()
       }
     }
+  }
+
+  // commitOnError: the 500 goes out through the gate, so it carries the saved sessions.
+  #failCommitted(error: unknown): void {
+    const res = this.#res
+    this.#onError(error, this.#req, res)
+    if (this.phase !== 'open' || res.headersSent || res.writableEnded) return
+    res.statusCode = 500
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+    res.end('Internal Server Error')
   }
 
   #writeHead(args: unknown[]): ServerResponse {
@@ -173,6 +212,10 @@ class ResponseGate {
     if (this.phase === 'saving') {
       this.#held.push(call)
       return false
+    }
+    if (this.#hooks.isErrorResponse?.(this.#res) === true && !this.sessions.requestFailed()) {
+      this.phase = 'done'
+      return true
     }
     let saving: Awaitable<readonly string[]>
     try {
@@ -262,7 +305,7 @@ interface Original {
 }
 
 /** A response's headers as the sessions see them. */
-class ResponseHeaders implements SessionHeaders {
+export class ResponseHeaders implements SessionHeaders {
   readonly #res: ServerResponse
 
   constructor(res: ServerResponse) {
@@ -276,7 +319,8 @@ class ResponseHeaders implements SessionHeaders {
   }
 
   setSetCookie(values: readonly string[]): void {
-    this.#res.setHeader('Set-Cookie', values)
+    if (values.length === 0) this.#res.removeHeader('set-cookie')
+    else this.#res.setHeader('Set-Cookie', values)
   }
 
   hasCacheControl(): boolean {
@@ -300,11 +344,12 @@ function gateOf(
   req: IncomingMessage,
   res: ServerResponse,
   options: NodeSessionsOptions,
+  hooks?: GateHooks,
 ): ResponseGate {
   const gated = req as GatedRequest
   const existing = gated[gateKey]
   if (existing !== undefined) return existing
-  const gate = new ResponseGate(req, res, options)
+  const gate = new ResponseGate(req, res, options, hooks)
   gated[gateKey] = gate
   return gate
 }
@@ -328,6 +373,19 @@ export function getSessions(
   options: NodeSessionsOptions = {},
 ): NodeSessionRegistry {
   return gateOf(req, res, options).sessions.registry
+}
+
+/**
+ * The sessions of this request for a framework adapter on node:http (Express): the gate, with
+ * the framework's hooks. Not part of the public API.
+ */
+export function gatedSessions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeSessionsOptions,
+  hooks: GateHooks,
+): RequestSessions<NodeSessionRegistry> {
+  return gateOf(req, res, options, hooks).sessions
 }
 
 /**
