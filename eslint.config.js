@@ -85,6 +85,19 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Run as they are by Bun, Deno and workerd (test/runtimes.test.ts): web globals and theirs.
+    files: ['test/runtimes/*.mjs'],
+    languageOptions: {
+      globals: {
+        Bun: 'readonly',
+        Deno: 'readonly',
+        Response: 'readonly',
+        URL: 'readonly',
+        console: 'readonly',
+      },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

@@ -21,4 +21,5 @@ export {
   type CookiePriority,
   type ResolvedCookieOptions,
   type SameSite,
+  type StoreCookieOptions,
 } from './core/cookie.ts'

@@ -36,10 +36,10 @@ export {
   type SessionInternals,
   type SessionSnapshot,
 } from './core/session.ts'
-export type { CookieHeader, SessionStore } from './core/store.ts'
+export type { CookieHeader, RequestTransport, SessionStore } from './core/store.ts'
 export { createCookieStore, type CookieStore, type CookieStoreOptions } from './stores/cookie.ts'
 export { SessionRegistry } from './core/registry.ts'
-export type { CookieOptions } from './core/cookie.ts'
+export type { CookieOptions, StoreCookieOptions } from './core/cookie.ts'
 export {
   createNodeCryptoBackend,
   createWebCryptoBackend,

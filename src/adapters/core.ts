@@ -20,7 +20,7 @@
 import { HeadersSentError } from '../errors.ts'
 import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import { SessionRegistry } from '../core/registry.ts'
-import type { CookieHeader } from '../core/store.ts'
+import type { CookieHeader, RequestTransport } from '../core/store.ts'
 
 /**
  * The headers of one response as far as the sessions need them. A framework adapter maps
@@ -69,8 +69,12 @@ export class AdapterSessionRegistry extends SessionRegistry {
   readonly #hooks: RegistryHooks
 
   /** Made by the adapter, one per request. @internal */
-  constructor(cookieHeader: CookieHeader, hooks: RegistryHooks) {
-    super(cookieHeader)
+  constructor(
+    cookieHeader: CookieHeader,
+    hooks: RegistryHooks,
+    transport?: () => RequestTransport | undefined,
+  ) {
+    super(cookieHeader, transport)
     this.#hooks = hooks
   }
 

@@ -25,6 +25,7 @@ import {
   type RegistryHooks,
   type SessionHeaders,
 } from './core.ts'
+import { fetchTransport } from './transport.ts'
 
 export interface FetchSessionsOptions {
   /**
@@ -42,6 +43,15 @@ export interface FetchSessionsOptions {
    */
   readonly onError?: (error: unknown, request: Request) => void
   /**
+   * Behind a proxy that terminates TLS (the runtime sees `http:` URLs): take the protocol and
+   * host from `X-Forwarded-Proto` and `X-Forwarded-Host` (their first value) rather than from
+   * the request URL. Only when every request comes through a proxy that sets them: a client
+   * can send them too. Decides what `secure: 'auto'` cookies do and what the plain-HTTP
+   * warning sees; give it where the sessions are first taken (`withSessions`, `getSessions`),
+   * or at the latest to `commitSessions`. @default false
+   */
+  readonly trustProxy?: boolean
+  /**
    * A handler that throws (in `withSessions`): `false` lets the error through and saves
    * nothing of the request; `true` saves its sessions and answers with a plain 500 carrying
    * their cookies (the error goes to `onError`).
@@ -50,13 +60,25 @@ export interface FetchSessionsOptions {
   readonly commitOnError?: boolean
 }
 
+// The trustProxy option reaches the registry after it was made (a commitSessions with it),
+// without a public setter.
+let trustProxies: (registry: FetchSessionRegistry, value: boolean) => void
+
 /** The registry of a Fetch request; it refuses to save once its response was committed. */
 export class FetchSessionRegistry extends AdapterSessionRegistry {
   readonly #request: Request
+  /** Set by the options of getSessions or commitSessions. */
+  #trustProxy = false
+
+  static {
+    trustProxies = (registry, value) => {
+      registry.#trustProxy = value
+    }
+  }
 
   /** Made by {@link getSessions}, one per request. @internal */
   constructor(request: Request, hooks: RegistryHooks) {
-    super(request.headers.get('cookie'), hooks)
+    super(request.headers.get('cookie'), hooks, () => fetchTransport(request, this.#trustProxy))
     this.#request = request
   }
 
@@ -85,8 +107,13 @@ function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
 }
 
 /** The sessions of `request` (one registry per request object). */
-export function getSessions(request: Request): FetchSessionRegistry {
-  return sessionsOf(request).registry
+export function getSessions(
+  request: Request,
+  options: Pick<FetchSessionsOptions, 'trustProxy'> = {},
+): FetchSessionRegistry {
+  const registry = sessionsOf(request).registry
+  if (options.trustProxy !== undefined) trustProxies(registry, options.trustProxy)
+  return registry
 }
 
 /**
@@ -101,6 +128,7 @@ export async function commitSessions(
   options: FetchSessionsOptions = {},
 ): Promise<Response> {
   const sessions = sessionsOf(request)
+  if (options.trustProxy !== undefined) trustProxies(sessions.registry, options.trustProxy)
   const onError = options.onError
   if (onError !== undefined) {
     sessions.onError = (error) => {
@@ -197,7 +225,7 @@ export function withSessions<Rest extends unknown[]>(
   options: FetchSessionsOptions = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
-    const registry = getSessions(request)
+    const registry = getSessions(request, options)
     let response: Response
     try {
       response = await handler(request, registry, ...rest)

@@ -25,8 +25,9 @@ import {
   type SessionHeaders,
 } from './core.ts'
 import { appendSetCookies } from './fetch.ts'
+import { fetchTransport, type TrustProxyOption } from './transport.ts'
 
-export interface H3SessionsOptions {
+export interface H3SessionsOptions extends TrustProxyOption {
   /**
    * `Cache-Control` added to responses that carry a session cookie and have none of their
    * own. `false` to leave it alone. @default 'no-store'
@@ -108,7 +109,10 @@ export function sessions(options: H3SessionsOptions = {}): Middleware {
         cacheControl: options.cacheControl,
         sentAs: 'its response was returned',
       },
-      (hooks) => new H3SessionRegistry(event.req.headers.get('cookie'), hooks),
+      (hooks) =>
+        new H3SessionRegistry(event.req.headers.get('cookie'), hooks, () =>
+          fetchTransport(event.req, options.trustProxy === true),
+        ),
     )
     requests.set(event, request)
     let value: unknown

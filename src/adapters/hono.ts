@@ -19,8 +19,9 @@ import type { Session } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { AdapterSessionRegistry, RequestSessions } from './core.ts'
 import { appendSetCookies } from './fetch.ts'
+import { fetchTransport, type TrustProxyOption } from './transport.ts'
 
-export interface HonoSessionsOptions {
+export interface HonoSessionsOptions extends TrustProxyOption {
   /**
    * `Cache-Control` added to responses that carry a session cookie and have none of their
    * own. `false` to leave it alone. @default 'no-store'
@@ -144,7 +145,10 @@ async function withRegistry(
       cacheControl: options.cacheControl,
       sentAs: 'its response was returned',
     },
-    (hooks) => new HonoSessionRegistry(c.req.raw.headers.get('cookie'), hooks),
+    (hooks) =>
+      new HonoSessionRegistry(c.req.raw.headers.get('cookie'), hooks, () =>
+        fetchTransport(c.req.raw, options.trustProxy === true),
+      ),
   )
   c.set('sessions', request.registry)
   try {

@@ -22,6 +22,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
+import { requestTransport } from './transport.ts'
 
 export interface NodeSessionsOptions {
   /**
@@ -38,6 +39,14 @@ export interface NodeSessionsOptions {
    * @default 'no-store'
    */
   readonly cacheControl?: string | false
+  /**
+   * Behind a proxy that terminates TLS: take the protocol and host from `X-Forwarded-Proto`
+   * and `X-Forwarded-Host` (their first value) rather than from the connection. Only when
+   * every request comes through a proxy that sets them: a client can send them too. Decides
+   * what `secure: 'auto'` cookies do and what the plain-HTTP warning sees.
+   * @default false (a request is HTTPS when its socket is TLS: `node:https`, `http2.createSecureServer`)
+   */
+  readonly trustProxy?: boolean
   /**
    * A handler that throws (in `withSessions`) before its response started: `false` answers
    * with a 500 and saves nothing of the request; `true` saves its sessions and sends their
@@ -111,7 +120,8 @@ class ResponseGate {
         sentAs: 'the response headers were written',
         commitOnError: options.commitOnError,
       },
-      (hooks) => new NodeSessionRegistry(req.headers.cookie, hooks),
+      (hooks) =>
+        new NodeSessionRegistry(req.headers.cookie, hooks, () => transportOf(req, options)),
     )
     this.#original = {
       writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
@@ -273,6 +283,18 @@ class ResponseGate {
       }
     }
   }
+}
+
+function transportOf(req: IncomingMessage, options: NodeSessionsOptions) {
+  return requestTransport(
+    {
+      encrypted: (req.socket as { encrypted?: unknown }).encrypted === true,
+      host: req.headers.host,
+      forwardedProto: req.headers['x-forwarded-proto'],
+      forwardedHost: req.headers['x-forwarded-host'],
+    },
+    options.trustProxy === true,
+  )
 }
 
 interface Original {

@@ -56,6 +56,18 @@ export interface CookieOptions {
   priority?: CookiePriority | undefined
 }
 
+/**
+ * A store's cookie attributes: {@link CookieOptions}, where `secure` may also be `'auto'`:
+ * Secure when the request came over HTTPS, as its adapter judged it (with its `trustProxy`
+ * option behind a proxy that terminates TLS), and Secure when nothing says how it came.
+ * Names and attributes that require Secure (`__Host-`, `__Secure-`, `SameSite=None`,
+ * `partitioned`) refuse `'auto'`.
+ */
+export interface StoreCookieOptions extends Omit<CookieOptions, 'secure'> {
+  /** `true`, `false` or `'auto'`. Default `true`. */
+  secure?: boolean | 'auto'
+}
+
 /** Validated, complete cookie scope and flags (everything except the per-write lifetime). */
 export interface ResolvedCookieOptions {
   readonly path: string

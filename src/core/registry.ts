@@ -12,8 +12,9 @@
 import { assertCookieName } from './cookie.ts'
 import { SessionRegistryError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
-import { observeChanges, Session } from './session.ts'
-import type { CookieHeader, ReclaimableStore, SessionStore } from './store.ts'
+import { bindTransport, observeChanges, Session } from './session.ts'
+import type { CookieHeader, ReclaimableStore, RequestTransport, SessionStore } from './store.ts'
+import { warnIfDropped } from './transport.ts'
 
 type AnyStore = SessionStore
 type AnySession = Session
@@ -49,13 +50,23 @@ type Outcome =
  */
 export class SessionRegistry {
   readonly #cookieHeader: CookieHeader
+  readonly #transport: () => RequestTransport | undefined
   readonly #entries = new Map<string, Entry>()
   readonly #setCookies = new Map<string, string>()
   /** The save under way, when it is asynchronous. */
   #saving: Promise<readonly string[]> | undefined
 
-  constructor(cookieHeader: CookieHeader) {
+  /**
+   * @param transport How the request arrived (`{ secure: url.protocol === 'https:', host }`),
+   *   or a function asked at each save: what `secure: 'auto'` cookies follow, and what the
+   *   warning about a Secure cookie sent over plain HTTP checks. Unknown: `'auto'` means Secure.
+   */
+  constructor(
+    cookieHeader: CookieHeader,
+    transport?: RequestTransport | (() => RequestTransport | undefined),
+  ) {
     this.#cookieHeader = cookieHeader
+    this.#transport = typeof transport === 'function' ? transport : () => transport
   }
 
   /**
@@ -111,6 +122,7 @@ export class SessionRegistry {
   // Runs before the caller's own continuation of `get`, so no change can be missed.
   #observe(name: string, session: AnySession): void {
     if (!(session instanceof Session)) return
+    bindTransport(session, this.#transport)
     observeChanges(session, () => {
       this.sessionChanged(name)
     })
@@ -192,6 +204,7 @@ export class SessionRegistry {
   #settle(outcomes: readonly Outcome[]): readonly string[] {
     const errors: { sessionName: string; error: unknown }[] = []
     const stillSend: string[] = []
+    warnIfDropped(this.#transport(), outcomes)
     for (const outcome of outcomes) {
       if ('error' in outcome) {
         errors.push({ sessionName: outcome.name, error: outcome.error })

@@ -18,6 +18,7 @@ import {
   SessionValueTypeError,
   type InvalidCookieError,
 } from '../errors.ts'
+import type { RequestTransport } from './transport.ts'
 import {
   deepFreeze,
   defineValue,
@@ -115,6 +116,8 @@ interface SessionState {
   saving: Mark | undefined
   /** Told about every change (the registry, so adapters can report late changes). */
   onChange: (() => void) | undefined
+  /** How the request this session answers arrived, asked when a cookie is written. */
+  transport: (() => RequestTransport | undefined) | undefined
   /** The store-facing view, made when a store first asks for it. */
   internals: SessionInternals | undefined
 }
@@ -318,6 +321,11 @@ export interface SessionInternals {
   readonly regenerate: RegenerateRequest | undefined
   readonly userKey: string | undefined
   readonly meta: Readonly<Record<string, string>> | undefined
+  /**
+   * How the request this session answers arrived (HTTPS or not, its host), when the registry
+   * that loaded it was told: what a cookie with `secure: 'auto'` follows.
+   */
+  readonly transport: RequestTransport | undefined
   /** Everything the session holds now, copied. */
   snapshot(): SessionSnapshot
   /** What changed since the last save, read now. */
@@ -388,6 +396,9 @@ class StoreView implements SessionInternals {
   }
   get meta(): Readonly<Record<string, string>> | undefined {
     return this.#state.meta
+  }
+  get transport(): RequestTransport | undefined {
+    return this.#state.transport?.()
   }
 
   snapshot(): SessionSnapshot {
@@ -484,6 +495,14 @@ export function observeChanges(session: Session, listener: () => void): void {
   stateOf(session).onChange = listener
 }
 
+/** Binds a session to its request's transport (the registry does, for every session it gives). */
+export function bindTransport(
+  session: Session,
+  transport: () => RequestTransport | undefined,
+): void {
+  stateOf(session).transport = transport
+}
+
 /**
  * A session. `Data` maps keys to value types; `Flash` maps flash keys to flash value types.
  *
@@ -532,6 +551,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       generation: 0,
       saving: undefined,
       onChange: undefined,
+      transport: undefined,
       internals: undefined,
     }
   }

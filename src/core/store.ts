@@ -16,6 +16,8 @@ import type { Session, SessionData } from './session.ts'
 /** The request's `Cookie` header: a string, several header lines, or nothing. */
 export type CookieHeader = string | readonly string[] | null | undefined
 
+export type { RequestTransport } from './transport.ts'
+
 export interface SessionStore<
   Data extends object = SessionData,
   Flash extends object = SessionData,

@@ -2,7 +2,8 @@
  * The memory driver: sessions in a `Map` inside this process, for tests, development and
  * single-instance apps that accept losing sessions on restart. Bounded (`maxSessions`, with
  * least-recently-used eviction that never lets a session without a user push out a signed-in
- * one), expired records disappear on read and in a periodic, `unref`'d sweep, and every record
+ * one), expired records disappear on read and in a periodic, `unref`'d sweep (started by the first
+ * record stored, so a driver can be created at module scope on Cloudflare Workers), and every record
  * is copied in and out so nothing outside can change a stored session.
  *
  * Pass it to `createServerStore({ driver: createMemoryDriver(), keys })`.
@@ -42,7 +43,10 @@ export interface MemoryDriverOptions {
    * used anonymous session. Lower it to keep room for sign-ins. @default maxSessions
    */
   readonly maxAnonymousSessions?: number
-  /** Milliseconds between sweeps of expired records; `0` disables the sweeper. @default 60000 */
+  /**
+   * Milliseconds between sweeps of expired records; `0` disables the sweeper. The sweeper starts
+   * with the first record stored, not when the driver is created. @default 60000
+   */
   readonly sweepInterval?: number
   /** The sweeper's clock (requests pass their own `now`). @default Date.now */
   readonly now?: () => number
@@ -108,7 +112,10 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
   let closed = false
   let timer: ReturnType<typeof setInterval> | undefined
 
-  if (sweepInterval > 0) {
+  // Started by the first record stored, never at creation: Cloudflare Workers refuse a timer
+  // in global scope, where a store is usually created. Until then there is nothing to sweep.
+  function startSweeper(): void {
+    if (timer !== undefined || sweepInterval === 0) return
     timer = setInterval(() => {
       sweep()
     }, sweepInterval)
@@ -245,6 +252,7 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       }
       classOf(stored).set(stored.id, stored)
       index(stored.id, stored.userKey)
+      startSweeper()
       return true
     },
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { serializeSetCookie, type CookieOptions } from '../core/cookie.ts'
+import { serializeSetCookie, type StoreCookieOptions } from '../core/cookie.ts'
 import {
   SecureCookieError,
   SessionConfigError,
@@ -103,7 +103,7 @@ export interface GorillaCookieStoreOptions {
    * (gorilla v1.3+ uses `Secure; SameSite=None` without HttpOnly). Set `secure: false` for
    * plain-HTTP development.
    */
-  readonly cookie?: CookieOptions
+  readonly cookie?: StoreCookieOptions
   /**
    * Values keys that hold gorilla flashes (`session.AddFlash(v, key)`): a `[]interface{}`
    * under one of these keys is read into the session's flash API, and flashes added in

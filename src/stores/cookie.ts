@@ -10,7 +10,7 @@
  */
 
 import { createTokenCodec, type OpenResult, type TokenFormat } from '../core/codec.ts'
-import { serializeResolvedSetCookie, type CookieOptions } from '../core/cookie.ts'
+import { serializeResolvedSetCookie, type StoreCookieOptions } from '../core/cookie.ts'
 import { CookieTooLargeError, SessionConfigError, type InvalidCookieError } from '../errors.ts'
 import type { KeyRing } from '../core/keyring.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
@@ -48,7 +48,7 @@ export interface CookieStoreOptions {
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
    * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
-  readonly cookie?: CookieOptions
+  readonly cookie?: StoreCookieOptions
   /**
    * Default cookie persistence in seconds (gorilla `MaxAge`): `0` = browser-session cookie,
    * `> 0` = persistent (capped by the session's expiry). Sessions override it per session

@@ -2,7 +2,7 @@
 // about the client's cookie, fresh and rejected sessions, and the loop over the values a
 // request sends under one cookie name (src/lib/candidates.ts has the policy).
 
-import { serializeDeleteCookie, type CookieOptions } from '../core/cookie.ts'
+import { serializeDeleteCookie, type StoreCookieOptions } from '../core/cookie.ts'
 import { Session, type SessionInit, type SessionInternals } from '../core/session.ts'
 import type { CookieHeader } from '../core/store.ts'
 import { InvalidCookieError } from '../errors.ts'
@@ -120,7 +120,7 @@ export function chooseNewest<Token, Reason, Result>(
 export interface StoreKitOptions<Meta extends ClientCookie, Detail extends unknown[]> {
   /** The store's cookie name (from its options, so not yet checked). */
   readonly name: unknown
-  readonly cookie: CookieOptions | undefined
+  readonly cookie: StoreCookieOptions | undefined
   readonly now: () => number
   /** The store's facts about a session it has not seen yet. */
   readonly track: (present: boolean) => Meta

@@ -1,7 +1,7 @@
 // The public types of the server store: its options, the store itself, destroy listeners and
 // conflict resolvers. Re-exported by src/stores/server.ts.
 
-import type { CookieOptions } from '../../core/cookie.ts'
+import type { StoreCookieOptions } from '../../core/cookie.ts'
 import type { SessionDriver, SessionRecord } from '../../core/driver.ts'
 import type { Session, SessionData } from '../../core/session.ts'
 import type { ReclaimableStore, SessionStore } from '../../core/store.ts'
@@ -90,7 +90,7 @@ export interface ServerStoreOptions {
    * Cookie attributes. Defaults: `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`. Prefix
    * rules (`__Host-`, `__Secure-`) are checked against `name` when the store is created.
    */
-  readonly cookie?: CookieOptions
+  readonly cookie?: StoreCookieOptions
   /**
    * Default cookie persistence in seconds (gorilla `MaxAge`): `0` = browser-session cookie,
    * `> 0` = persistent, capped at the session's remaining absolute lifetime, `< 0` = the
