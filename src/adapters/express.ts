@@ -22,6 +22,7 @@ import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { logError } from './core.ts'
 import { gatedSessions, type NodeSessionRegistry } from './node.ts'
+import { hostWithoutPort } from './transport.ts'
 
 /** The registry of an Express request, `req.sessions`: named sessions of any store. */
 export type ExpressSessionRegistry = NodeSessionRegistry
@@ -99,7 +100,11 @@ export function sessions<Data extends object = SessionData, Flash extends object
         ...(options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }),
         ...(options.commitOnError === undefined ? {} : { commitOnError: options.commitOnError }),
       },
-      { isErrorResponse: (response) => response.statusCode >= 500 },
+      {
+        isErrorResponse: (response) => response.statusCode >= 500,
+        // Express's own reading, which honours its 'trust proxy' setting.
+        transport: () => ({ secure: req.secure, host: hostWithoutPort(req.hostname) }),
+      },
     )
     const registry = requestSessions.registry
     req.sessions = registry

@@ -20,6 +20,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
+import { hostWithoutPort } from './transport.ts'
 
 /** The registry of a Fastify request, `request.sessions`: named sessions of any store. */
 export class FastifySessionRegistry extends AdapterSessionRegistry {}
@@ -121,7 +122,12 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
         headersSent: () => reply.raw.headersSent,
         sentAs: 'the reply was sent',
       },
-      (hooks) => new FastifySessionRegistry(request.headers.cookie, hooks),
+      // Fastify's own reading of the transport, which honours its `trustProxy` option.
+      (hooks) =>
+        new FastifySessionRegistry(request.headers.cookie, hooks, () => ({
+          secure: request.protocol === 'https',
+          host: hostWithoutPort(request.hostname),
+        })),
     )
     carrier[sessionsKey] = requestSessions
     carrier.sessions = requestSessions.registry

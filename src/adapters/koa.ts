@@ -21,6 +21,7 @@ import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { AdapterSessionRegistry, RequestSessions, logError } from './core.ts'
 import { ResponseHeaders } from './node.ts'
+import { hostWithoutPort } from './transport.ts'
 
 /** The registry of a Koa request, `ctx.sessions`: named sessions of any store. */
 export class KoaSessionRegistry extends AdapterSessionRegistry {}
@@ -98,7 +99,12 @@ export function sessions<Data extends object = SessionData, Flash extends object
         headersSent: () => res.headersSent,
         sentAs: 'the response headers were written',
       },
-      (hooks) => new KoaSessionRegistry(ctx.req.headers.cookie, hooks),
+      // Koa's own reading of the transport, which honours `app.proxy`.
+      (hooks) =>
+        new KoaSessionRegistry(ctx.req.headers.cookie, hooks, () => ({
+          secure: ctx.secure,
+          host: hostWithoutPort(ctx.hostname),
+        })),
     )
     ctx.sessions = requestSessions.registry
     if (store !== undefined) {

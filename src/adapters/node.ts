@@ -19,6 +19,7 @@
  */
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { RequestTransport } from '../core/store.ts'
 import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
@@ -66,6 +67,11 @@ export interface GateHooks {
    * (its sessions are then discarded unless `commitOnError`).
    */
   readonly isErrorResponse?: (res: ServerResponse) => boolean
+  /**
+   * How the request arrived, as the framework itself reads it (honouring its own trust-proxy
+   * setting); without it, the socket and `trustProxy` decide.
+   */
+  readonly transport?: () => RequestTransport
 }
 
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
@@ -121,7 +127,11 @@ class ResponseGate {
         commitOnError: options.commitOnError,
       },
       (hooks) =>
-        new NodeSessionRegistry(req.headers.cookie, hooks, () => transportOf(req, options)),
+        new NodeSessionRegistry(
+          req.headers.cookie,
+          hooks,
+          this.#hooks.transport ?? (() => transportOf(req, options)),
+        ),
     )
     this.#original = {
       writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
