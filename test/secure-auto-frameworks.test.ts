@@ -75,7 +75,12 @@ function startKoa(trustProxy: boolean): Promise<Started> {
     session.set('visits', 1)
     ctx.body = 'ok'
   })
-  return listen(http.createServer(app.callback()))
+  const callback = app.callback()
+  return listen(
+    http.createServer((req, res) => {
+      void callback(req, res)
+    }),
+  )
 }
 
 async function startFastify(trustProxy: boolean): Promise<Started> {
