@@ -899,10 +899,10 @@ describe('sessionkit sessions', () => {
     assert.equal(again.status, 1)
     assert.match(again.stderr, /no session with that handle/)
     // Its id names the same session, now gone.
-    const byId = cli(['sessions', 'destroy', '--id', ids.u1Ids[0] ?? '', ...flags], options)
+    const byId = cli(['sessions', 'destroy', `--id=${ids.u1Ids[0] ?? ''}`, ...flags], options)
     assert.equal(byId.status, 1)
     assert.match(byId.stderr, /no session with that id/)
-    const mixed = cli(['sessions', 'destroy', '--id', second, ...flags], options)
+    const mixed = cli(['sessions', 'destroy', `--id=${second}`, ...flags], options)
     assert.equal(mixed.status, 2, 'a handle given as --id is a usage error')
     assert.match(mixed.stderr, /use --handle/)
     const after = json(
@@ -998,7 +998,7 @@ describe('sessionkit sessions', () => {
       cli(['sessions', 'list', '--user', 'u1', '--config', config, '--json']),
     ) as Listed
     assert.equal(listed.sessions.length, 1)
-    const byId = cli(['sessions', 'destroy', '--id', ids.u1Ids[1] ?? '', '--config', config])
+    const byId = cli(['sessions', 'destroy', `--id=${ids.u1Ids[1] ?? ''}`, '--config', config])
     assert.equal(byId.stdout, 'destroyed 1 session\n', byId.stderr)
     const gone = json(
       cli(['sessions', 'list', '--user', 'u1', '--config', config, '--json']),
@@ -1031,6 +1031,11 @@ describe('sessionkit sessions', () => {
     usage(cli(['sessions', 'destroy', '--handle', 'h.short', ...dir]), /--handle is a handle/)
     usage(cli(['sessions', 'destroy', '--user', 'u', '--id', 'x', ...dir]), /one of them/)
     usage(cli(['sessions', 'destroy', '--id', 'short', ...dir]), /--id is a session id/)
+    // A base64url id may start with '-', which parseArgs takes for an option: say what to write.
+    usage(
+      cli(['sessions', 'destroy', '--id', `-${'A'.repeat(42)}`, ...dir]),
+      /write --id=<value> for a value that starts with '-'/,
+    )
     usage(cli(['sessions', 'prune', '--user', 'u', ...dir]), /prune takes none of/)
     usage(cli(['sessions', 'prune']), /no driver/)
     usage(cli(['sessions', 'prune', '--driver', 'redis']), /there is no redis driver yet/)

@@ -72,8 +72,12 @@ function parseErrorMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   // parseArgs explains itself at length ("To specify a positional argument starting with a
   // '-', place it at the end of the command after '--'"); the first sentence is the point.
-  const first = error.message.split(/\.\s/)[0] ?? error.message
-  return first.replace(/\.$/, '')
+  const first = (error.message.split(/\.\s/)[0] ?? error.message).replace(/\.$/, '')
+  // Session ids and handles may start with '-' (base64url): say how to pass one.
+  const dashed = /use '(--[a-z-]+)=-XYZ'/.exec(error.message)
+  return dashed === null
+    ? first
+    : `${first}: write ${dashed[1] ?? ''}=<value> for a value that starts with '-'`
 }
 
 /** Writes a JSON document to stdout, one per run. */
