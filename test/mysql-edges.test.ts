@@ -77,6 +77,30 @@ describe('mysql: edges of the server', () => {
     assert.deepEqual(got.values, rec.values)
   })
 
+  it('user keys with a lone surrogate are refused, so two of them never become one user', async () => {
+    const driver = await migrated(tableName())
+    await assert.rejects(driver.create(record(1000, { userKey: 'a\ud800' }), 1000), /surrogate/)
+    const rec = record(1000, { userKey: 'a\ufffd' })
+    await driver.create(rec, 1000)
+    await assert.rejects(
+      driver.update(rec.id, patch(1001, { userKey: 'a\udc00' }), 1001),
+      /surrogate/,
+    )
+    assert.deepEqual(await driver.listByUser('a\ud800', 1000), [])
+    assert.deepEqual(await driver.deleteByUser('a\udc00'), [])
+    assert.equal((await driver.get(rec.id, 1000))?.userKey, 'a\ufffd')
+    // NUL, controls and a full 512-character key are ordinary text.
+    for (const userKey of ['a\u0000b', 'tab\t', '\u00a0x', 'x'.repeat(512), '😀'.repeat(256)]) {
+      const other = record(1000, { userKey })
+      await driver.create(other, 1000)
+      assert.equal((await driver.get(other.id, 1000))?.userKey, userKey)
+      assert.deepEqual(
+        (await driver.listByUser(userKey, 1000)).map((s) => s.id),
+        [other.id],
+      )
+    }
+  })
+
   it('corrupt columns of every kind: absent, no throw, removed; other rows untouched', async () => {
     const table = tableName()
     const driver = await migrated(table)

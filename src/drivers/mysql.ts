@@ -253,7 +253,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
       const values = asciiJson(shallow(record.values, 0))
       const flash = asciiJson(shallow(record.flash, 0))
       const meta = record.meta === undefined ? null : asciiJson(record.meta)
-      const userKey = record.userKey ?? null
+      const userKey = record.userKey === undefined ? null : storableUserKey(record.userKey)
       try {
         await header(sql.insert, [
           id,
@@ -326,6 +326,8 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
     async listByUser(userKey, now) {
       live()
+      // No stored key holds a lone surrogate, and the server would match its U+FFFD stand-in.
+      if (LONE_SURROGATE_TEXT.test(userKey)) return []
       const out: SessionSummary[] = []
       for (const row of await rows(sql.listByUser, [userKey, userKey, now])) {
         const summary = decodeSummary(row)
@@ -337,6 +339,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
     async deleteByUser(userKey, exceptId) {
       live()
+      if (LONE_SURROGATE_TEXT.test(userKey)) return []
       const out: string[] = []
       // `id <> ''` matches every stored id, so "no exception" needs no other statement.
       for (;;) {
@@ -415,7 +418,10 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
   values.push(patch.lastSeenAt, patch.expiresAt)
   // `IF(?, new, old)` rather than an optional assignment: one statement text either way.
   parts.push('user_key = IF(?, ?, user_key)', 'meta_json = IF(?, ?, meta_json)')
-  values.push(patch.userKey === undefined ? 0 : 1, patch.userKey ?? null)
+  values.push(
+    patch.userKey === undefined ? 0 : 1,
+    patch.userKey == null ? null : storableUserKey(patch.userKey),
+  )
   values.push(patch.meta === undefined ? 0 : 1, patch.meta == null ? null : asciiJson(patch.meta))
   // A row the server can see is corrupt (JSON that is not an object, a version below 1)
   // matches nothing and is removed by the second read; one only the decoder can tell (a flash
@@ -487,6 +493,20 @@ function shallow<T>(value: T, level: number): T {
     for (const child of Object.values(item)) pending.push([child, depth + 1])
   }
   return value
+}
+
+// With the `u` flag a class of surrogates matches only unpaired ones.
+const LONE_SURROGATE_TEXT = /[\ud800-\udfff]/u
+
+/**
+ * A user key as stored. One with a lone surrogate is refused: the connection would send it as
+ * U+FFFD, so `'a\ud800'` and `'a\udc00'` would become one user.
+ */
+function storableUserKey(userKey: string): string {
+  if (LONE_SURROGATE_TEXT.test(userKey)) {
+    throw new Error('The MySQL driver cannot store a user key holding a lone UTF-16 surrogate')
+  }
+  return userKey
 }
 
 function storableId(id: string): string {
