@@ -205,7 +205,7 @@ describe('mysql: configuration', () => {
           'last_seen_at bigint(20) NO null',
           'expires_at bigint(20) NO null',
           'user_key varchar(512) YES utf8mb4_bin',
-          'meta_json text YES utf8mb4_bin',
+          'meta_json longtext YES utf8mb4_bin',
         ],
       )
       const [indexes] = await pool.query<mysql.RowDataPacket[]>(

@@ -129,7 +129,7 @@ export function mysqlSchema(table = 'sessionkit_sessions'): string {
   last_seen_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   user_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  meta_json TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  meta_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   PRIMARY KEY (id),
   INDEX expires_at (expires_at),
   INDEX user_key (user_key)

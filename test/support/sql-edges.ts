@@ -130,6 +130,17 @@ export function runSqlEdgeCases(label: string, open: () => Promise<SqlEdgeSetup>
       assert.ok(Object.is((got.values as { negZero: number }).negZero, 0))
     })
 
+    it('labels of 120 kB (non-ASCII) and a 512-character user key are stored whole', async () => {
+      const meta = { device: '😀é'.repeat(20_000), other: '\'"\\$.[*' }
+      const userKey = '😀'.repeat(256)
+      const rec = record(1000, { meta, userKey })
+      assert.equal(await driver.create(rec, 1000), true)
+      assert.deepEqual((await driver.get(rec.id, 1000))?.meta, meta)
+      const relabelled = { device: 'é'.repeat(60_000) }
+      await driver.update(rec.id, patch(1001, { meta: relabelled }), 1001)
+      assert.deepEqual((await driver.listByUser(userKey, 1001))[0]?.meta, relabelled)
+    })
+
     it('wide data: 300 keys set in one update, then removed in one update', async () => {
       const rec = record(1000)
       await driver.create(rec, 1000)
