@@ -168,7 +168,11 @@ describe('mysql: edges of the server', () => {
       await holder.query('START TRANSACTION')
       await holder.query(`SELECT id FROM \`${table}\` WHERE id = ? FOR UPDATE`, [rec.id])
       const driver = createMySQLDriver({ client: victim, table })
-      const call = driver.update(rec.id, patch(1001, { set: { b: 1 } }), 1001)
+      // Settled into a value at once: the rejection may land while the KILL is in flight.
+      const settled = driver.update(rec.id, patch(1001, { set: { b: 1 } }), 1001).then(
+        () => 'resolved',
+        (error: unknown) => error,
+      )
       // Wait until the server shows the statement waiting, then kill that connection only.
       for (;;) {
         const [rows] = await admin.query<mysql.RowDataPacket[]>(
@@ -179,7 +183,8 @@ describe('mysql: edges of the server', () => {
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       await admin.query(`KILL ${victim.threadId}`)
-      await assert.rejects(call)
+      const outcome = await settled
+      assert.ok(outcome instanceof Error, String(outcome))
     } finally {
       await holder.query('ROLLBACK')
       holder.release()
