@@ -205,7 +205,7 @@ describe('mysql: configuration', () => {
           'last_seen_at bigint(20) NO null',
           'expires_at bigint(20) NO null',
           'user_key varchar(512) YES utf8mb4_bin',
-          'meta_json text YES utf8mb4_bin',
+          'meta_json longtext YES utf8mb4_bin',
         ],
       )
       const [indexes] = await pool.query<mysql.RowDataPacket[]>(
@@ -812,6 +812,8 @@ describe('mysql: source', () => {
       [
         'COLUMNS',
         'MAX_BATCH',
+        'MAX_DEPTH',
+        'SAME_USER',
         'batch',
         'condition',
         'list',
@@ -828,9 +830,13 @@ describe('mysql: source', () => {
     assert.match(source, /column\('values_json', patch\.set, patch\.unset\)/)
     assert.match(source, /column\('flash_json', patch\.flashSet, patch\.flashUnset\)/)
     assert.match(source, /const sets = ", \?, JSON_EXTRACT\(\?, '\$'\)"\.repeat\(slots\)/)
-    // `t` is the quoted validated table name; `condition` is one of two literals.
+    // `t` is the quoted validated table name; `condition` is one of two constants.
     assert.match(source, /return `\\`\$\{table\}\\``/)
-    assert.match(source, /deleteListed\(listed, 'user_key = \?', \[userKey\]\)/)
+    assert.match(source, /deleteListed\(listed, SAME_USER, \[userKey, userKey\]\)/)
+    assert.match(
+      source,
+      /const SAME_USER = 'user_key = \? AND CHAR_LENGTH\(user_key\) = CHAR_LENGTH\(\?\)'/,
+    )
     assert.match(source, /deleteListed\(listed, 'expires_at <= \?', \[now\]\)/)
     assert.doesNotMatch(source, /\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES)\b[^\n]*['"`]\s*\+/)
   })

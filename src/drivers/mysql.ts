@@ -98,6 +98,13 @@ const MAX_BATCH = 10_000
 // cannot be stored, so it is looked up nowhere.
 const STORED_ID = /^[A-Za-z0-9_-]{1,64}$/
 
+const SAME_USER = 'user_key = ? AND CHAR_LENGTH(user_key) = CHAR_LENGTH(?)'
+
+// MariaDB's JSON functions refuse documents nested 32 levels deep or more (MySQL's limit is
+// 100), and a refused document would make every later `update` of the session miss. So the
+// driver refuses such data itself, at create and at update, before anything is written.
+const MAX_DEPTH = 31
+
 const COLUMNS =
   'id, values_json, flash_json, version, created_at, last_seen_at, expires_at, user_key, meta_json'
 
@@ -122,7 +129,7 @@ export function mysqlSchema(table = 'sessionkit_sessions'): string {
   last_seen_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   user_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  meta_json TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  meta_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   PRIMARY KEY (id),
   INDEX expires_at (expires_at),
   INDEX user_key (user_key)
@@ -162,9 +169,11 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     remove: `DELETE FROM ${t} WHERE id = ?`,
     // A corrupt row is removed only as it was read: a writer that replaced it meanwhile wins.
     removeCorrupt: `DELETE FROM ${t} WHERE id = ? AND version <=> ? AND last_seen_at <=> ? AND expires_at <=> ?`,
+    // `*_bin` collations are PAD SPACE (`'alice' = 'alice '`), so user keys are matched with
+    // their length too: another user whose key only adds trailing spaces is not this user.
     listByUser: `SELECT id, created_at, last_seen_at, expires_at, meta_json FROM ${t}
-      WHERE user_key = ? AND expires_at > ? ORDER BY created_at, last_seen_at, id`,
-    idsByUser: `SELECT id FROM ${t} WHERE user_key = ? AND id <> ? ORDER BY id LIMIT ${batch}`,
+      WHERE ${SAME_USER} AND expires_at > ? ORDER BY created_at, last_seen_at, id`,
+    idsByUser: `SELECT id FROM ${t} WHERE ${SAME_USER} AND id <> ? ORDER BY id LIMIT ${batch}`,
     expired: `SELECT id FROM ${t} WHERE expires_at <= ? ORDER BY expires_at LIMIT ${batch}`,
     deleteSome: `DELETE FROM ${t} ORDER BY id LIMIT ${batch}`,
   }
@@ -241,10 +250,10 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     async create(record, now) {
       live()
       const id = storableId(record.id)
-      const values = asciiJson(record.values)
-      const flash = asciiJson(record.flash)
+      const values = asciiJson(shallow(record.values, 0))
+      const flash = asciiJson(shallow(record.flash, 0))
       const meta = record.meta === undefined ? null : asciiJson(record.meta)
-      const userKey = record.userKey ?? null
+      const userKey = record.userKey === undefined ? null : storableUserKey(record.userKey)
       try {
         await header(sql.insert, [
           id,
@@ -317,8 +326,10 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
     async listByUser(userKey, now) {
       live()
+      // No stored key holds a lone surrogate, and the server would match its U+FFFD stand-in.
+      if (LONE_SURROGATE_TEXT.test(userKey)) return []
       const out: SessionSummary[] = []
-      for (const row of await rows(sql.listByUser, [userKey, now])) {
+      for (const row of await rows(sql.listByUser, [userKey, userKey, now])) {
         const summary = decodeSummary(row)
         // A corrupt row is left out here; `get` removes it when its session comes back.
         if (summary !== undefined) out.push(summary)
@@ -328,11 +339,12 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
     async deleteByUser(userKey, exceptId) {
       live()
+      if (LONE_SURROGATE_TEXT.test(userKey)) return []
       const out: string[] = []
       // `id <> ''` matches every stored id, so "no exception" needs no other statement.
       for (;;) {
-        const listed = ids(await rows(sql.idsByUser, [userKey, exceptId ?? '']))
-        out.push(...(await deleteListed(listed, 'user_key = ?', [userKey])))
+        const listed = ids(await rows(sql.idsByUser, [userKey, userKey, exceptId ?? '']))
+        out.push(...(await deleteListed(listed, SAME_USER, [userKey, userKey])))
         if (listed.length < batch) return out
       }
     },
@@ -394,7 +406,7 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
     values.push(removals(unset))
     for (let i = 0; i < slots; i++) {
       const pair = pairs[Math.min(i, pairs.length - 1)]
-      if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(pair[1]))
+      if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(shallow(pair[1], 1)))
     }
     const merged = `JSON_MERGE_PATCH(${name}, ?)`
     const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(slots)
@@ -406,7 +418,10 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
   values.push(patch.lastSeenAt, patch.expiresAt)
   // `IF(?, new, old)` rather than an optional assignment: one statement text either way.
   parts.push('user_key = IF(?, ?, user_key)', 'meta_json = IF(?, ?, meta_json)')
-  values.push(patch.userKey === undefined ? 0 : 1, patch.userKey ?? null)
+  values.push(
+    patch.userKey === undefined ? 0 : 1,
+    patch.userKey == null ? null : storableUserKey(patch.userKey),
+  )
   values.push(patch.meta === undefined ? 0 : 1, patch.meta == null ? null : asciiJson(patch.meta))
   // A row the server can see is corrupt (JSON that is not an object, a version below 1)
   // matches nothing and is removed by the second read; one only the decoder can tell (a flash
@@ -458,6 +473,40 @@ function asciiJson(value: unknown): string {
     )
   }
   return text.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+}
+
+/**
+ * `value` itself, after checking that, placed `level` levels below the top of its column's
+ * document, it nests no deeper than {@link MAX_DEPTH}. Iterative, so no input overflows the
+ * stack.
+ */
+function shallow<T>(value: T, level: number): T {
+  const pending: [unknown, number][] = [[value, level + 1]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next
+    if (typeof item !== 'object' || item === null) continue
+    if (depth > MAX_DEPTH) {
+      throw new Error(
+        `The MySQL driver cannot store data nested more than ${MAX_DEPTH} levels deep (MariaDB's JSON functions refuse it)`,
+      )
+    }
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return value
+}
+
+// With the `u` flag a class of surrogates matches only unpaired ones.
+const LONE_SURROGATE_TEXT = /[\ud800-\udfff]/u
+
+/**
+ * A user key as stored. One with a lone surrogate is refused: the connection would send it as
+ * U+FFFD, so `'a\ud800'` and `'a\udc00'` would become one user.
+ */
+function storableUserKey(userKey: string): string {
+  if (LONE_SURROGATE_TEXT.test(userKey)) {
+    throw new Error('The MySQL driver cannot store a user key holding a lone UTF-16 surrogate')
+  }
+  return userKey
 }
 
 function storableId(id: string): string {
@@ -515,12 +564,14 @@ interface ResultHeader {
   readonly insertId: number
 }
 
+// Every SELECT of the driver reads `id`. A row without it comes from a pool whose settings
+// reshape rows (`rowsAsArray`, `nestTables`): refused, since skipping such rows would make
+// `deleteByUser` and `prune` report success having deleted nothing.
 function present(row: unknown): Row {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-    // `rowsAsArray: true` on the pool would land here.
+  if (typeof row !== 'object' || row === null || Array.isArray(row) || !('id' in row)) {
     throw new Error('The MySQL pool returned rows that are not objects keyed by column name')
   }
-  return row as Row
+  return row
 }
 
 function resultHeader(result: unknown): ResultHeader {
@@ -544,13 +595,14 @@ function resultHeader(result: unknown): ResultHeader {
   }
 }
 
+// An id that is not text comes from a pool that reshapes values (`typeCast: false`): refused,
+// since skipping it would make `deleteByUser` and `prune` report success having done nothing.
 function ids(list: readonly Row[]): string[] {
-  const out: string[] = []
-  for (const row of list) {
+  return list.map((row) => {
     const id = row['id']
-    if (typeof id === 'string') out.push(id)
-  }
-  return out
+    if (typeof id !== 'string') throw new Error('The MySQL pool returned an id that is not text')
+    return id
+  })
 }
 
 /** A BIGINT as mysql2 gives it: a number, or a string or bigint with `supportBigNumbers`. */

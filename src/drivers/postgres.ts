@@ -451,7 +451,10 @@ function ids(rows: readonly Row[]): string[] {
   const out: string[] = []
   for (const row of rows) {
     const id = row[0]
-    if (typeof id === 'string') out.push(id)
+    // A client that rewrites values (a custom text parser, a transform) must not make a
+    // logout-everywhere or a prune report less than it removed: refuse the answer instead.
+    if (typeof id !== 'string') throw new Error('the client returned a row without a text id')
+    out.push(id)
   }
   return out
 }
