@@ -13,6 +13,7 @@ import { sessions as expressSessions } from '../src/express.ts'
 import { sessions as fastifySessions } from '../src/fastify.ts'
 import { createMemoryDriver, createServerStore, type Session } from '../src/index.ts'
 import type { SessionStore } from '../src/index.ts'
+import type { SessionDriver } from '../src/core/driver.ts'
 import { sessions as koaSessions } from '../src/koa.ts'
 import { cookiePair, deferred, keys, onlySetCookie } from './support/adapter-harness.ts'
 import type { TestData } from './support/adapter-harness.ts'
@@ -120,6 +121,45 @@ for (const [name, start] of Object.entries(frameworks)) {
         assert.deepEqual(await again.json(), { n: null }, setCookie)
       }
     })
+
+    for (const stage of ['load', 'save'] as const) {
+      it(`a store that hangs at ${stage}: a timeout error response, no fresh cookie`, async () => {
+        const inner = createMemoryDriver({ sweepInterval: 0 })
+        let hang = false
+        const never = new Promise<never>(() => undefined)
+        const driver: SessionDriver = {
+          ...inner,
+          capabilities: inner.capabilities,
+          get: (id, now) => (hang && stage === 'load' ? never : inner.get(id, now)),
+          update: (id, patch, now) =>
+            hang && stage === 'save' ? never : inner.update(id, patch, now),
+          close: () => inner.close(),
+        }
+        const store = createServerStore<TestData>({ name: 'sid', keys, driver, timeout: 50 })
+        const app = await start(store, {
+          '/login': async (session) => {
+            session.set('n', 1)
+            return Promise.resolve({ ok: true })
+          },
+          '/change': async (session) => {
+            session.set('n', 2)
+            return Promise.resolve({ n: 2 })
+          },
+          '/read': async (session) => Promise.resolve({ n: session.get('n') ?? null }),
+        })
+        open.push(app)
+        const url = app.url ?? ''
+        const login = await fetch(`${url}/login`)
+        const cookie = cookiePair(onlySetCookie(login.headers.getSetCookie(), 'sid'))
+        hang = true
+        const response = await fetch(`${url}/change`, { headers: { cookie } })
+        assert.equal(response.status, 500)
+        assert.deepEqual(response.headers.getSetCookie(), [])
+        hang = false
+        const read = await fetch(`${url}/read`, { headers: { cookie } })
+        assert.deepEqual(await read.json(), { n: 1 })
+      })
+    }
 
     it('a store whose get throws synchronously: an error response, the server lives', async () => {
       const inner = createServerStore<TestData>({

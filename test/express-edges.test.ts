@@ -14,7 +14,13 @@ import express4 from 'express4'
 
 import { sessions } from '../src/express.ts'
 import type { Session } from '../src/index.ts'
-import { cookiePair, makeStore, onlySetCookie, setCookiesNamed } from './support/adapter-harness.ts'
+import {
+  cookiePair,
+  failingStore,
+  makeStore,
+  onlySetCookie,
+  setCookiesNamed,
+} from './support/adapter-harness.ts'
 import type { CryptoMode, TestData } from './support/adapter-harness.ts'
 import type { StartedApp } from './support/adapter-scenarios.ts'
 import { listenLocal } from './support/scenario-frameworks.ts'
@@ -144,6 +150,48 @@ for (const [name, create] of [
         assert.equal(response.status, 500)
         assert.deepEqual(await response.json(), { error: 'failed' })
         assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
+      })
+
+      it('a save that fails, answered later by an async error handler: its answer, no crash', async () => {
+        const app = create()
+        app.set('env', 'test')
+        app.use(sessions({ store: failingStore(store, 'reject') }))
+        app.get('/', (req, res) => {
+          sessionOf(req).set('n', 1)
+          res.send('saved?')
+        })
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+        const later: ErrorRequestHandler = (_error, _req, res, _next) => {
+          setTimeout(() => {
+            res.status(503).send('later')
+          }, 20)
+        }
+        app.use(later)
+        const started = await listenLocal(http.createServer(app))
+        open.push(started)
+        for (let i = 0; i < 2; i++) {
+          const response = await fetch(started.url ?? '')
+          assert.equal(response.status, 503)
+          assert.equal(await response.text(), 'later')
+          assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
+        }
+      })
+
+      it("a save that fails with no error handler: Express's own 500, no crash", async () => {
+        const app = create()
+        app.set('env', 'test')
+        app.use(sessions({ store: failingStore(store, 'reject') }))
+        app.post('/', (req, res) => {
+          sessionOf(req).set('n', 1)
+          res.send('saved?')
+        })
+        const started = await listenLocal(http.createServer(app))
+        open.push(started)
+        for (let i = 0; i < 2; i++) {
+          const response = await fetch(started.url ?? '', { method: 'POST', body: 'unread body' })
+          assert.equal(response.status, 500)
+          assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
+        }
       })
 
       it('an app cookie named like the session cookie: ours goes out last', async () => {

@@ -99,7 +99,7 @@ export function sessions<Data extends object = SessionData, Flash extends object
         ...(options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }),
         ...(options.commitOnError === undefined ? {} : { commitOnError: options.commitOnError }),
       },
-      { isErrorResponse: (response) => response.statusCode >= 500 },
+      { isErrorResponse: (response) => response.statusCode >= 500, answersErrors: true },
     )
     const registry = requestSessions.registry
     req.sessions = registry
