@@ -165,7 +165,14 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
       },
       saved: (values) => {
         const headers = this.#options.headers
-        if (headers !== undefined && !this.#sent) this.applyTo(headers, values)
+        if (headers === undefined) return
+        if (!this.#sent) this.applyTo(headers, values)
+        // The headers left while the save ran (an app writing the raw response itself): the
+        // store has the change but the client never gets its cookie.
+        else if (values.length > 0 && this.#phase !== 'failed') {
+          const names = values.map((value) => value.slice(0, value.indexOf('=')))
+          this.#report('', `cookies ${names.join(', ')} were saved after ${this.#sentAs}`)
+        }
       },
     })
   }

@@ -102,6 +102,7 @@ export function sessions<Data extends object = SessionData, Flash extends object
       },
       {
         isErrorResponse: (response) => response.statusCode >= 500,
+        answersErrors: true,
         // Express's own reading, which honours its 'trust proxy' setting.
         transport: () => ({ secure: req.secure, host: hostWithoutPort(req.hostname) }),
       },

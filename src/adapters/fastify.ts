@@ -50,7 +50,8 @@ export interface FastifySessionsOptions {
   readonly store?: AnySessionStore
   /**
    * Told about a session changed after its reply was sent (a `HeadersSentError`, once per
-   * session and request): while a streamed body is still going out, or in background work.
+   * session and request): while a streamed body is still going out, in background work, or
+   * before a reply that skipped `onSend` (`reply.hijack()`), whose change is not saved.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, request: FastifyRequest) => void
@@ -149,6 +150,16 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
     await requestSessions.commit()
     requestSessions.afterCommit()
     return payload
+  })
+
+  // A reply that skipped onSend (reply.hijack(), reply.raw.end()) left without its sessions:
+  // a change waiting to be saved is reported rather than lost without a word.
+  fastify.addHook('onResponse', async (request) => {
+    const requestSessions = (request as Carrier)[sessionsKey]
+    if (requestSessions !== undefined && requestSessions.phase !== 'failed') {
+      requestSessions.afterCommit()
+    }
+    return Promise.resolve()
   })
   return Promise.resolve()
 }

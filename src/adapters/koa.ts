@@ -8,7 +8,8 @@
  * ```
  *
  * Mount it first: a session changed by a middleware that runs after it has committed (one
- * mounted before it, or a streamed body) is reported to `onError`. A request whose
+ * mounted before it, a streamed body, a response the app wrote itself with
+ * `ctx.respond = false`) is reported to `onError`. A request whose
  * middleware throws saves nothing of its sessions, unless `commitOnError`.
  *
  * Available from `'sessionkit/koa'`.
@@ -118,6 +119,12 @@ export function sessions<Data extends object = SessionData, Flash extends object
         await commitInto(requestSessions, error, options.cacheControl ?? 'no-store')
       }
       throw error
+    }
+    // ctx.respond = false and the app wrote the response itself: too late for a cookie, a
+    // change is reported to onError like any other late change (never thrown into Koa).
+    if (res.headersSent) {
+      requestSessions.afterCommit()
+      return
     }
     await requestSessions.commit()
     requestSessions.afterCommit()

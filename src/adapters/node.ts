@@ -72,6 +72,12 @@ export interface GateHooks {
    * setting); without it, the socket and `trustProxy` decide.
    */
   readonly transport?: () => RequestTransport
+  /**
+   * `onError` hands a failure to the framework, which answers it itself, maybe later (Express's
+   * `next(err)`: finalhandler waits for the request body): the gate sends no 500 of its own,
+   * and lets the framework's error response through whenever it comes.
+   */
+  readonly answersErrors?: boolean
 }
 
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
@@ -278,17 +284,21 @@ class ResponseGate {
     try {
       this.#onError(error, this.#req, res)
     } finally {
-      this.#reporting = false
+      const frameworkAnswers = this.#hooks.answersErrors === true && !res.headersSent
+      // The framework's error response may come later: it goes through then.
+      this.#reporting = frameworkAnswers
       if (!res.headersSent) {
         res.removeHeader('set-cookie')
         // A logout whose server-side delete failed still logs the browser out.
         if (error instanceof SessionSaveError && error.setCookies.length > 0) {
           res.setHeader('Set-Cookie', [...error.setCookies])
         }
+      }
+      if (!frameworkAnswers && !res.headersSent) {
         res.statusCode = 500
         res.setHeader('Content-Type', 'text/plain; charset=utf-8')
         this.#original.end('Internal Server Error')
-      } else if (!res.writableEnded) {
+      } else if (!frameworkAnswers && !res.writableEnded) {
         this.#original.end()
       }
     }
