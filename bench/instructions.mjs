@@ -29,38 +29,53 @@ import { join } from 'node:path'
 import process from 'node:process'
 import console from 'node:console'
 import { fileURLToPath } from 'node:url'
+import { evaluateInstructionTargets } from './targets.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const HANDLERS = ['raw', 'floor', 'codec', 'store', 'memory']
 const LOOPBACK = ['http-bare', 'http-raw', 'http-floor', 'http-node', 'http-fetch']
 export const CONTENDERS = [...HANDLERS, ...LOOPBACK]
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=')
-    return [key, value ?? 'true']
-  }),
-)
+function parseArgs(argv) {
+  return Object.fromEntries(
+    argv.map((arg) => {
+      const [key, value] = arg.replace(/^--/, '').split('=')
+      return [key, value ?? 'true']
+    }),
+  )
+}
 
-if (args.child !== undefined) {
-  const { runChild } = await import('./lib/request-cost.mjs')
-  await runChild(args.child, {
-    n: Number(args.n),
-    warmup: Number(args.warmup),
-    size: args.size ?? 'small',
-    stored: Number(args.stored ?? 0),
-  })
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+/** The command line of this script (also `npm run bench -- --instructions [options]`). */
+export function main(argv) {
+  const args = parseArgs(argv)
   const result = measureAll({
     only: args.only?.split(',') ?? CONTENDERS,
-    n: Number(args.n ?? 2000),
+    n: Number(args.n ?? 1000),
     size: args.size ?? 'small',
     stored: Number(args.stored ?? 0),
     instructions: args['allocations-only'] === undefined,
     log: (line) => console.log(line),
   })
   printTable(result, (line) => console.log(line))
+  console.log('')
+  for (const t of evaluateInstructionTargets(result)) {
+    console.log(`${t.status.padEnd(7)} ${t.text}: ${t.measured}`)
+  }
   if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`)
+  return result
+}
+
+const childOptions = parseArgs(process.argv.slice(2))
+if (childOptions.child !== undefined) {
+  const { runChild } = await import('./lib/request-cost.mjs')
+  await runChild(childOptions.child, {
+    n: Number(childOptions.n),
+    warmup: Number(childOptions.warmup),
+    size: childOptions.size ?? 'small',
+    stored: Number(childOptions.stored ?? 0),
+  })
+} else if (process.argv[1] === self) {
+  main(process.argv.slice(2))
 }
 
 function childArgs(id, n, options) {
@@ -88,6 +103,8 @@ function instructionsOf(id, n, options) {
         '--dump-line=no',
         '--compress-strings=no',
         process.execPath,
+        // JIT compilation and GC on the main thread: fewer run-to-run differences.
+        '--single-threaded',
         ...childArgs(id, n, options),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20 },
@@ -117,8 +134,15 @@ function allocationsOf(id, n, options) {
   return { allocated, promoted }
 }
 
-export function measureAll({ only, n, size, stored = 0, instructions = true, log = () => {} }) {
-  const options = { warmup: Math.max(500, n), size, stored }
+export function measureAll({
+  only,
+  n,
+  size,
+  stored = 0,
+  instructions = true,
+  log = () => undefined,
+}) {
+  const options = { warmup: Math.max(2000, n), size, stored }
   const rows = {}
   for (const id of only) {
     if (!CONTENDERS.includes(id)) throw new Error(`unknown contender ${id}`)

@@ -1,3 +1,4 @@
+/* global Headers, Request, Response, structuredClone */
 // The child side of bench/instructions.mjs: one contender, `warmup` requests, a GC, then `n`
 // requests, a GC, exit. Nothing is printed during the run (V8's --trace-gc-nvp lines are the
 // allocation figures).
@@ -10,7 +11,6 @@ import {
   hkdfSync,
   randomFillSync,
 } from 'node:crypto'
-import process from 'node:process'
 import {
   COOKIE_NAME,
   KEY_B64URL,
@@ -265,7 +265,7 @@ async function loopbackServer(id) {
   })
 }
 
-async function runLoopback(server, total) {
+async function runLoopback(server) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const port = server.address().port
@@ -297,7 +297,7 @@ export async function runChild(id, { n, warmup, size, stored }) {
   let run
   let close = () => undefined
   if (id.startsWith('http-')) {
-    const loop = await runLoopback(await loopbackServer(id), 0)
+    const loop = await runLoopback(await loopbackServer(id))
     run = (count) => loop.run(count)
     close = () => loop.close()
   } else {
