@@ -125,16 +125,18 @@ function rawHandler(header) {
   return `${COOKIE_NAME}=${rawGcmSeal(value)}${SET_COOKIE_ATTRIBUTES}`
 }
 
-function floorHandler(header) {
+/** The raw handler with sessionkit's token format; `count(loaded)` as bench/http/server.mjs. */
+export function floorHandler(header, count) {
   const now = Date.now()
   const token = rawCookieValue(header, COOKIE_NAME)
   let value = token === undefined ? undefined : floorOpen(token, now)
+  count?.(value !== undefined)
   value ??= structuredClone(payload)
   value.views++
   return `${COOKIE_NAME}=${floorSeal(value, now)}${SET_COOKIE_ATTRIBUTES}`
 }
 
-let payload
+let payload = PAYLOADS.small
 
 async function codecHandler() {
   const { createKeyRing, createTokenCodec } = await import('../../dist/index.js')
