@@ -14,6 +14,12 @@ import { evaluateTargets } from './targets.mjs'
 import { renderReport } from './report.mjs'
 
 const quick = process.argv.includes('--quick')
+if (process.argv.includes('--instructions')) {
+  // Instruction and allocation counts per request only (bench/instructions.mjs), no timings.
+  const { main } = await import('./instructions.mjs')
+  main(process.argv.slice(2).filter((arg) => arg !== '--instructions'))
+  process.exit(0)
+}
 const root = new URL('../', import.meta.url)
 const started = Date.now()
 const log = (line) => {

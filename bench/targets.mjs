@@ -254,3 +254,74 @@ function lostUpdatesTarget(lostUpdates) {
     { lost: Object.fromEntries(ran.map((r) => [r.id, r.lost])) },
   )
 }
+
+// Issue 13's targets from the instruction counts of bench/instructions.mjs (load-independent,
+// so they can be checked on a busy machine; the CPU-per-request versions of the same targets
+// come from the interleaved HTTP slices). A loopback row's cost is what its handler adds to
+// the bare node:http server (the in-process client and the server itself cancel out).
+const WHY_INSTRUCTIONS = {
+  'ir-node':
+    'The session machinery (registry, Session object with its Maps and Sets, the response gate that wraps writeHead/write/end) still costs more than the format; see the store and http-node rows against floor.',
+  'ir-floor':
+    'The format itself (header with key id and times, AAD with the cookie name, strict base64url) costs more than the raw handler by this much; nothing above it can be cheaper.',
+  'ir-memory':
+    'The memory store signs and verifies an id cookie (HMAC) and copies the record on every load and save.',
+}
+
+export function evaluateInstructionTargets(result) {
+  const rows = result?.rows ?? {}
+  const ir = (id) => rows[id]?.instructions
+  const out = []
+  const add = (id, text, ratio, max, whyKey) => {
+    if (ratio === undefined || !Number.isFinite(ratio)) return
+    const pass = ratio <= max
+    out.push({
+      id,
+      text,
+      measured: `${ratio.toFixed(2)}×, target ≤ ${max}×`,
+      status: pass ? 'PASS' : 'MISS',
+      ratio,
+      why: pass ? undefined : WHY_INSTRUCTIONS[whyKey],
+    })
+  }
+  const over = (a, b) => (ir(a) === undefined || ir(b) === undefined ? undefined : ir(a) / ir(b))
+  add(
+    'ir:floor',
+    "instructions: the format's floor ≤ 1.1× the raw handler",
+    over('floor', 'raw'),
+    1.1,
+    'ir-floor',
+  )
+  add(
+    'ir:codec',
+    'instructions: createTokenCodec handler ≤ 1.15× the raw handler',
+    over('codec', 'raw'),
+    1.15,
+    'ir-floor',
+  )
+  add(
+    'ir:store',
+    'instructions: cookie store get/increment/save ≤ 1.15× the raw handler',
+    over('store', 'raw'),
+    1.15,
+    'ir-node',
+  )
+  add(
+    'ir:memory',
+    'instructions: memory server store ≤ 1.2× the cookie store',
+    over('memory', 'store'),
+    1.2,
+    'ir-memory',
+  )
+  const bare = ir('http-bare')
+  if (bare !== undefined && ir('http-raw') !== undefined && ir('http-node') !== undefined) {
+    add(
+      'ir:http-node',
+      'instructions: node:http adapter + cookie store ≤ 1.15× the raw handler (both above bare node:http)',
+      (ir('http-node') - bare) / (ir('http-raw') - bare),
+      1.15,
+      'ir-node',
+    )
+  }
+  return out
+}

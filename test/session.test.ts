@@ -171,6 +171,7 @@ describe('Session values', () => {
       [{ list: [1, undefined] }, '/list/1'],
       [[[[Number.NaN]]], '/0/0/0'],
       [{ 'a/b': { 'c~d': 1n } }, '/a~1b/c~0d'],
+      [{ '': { x: undefined } }, '//x'],
       [
         {
           f: Object.create(null) as unknown,

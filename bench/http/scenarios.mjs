@@ -10,6 +10,12 @@ export const HTTP_SCENARIOS = [
     kind: 'limit',
   },
   {
+    id: 'raw-floor',
+    label: "sessionkit's token format by hand on node:http (the format's floor)",
+    session: true,
+    kind: 'limit',
+  },
+  {
     id: 'sk-node',
     label: 'sessionkit, node:http adapter, cookie store (node backend)',
     session: true,

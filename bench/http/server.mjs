@@ -84,6 +84,17 @@ const builders = {
       res.end(String(value.views))
     }),
 
+  // The same handler with sessionkit's own token format written by hand: what the format
+  // costs, so the machinery's share above it shows.
+  'raw-floor': async () => {
+    const { floorHandler } = await import('../lib/request-cost.mjs')
+    return http.createServer((req, res) => {
+      res.setHeader('Set-Cookie', floorHandler(req.headers.cookie, count))
+      res.setHeader('Content-Type', 'text/plain')
+      res.end('1')
+    })
+  },
+
   'sk-node': async () => nodeSessionkit(await sessionkitStore('node')),
   'sk-node-web': async () => nodeSessionkit(await sessionkitStore('web')),
   'sk-node-memory': async () => nodeSessionkit(await serverStore('memory')),

@@ -120,6 +120,9 @@ interface SessionState {
   transport: (() => RequestTransport | undefined) | undefined
   /** The store-facing view, made when a store first asks for it. */
   internals: SessionInternals | undefined
+  /** Which store's bookkeeping `storeMeta` is (see `storeMetaOf`). */
+  storeOwner: object | undefined
+  storeMeta: unknown
 }
 
 /**
@@ -490,6 +493,26 @@ export function sessionInternals<Data extends object, Flash extends object>(
   return state.internals
 }
 
+/**
+ * A store's own bookkeeping for a session (`owner` is the store's token), kept in the session
+ * rather than in a WeakMap per store: an entry per request costs a hash insert and lookup, and
+ * V8's young-generation GC keeps WeakMap values alive, so each request's entry was promoted.
+ * `undefined` when `owner` has not set any (a session of another store).
+ *
+ * @throws {TypeError} for an object that is not a sessionkit `Session`.
+ */
+export function storeMetaOf(session: object, owner: object): unknown {
+  const state = stateOf(session)
+  return state.storeOwner === owner ? state.storeMeta : undefined
+}
+
+/** Sets `owner`'s bookkeeping for `session` (see {@link storeMetaOf}). */
+export function setStoreMeta(session: object, owner: object, meta: unknown): void {
+  const state = stateOf(session)
+  state.storeOwner = owner
+  state.storeMeta = meta
+}
+
 /** Calls `listener` on every change to the session (the registry, for the adapters). */
 export function observeChanges(session: Session, listener: () => void): void {
   stateOf(session).onChange = listener
@@ -553,6 +576,8 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       onChange: undefined,
       transport: undefined,
       internals: undefined,
+      storeOwner: undefined,
+      storeMeta: undefined,
     }
   }
 

@@ -56,60 +56,83 @@ export function freezeJsonCopy(key: string, value: unknown): unknown {
  * bounded depth, no cycles, no symbol keys, `__proto__` kept as data.
  */
 export function freezeCopy(rules: FreezeRules, key: string, value: unknown): unknown {
+  // A primitive (say the number `increment` sets) needs neither the cycle set nor the walk.
+  if (typeof value !== 'object' || value === null) {
+    const problem = value === null ? undefined : rules.checkPrimitive(value)
+    if (problem !== undefined) throw new SessionValueError(key, '', problem)
+    return value
+  }
   const seen = new Set<object>()
 
-  function copy(item: unknown, path: string, depth: number): unknown {
+  // The JSON pointer of a part is built only for an error message: escaping and joining it
+  // for every part of every value set was most of the walk's cost.
+  function copy(item: unknown, parent: PathStep | undefined, step: string, depth: number): unknown {
     if (typeof item !== 'object' || item === null) {
       const problem = item === null ? undefined : rules.checkPrimitive(item)
-      if (problem !== undefined) throw new SessionValueError(key, path, problem)
+      if (problem !== undefined) throw new SessionValueError(key, pointer(parent, step), problem)
       return item
     }
+    const at: PathStep | undefined = depth === 0 ? undefined : { parent, step }
     if (depth >= MAX_DEPTH) {
-      throw new SessionValueError(key, path, `nested deeper than ${MAX_DEPTH}`)
+      throw new SessionValueError(key, pointer(at), `nested deeper than ${MAX_DEPTH}`)
     }
-    if (seen.has(item)) throw new SessionValueError(key, path, 'the value contains a cycle')
+    if (seen.has(item)) throw new SessionValueError(key, pointer(at), 'the value contains a cycle')
     seen.add(item)
     const special =
       rules.copySpecial === undefined
         ? NOT_SPECIAL
         : rules.copySpecial(item, {
-            item: (part, step) => copy(part, `${path}/${escapePointer(step)}`, depth + 1),
-            record: (record) => copyRecord(record, path, depth),
+            item: (part, partStep) => copy(part, at, partStep, depth + 1),
+            record: (record) => copyRecord(record, at, depth),
           })
-    const out = special !== NOT_SPECIAL ? special : copyPlain(item, path, depth)
+    const out = special !== NOT_SPECIAL ? special : copyPlain(item, at, depth)
     seen.delete(item)
     return out
   }
 
-  function copyPlain(item: object, path: string, depth: number): unknown {
+  function copyPlain(item: object, at: PathStep | undefined, depth: number): unknown {
     if (Array.isArray(item)) {
       const items: unknown[] = []
-      for (let i = 0; i < item.length; i++) items.push(copy(item[i], `${path}/${i}`, depth + 1))
+      for (let i = 0; i < item.length; i++) items.push(copy(item[i], at, String(i), depth + 1))
       return Object.freeze(items)
     }
     const proto: unknown = Object.getPrototypeOf(item)
     if (proto !== Object.prototype && proto !== null) {
-      throw new SessionValueError(key, path, rules.refuse(item))
+      throw new SessionValueError(key, pointer(at), rules.refuse(item))
     }
-    return copyRecord(item as Record<string, unknown>, path, depth)
+    return copyRecord(item as Record<string, unknown>, at, depth)
   }
 
   function copyRecord(
     record: Readonly<Record<string, unknown>>,
-    path: string,
+    at: PathStep | undefined,
     depth: number,
   ): Readonly<Record<string, unknown>> {
     if (Object.getOwnPropertySymbols(record).length > 0) {
-      throw new SessionValueError(key, path, 'symbol keys cannot be stored')
+      throw new SessionValueError(key, pointer(at), 'symbol keys cannot be stored')
     }
     const out: Record<string, unknown> = {}
     for (const [name, item] of Object.entries(record)) {
-      defineValue(out, name, copy(item, `${path}/${escapePointer(name)}`, depth + 1))
+      defineValue(out, name, copy(item, at, name, depth + 1))
     }
     return Object.freeze(out)
   }
 
-  return copy(value, '', 0)
+  return copy(value, undefined, '', 0)
+}
+
+/** One step of a JSON pointer, linked to its parent; the root has none. */
+interface PathStep {
+  readonly parent: PathStep | undefined
+  readonly step: string
+}
+
+function pointer(at: PathStep | undefined, last?: string): string {
+  let out = last === undefined ? '' : `/${escapePointer(last)}`
+  for (let node = at; node !== undefined; node = node.parent) {
+    out = `/${escapePointer(node.step)}${out}`
+  }
+  return out
 }
 
 /**

@@ -3,7 +3,13 @@
 // request sends under one cookie name (src/lib/candidates.ts has the policy).
 
 import { serializeDeleteCookie, type StoreCookieOptions } from '../core/cookie.ts'
-import { Session, type SessionInit, type SessionInternals } from '../core/session.ts'
+import {
+  Session,
+  setStoreMeta,
+  storeMetaOf,
+  type SessionInit,
+  type SessionInternals,
+} from '../core/session.ts'
 import type { CookieHeader } from '../core/store.ts'
 import { InvalidCookieError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
@@ -171,7 +177,14 @@ export function createStoreKit<
   Detail extends unknown[] = [],
 >(options: StoreKitOptions<Meta, Detail>): StoreKit<Data, Flash, Meta, Detail> {
   const { now, track, init } = options
-  const metas = new WeakMap<object, Meta>()
+  // This kit's token for its bookkeeping on each session (see storeMetaOf).
+  const owner = {}
+  const metas = {
+    get: (session: object) => storeMetaOf(session, owner) as Meta | undefined,
+    set: (session: object, meta: Meta) => {
+      setStoreMeta(session, owner, meta)
+    },
+  }
   // The name and its prefix rules are checked now, so a misconfigured store fails at startup.
   const cookieOptions = createCookieOptionsCache(options.name, options.cookie)
 
