@@ -16,8 +16,13 @@ function collect(dir) {
   return out
 }
 
+// Most test files wait on servers, browsers and child runtimes rather than compute, so a few
+// run at once even on two cores (node's default here would be one at a time). Each file is its
+// own process, with its own ports, temp dirs, key prefixes and tables.
+const concurrency = Number(process.env.SESSIONKIT_TEST_CONCURRENCY ?? 3)
 const files = collect('build/test').sort()
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+const args = ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]
+const child = spawn(process.execPath, args, {
   stdio: 'inherit',
 })
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))
