@@ -238,14 +238,19 @@ function honoSuite(label: string, send: Send): void {
             },
           }),
         )
+        // The change waits until the response is out (its headers received): Hono runs the
+        // stream's callback at once, so without the wait it can land before the save.
+        const responded = deferred<void>()
         app.get('/', (c) =>
           streamText(c, async (stream) => {
             await stream.write('one ')
+            await responded.promise
             c.var.session.set('n', 2)
             await stream.write('two')
           }),
         )
         const response = await send(app, '/')
+        responded.resolve()
         assert.equal(await response.text(), 'one two')
         assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
         assert.ok((await within(reported.promise)) instanceof HeadersSentError)
