@@ -37,8 +37,8 @@
  */
 
 import {
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionPatch,
   type SessionRecord,
   type SessionSummary,
@@ -73,24 +73,13 @@ export interface MySQLDriverOptions {
 }
 
 /** The MySQL / MariaDB driver, with its schema and migration. */
-export interface MySQLDriver extends SessionDriver {
+export interface MySQLDriver extends ListingSessionDriver {
   readonly name: 'mysql'
   /** The table in use. */
   readonly table: string
   /** Creates the table and its indexes when missing (`CREATE TABLE IF NOT EXISTS`). */
   migrate(): Promise<void>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 const MAX_BATCH = 10_000
@@ -222,7 +211,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
   const driver: MySQLDriver = {
     name: 'mysql',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
 
     async migrate() {

@@ -29,13 +29,13 @@
  * @module
  */
 
-import type {
-  DriverCapabilities,
-  SessionDriver,
-  SessionPatch,
-  SessionRecord,
-  SessionSummary,
-  UpdateResult,
+import {
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionSummary,
+  type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
 
@@ -85,7 +85,7 @@ export interface PostgresDriverOptions {
 }
 
 /** The PostgreSQL driver, with its setup and a few extras. */
-export interface PostgresDriver extends SessionDriver {
+export interface PostgresDriver extends ListingSessionDriver {
   readonly name: 'postgres'
   /** The table in use, as given (`name` or `schema.name`). */
   readonly table: string
@@ -97,19 +97,9 @@ export interface PostgresDriver extends SessionDriver {
    * Idempotent. The schema of a `schema.name` table must exist.
    */
   migrate(): Promise<void>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
   /** Deletes expired rows in batches of `pruneBatch` (one short statement each); returns their ids. */
   prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/
 const MAX_PRUNE_BATCH = 100_000
@@ -278,7 +268,7 @@ ${postgresSchema(table)}`
 
   return {
     name: 'postgres',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
     client: kind,
 

@@ -40,8 +40,8 @@
  */
 
 import {
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionPatch,
   type SessionRecord,
   type SessionSummary,
@@ -118,7 +118,7 @@ export interface RedisDriverOptions {
 }
 
 /** The Redis driver, with its key layout for diagnostics. */
-export interface RedisDriver extends SessionDriver {
+export interface RedisDriver extends ListingSessionDriver {
   readonly name: 'redis'
   readonly prefix: string
   /** The client shape in use. */
@@ -127,18 +127,7 @@ export interface RedisDriver extends SessionDriver {
   sessionKey(id: string): string
   /** The key of a user's index (the user key is hashed into it). */
   userIndexKey(userKey: string): Promise<string>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const MAX_PREFIX = 64
 const MAX_BATCH = 10_000
@@ -326,7 +315,7 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
 
   const driver: RedisDriver = {
     name: 'redis',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     prefix,
     clientKind: kind,
     sessionKey,

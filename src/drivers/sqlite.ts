@@ -38,8 +38,8 @@
 
 import {
   applyPatch,
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
@@ -88,7 +88,7 @@ export interface SQLiteDriverOptions {
 }
 
 /** The SQLite driver, with a few extras for diagnostics. */
-export interface SQLiteDriver extends SessionDriver {
+export interface SQLiteDriver extends ListingSessionDriver {
   readonly name: 'sqlite'
   /** The table in use. */
   readonly table: string
@@ -99,18 +99,7 @@ export interface SQLiteDriver extends SessionDriver {
   readonly journalMode: string
   /** Removes expired rows now (with the sweeper's clock); returns their ids. */
   sweep(): string[]
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 const MAX_BUSY_TIMEOUT = 2_147_483_647
@@ -252,7 +241,7 @@ export function createSQLiteDriver(options: SQLiteDriverOptions): SQLiteDriver {
 
   const driver: SQLiteDriver = {
     name: 'sqlite',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
     journalMode,
 
