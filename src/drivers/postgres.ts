@@ -38,6 +38,12 @@ import {
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import {
+  parseStoredFlash,
+  parseStoredMeta,
+  parseStoredObject,
+  storedSummary,
+} from '../lib/stored-record.ts'
 
 /** A value the driver binds to a `$n` placeholder: always a string or `null`. */
 export type PostgresValue = string | null
@@ -462,35 +468,15 @@ function integer(value: unknown): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined
 }
 
-// JSON.parse defines own properties, so a `__proto__` key stays plain data. The columns are
-// read as text (`::text`), so the client's own jsonb parser (whatever the app configured) is
-// never involved.
-function parseObject(value: unknown): Record<string, unknown> | undefined {
-  if (typeof value !== 'string') return undefined
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(restored(value))
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return parsed as Record<string, unknown>
+// The columns are read as text (`::text`), so the client's own jsonb parser (whatever the app
+// configured) is never involved. Text gets its NUL escapes undone; anything else stays as it came.
+function json(value: unknown): unknown {
+  return typeof value === 'string' ? restored(value) : value
 }
 
-function parseFlash(value: unknown): Record<string, readonly unknown[]> | undefined {
-  const parsed = parseObject(value)
-  if (parsed === undefined) return undefined
-  for (const list of Object.values(parsed)) if (!Array.isArray(list)) return undefined
-  return parsed as Record<string, readonly unknown[]>
-}
-
-/** `null` → absent (`undefined` inside); anything but a string map → corrupt (`false`). */
+/** The labels column; `undefined` (a client leaving out a NULL) is absent, as `null` is. */
 function parseMeta(value: unknown): Readonly<Record<string, string>> | undefined | false {
-  if (value === null || value === undefined) return undefined
-  const parsed = parseObject(value)
-  if (parsed === undefined) return false
-  for (const label of Object.values(parsed)) if (typeof label !== 'string') return false
-  return Object.freeze(parsed as Record<string, string>)
+  return parseStoredMeta(value === undefined ? null : json(value))
 }
 
 /**
@@ -501,8 +487,8 @@ function decode(row: Row, id: string): SessionRecord | undefined {
   if (row[0] !== id) {
     throw new Error('The PostgreSQL session table returned another record than asked for')
   }
-  const values = parseObject(row[1])
-  const flash = parseFlash(row[2])
+  const values = parseStoredObject(json(row[1]))
+  const flash = parseStoredFlash(json(row[2]))
   const version = integer(row[3])
   const createdAt = integer(row[4])
   const lastSeenAt = integer(row[5])
@@ -541,14 +527,5 @@ function decodeSummary(row: Row): SessionSummary | undefined {
   const lastSeenAt = integer(row[2])
   const expiresAt = integer(row[3])
   const meta = parseMeta(row[4])
-  if (
-    typeof id !== 'string' ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }

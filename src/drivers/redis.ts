@@ -51,6 +51,7 @@ import { SessionConfigError } from '../errors.ts'
 import { base64urlEncode, utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
+import { parseStoredMeta, storedSummary } from '../lib/stored-record.ts'
 
 // ---------------------------------------------------------------------------------------
 // The clients, structurally.
@@ -768,14 +769,7 @@ function parseJson(value: string): { ok: true; value: unknown } | { ok: false } 
 function parseMeta(
   value: string | undefined,
 ): Readonly<Record<string, string>> | undefined | false {
-  if (value === undefined) return undefined
-  const parsed = parseJson(value)
-  if (!parsed.ok) return false
-  const meta = parsed.value
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return false
-  for (const label of Object.values(meta)) if (typeof label !== 'string') return false
-  // JSON.parse defines own properties: a `__proto__` label stays plain data.
-  return Object.freeze(meta as Record<string, string>)
+  return value === undefined ? undefined : parseStoredMeta(value)
 }
 
 /** The record a hash holds, or `undefined` when any part of it is corrupt (STO-10). */
@@ -828,13 +822,5 @@ function decodeSummary(
   const lastSeenAt = integer(row[1])
   const expiresAt = integer(row[2])
   const meta = parseMeta(row[4])
-  if (
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }
