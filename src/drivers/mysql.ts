@@ -49,6 +49,7 @@ import {
   parseStoredFlash,
   parseStoredMeta,
   parseStoredObject,
+  storedRecord,
   storedSummary,
 } from '../lib/stored-record.ts'
 
@@ -632,38 +633,17 @@ function decode(row: Row, id: string): SessionRecord | undefined {
   if (row['id'] !== id) {
     throw new Error('The MySQL session table returned another record than asked for')
   }
-  const values = parseStoredObject(json(row['values_json']))
-  const flash = parseStoredFlash(json(row['flash_json']))
-  const version = integer(row['version'])
-  const createdAt = integer(row['created_at'])
-  const lastSeenAt = integer(row['last_seen_at'])
-  const expiresAt = integer(row['expires_at'])
   const userKey = row['user_key']
-  const meta = parseStoredMeta(json(row['meta_json']))
-  if (
-    values === undefined ||
-    flash === undefined ||
-    version === undefined ||
-    version < 1 ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    (userKey !== null && typeof userKey !== 'string') ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return {
-    id,
-    values,
-    flash,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey: userKey ?? undefined,
-    meta,
-  }
+  return storedRecord(id, {
+    values: parseStoredObject(json(row['values_json'])),
+    flash: parseStoredFlash(json(row['flash_json'])),
+    version: integer(row['version']),
+    createdAt: integer(row['created_at']),
+    lastSeenAt: integer(row['last_seen_at']),
+    expiresAt: integer(row['expires_at']),
+    userKey: userKey === null ? undefined : typeof userKey === 'string' ? userKey : false,
+    meta: parseStoredMeta(json(row['meta_json'])),
+  })
 }
 
 function decodeSummary(row: Row): SessionSummary | undefined {

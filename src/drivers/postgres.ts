@@ -42,6 +42,7 @@ import {
   parseStoredFlash,
   parseStoredMeta,
   parseStoredObject,
+  storedRecord,
   storedSummary,
 } from '../lib/stored-record.ts'
 
@@ -487,38 +488,22 @@ function decode(row: Row, id: string): SessionRecord | undefined {
   if (row[0] !== id) {
     throw new Error('The PostgreSQL session table returned another record than asked for')
   }
-  const values = parseStoredObject(json(row[1]))
-  const flash = parseStoredFlash(json(row[2]))
-  const version = integer(row[3])
-  const createdAt = integer(row[4])
-  const lastSeenAt = integer(row[5])
-  const expiresAt = integer(row[6])
   const userKey = row[7]
-  const meta = parseMeta(row[8])
-  if (
-    values === undefined ||
-    flash === undefined ||
-    version === undefined ||
-    version < 1 ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    (userKey !== null && userKey !== undefined && typeof userKey !== 'string') ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return {
-    id,
-    values,
-    flash,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey: typeof userKey === 'string' ? fromText(userKey) : undefined,
-    meta,
-  }
+  return storedRecord(id, {
+    values: parseStoredObject(json(row[1])),
+    flash: parseStoredFlash(json(row[2])),
+    version: integer(row[3]),
+    createdAt: integer(row[4]),
+    lastSeenAt: integer(row[5]),
+    expiresAt: integer(row[6]),
+    userKey:
+      userKey === null || userKey === undefined
+        ? undefined
+        : typeof userKey === 'string'
+          ? fromText(userKey)
+          : false,
+    meta: parseMeta(row[8]),
+  })
 }
 
 function decodeSummary(row: Row): SessionSummary | undefined {

@@ -38,8 +38,8 @@ export function parseStoredMeta(
   return Object.freeze(parsed as Record<string, string>)
 }
 
-// lib cannot import core, so the shape of core's SessionSummary is spelled out here (the
-// drivers' return types check that the two agree).
+// lib cannot import core, so the shapes of core's SessionSummary and SessionRecord are spelled
+// out here (the drivers' return types check that they agree).
 interface StoredSummary {
   readonly id: string
   readonly createdAt: number
@@ -70,4 +70,43 @@ export function storedSummary(parts: StoredSummaryParts): StoredSummary | undefi
     return undefined
   }
   return { id, createdAt, lastSeenAt, expiresAt, meta }
+}
+
+/** The parts of a stored session as a driver read them; `undefined`/`false` = corrupt. */
+export interface StoredRecordParts {
+  readonly values: Record<string, unknown> | undefined
+  readonly flash: Record<string, readonly unknown[]> | undefined
+  readonly version: number | undefined
+  readonly createdAt: number | undefined
+  readonly lastSeenAt: number | undefined
+  readonly expiresAt: number | undefined
+  /** `undefined` for none; `false` for a column that is neither text nor NULL. */
+  readonly userKey: string | undefined | false
+  readonly meta: Readonly<Record<string, string>> | undefined | false
+}
+
+/** A record (a `SessionRecord`), or `undefined` when any part is corrupt. */
+export function storedRecord(id: string, parts: StoredRecordParts): StoredRecord | undefined {
+  const { values, flash, version, createdAt, lastSeenAt, expiresAt, userKey, meta } = parts
+  if (
+    values === undefined ||
+    flash === undefined ||
+    version === undefined ||
+    version < 1 ||
+    createdAt === undefined ||
+    lastSeenAt === undefined ||
+    expiresAt === undefined ||
+    userKey === false ||
+    meta === false
+  ) {
+    return undefined
+  }
+  return { id, values, flash, version, createdAt, lastSeenAt, expiresAt, userKey, meta }
+}
+
+interface StoredRecord extends StoredSummary {
+  readonly values: Record<string, unknown>
+  readonly flash: Record<string, readonly unknown[]>
+  readonly version: number
+  readonly userKey: string | undefined
 }
