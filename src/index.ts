@@ -71,11 +71,12 @@ export {
 } from './drivers/memory.ts'
 export type {
   DriverCapabilities,
+  ListingSessionDriver,
   SessionDriver,
   SessionPatch,
   SessionRecord,
   SessionSummary,
   UpdateResult,
 } from './core/driver.ts'
-export { generateSessionId, isValidSessionId } from './core/driver.ts'
+export { FULL_CAPABILITIES, generateSessionId, isValidSessionId } from './core/driver.ts'
 export type { ReclaimableStore } from './core/store.ts'

@@ -121,6 +121,25 @@ export interface SessionDriver {
 }
 
 /**
+ * A driver that serves every optional method: what the built-in SQL and Redis drivers are.
+ * Declare your driver's own interface as extending it when it supports them all.
+ */
+export interface ListingSessionDriver extends SessionDriver {
+  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
+  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
+  deleteAll(): Promise<number>
+  prune(now: number): Promise<string[]>
+}
+
+/** Every capability on, frozen: for a driver that implements {@link ListingSessionDriver}. */
+export const FULL_CAPABILITIES: DriverCapabilities = Object.freeze({
+  patches: true,
+  versions: true,
+  userIndex: true,
+  listing: true,
+})
+
+/**
  * The record after `patch`, with its version bumped: what `update` must store. New objects
  * throughout; keys are defined rather than assigned, so a `__proto__` key stays data. For
  * driver authors (the built-in drivers use it too).

@@ -37,14 +37,21 @@
  */
 
 import {
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionPatch,
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import {
+  parseStoredFlash,
+  parseStoredMeta,
+  parseStoredObject,
+  storedRecord,
+  storedSummary,
+} from '../lib/stored-record.ts'
 
 /** A value bound to a `?` placeholder. The driver binds strings, numbers and `null` only. */
 export type MySQLValue = string | number | null
@@ -73,24 +80,13 @@ export interface MySQLDriverOptions {
 }
 
 /** The MySQL / MariaDB driver, with its schema and migration. */
-export interface MySQLDriver extends SessionDriver {
+export interface MySQLDriver extends ListingSessionDriver {
   readonly name: 'mysql'
   /** The table in use. */
   readonly table: string
   /** Creates the table and its indexes when missing (`CREATE TABLE IF NOT EXISTS`). */
   migrate(): Promise<void>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 const MAX_BATCH = 10_000
@@ -222,7 +218,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
   const driver: MySQLDriver = {
     name: 'mysql',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
 
     async migrate() {
@@ -622,41 +618,11 @@ function raw(value: unknown): MySQLValue {
   return null
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value
+/** A JSON column as text to parse; anything but text or bytes (SQL NULL too) as it came. */
+function json(value: unknown): unknown {
   // A BLOB-typed column (or a pool with `typeCast` off for text) gives bytes.
   if (value instanceof Uint8Array) return new TextDecoder('utf-8', { fatal: false }).decode(value)
-  return undefined
-}
-
-// JSON.parse defines own properties, so a `__proto__` key stays plain data.
-function parseObject(value: unknown): Record<string, unknown> | undefined {
-  const source = text(value)
-  if (source === undefined) return undefined
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(source)
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return parsed as Record<string, unknown>
-}
-
-function parseFlash(value: unknown): Record<string, readonly unknown[]> | undefined {
-  const parsed = parseObject(value)
-  if (parsed === undefined) return undefined
-  for (const list of Object.values(parsed)) if (!Array.isArray(list)) return undefined
-  return parsed as Record<string, readonly unknown[]>
-}
-
-/** `null` → absent (`undefined` inside); anything but a string map → corrupt (`false`). */
-function parseMeta(value: unknown): Readonly<Record<string, string>> | undefined | false {
-  if (value === null) return undefined
-  const parsed = parseObject(value)
-  if (parsed === undefined) return false
-  for (const label of Object.values(parsed)) if (typeof label !== 'string') return false
-  return Object.freeze(parsed as Record<string, string>)
+  return value
 }
 
 /**
@@ -667,38 +633,17 @@ function decode(row: Row, id: string): SessionRecord | undefined {
   if (row['id'] !== id) {
     throw new Error('The MySQL session table returned another record than asked for')
   }
-  const values = parseObject(row['values_json'])
-  const flash = parseFlash(row['flash_json'])
-  const version = integer(row['version'])
-  const createdAt = integer(row['created_at'])
-  const lastSeenAt = integer(row['last_seen_at'])
-  const expiresAt = integer(row['expires_at'])
   const userKey = row['user_key']
-  const meta = parseMeta(row['meta_json'])
-  if (
-    values === undefined ||
-    flash === undefined ||
-    version === undefined ||
-    version < 1 ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    (userKey !== null && typeof userKey !== 'string') ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return {
-    id,
-    values,
-    flash,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey: userKey ?? undefined,
-    meta,
-  }
+  return storedRecord(id, {
+    values: parseStoredObject(json(row['values_json'])),
+    flash: parseStoredFlash(json(row['flash_json'])),
+    version: integer(row['version']),
+    createdAt: integer(row['created_at']),
+    lastSeenAt: integer(row['last_seen_at']),
+    expiresAt: integer(row['expires_at']),
+    userKey: userKey === null ? undefined : typeof userKey === 'string' ? userKey : false,
+    meta: parseStoredMeta(json(row['meta_json'])),
+  })
 }
 
 function decodeSummary(row: Row): SessionSummary | undefined {
@@ -706,15 +651,6 @@ function decodeSummary(row: Row): SessionSummary | undefined {
   const createdAt = integer(row['created_at'])
   const lastSeenAt = integer(row['last_seen_at'])
   const expiresAt = integer(row['expires_at'])
-  const meta = parseMeta(row['meta_json'])
-  if (
-    typeof id !== 'string' ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  const meta = parseStoredMeta(json(row['meta_json']))
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }

@@ -29,15 +29,22 @@
  * @module
  */
 
-import type {
-  DriverCapabilities,
-  SessionDriver,
-  SessionPatch,
-  SessionRecord,
-  SessionSummary,
-  UpdateResult,
+import {
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionSummary,
+  type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import {
+  parseStoredFlash,
+  parseStoredMeta,
+  parseStoredObject,
+  storedRecord,
+  storedSummary,
+} from '../lib/stored-record.ts'
 
 /** A value the driver binds to a `$n` placeholder: always a string or `null`. */
 export type PostgresValue = string | null
@@ -85,7 +92,7 @@ export interface PostgresDriverOptions {
 }
 
 /** The PostgreSQL driver, with its setup and a few extras. */
-export interface PostgresDriver extends SessionDriver {
+export interface PostgresDriver extends ListingSessionDriver {
   readonly name: 'postgres'
   /** The table in use, as given (`name` or `schema.name`). */
   readonly table: string
@@ -97,19 +104,9 @@ export interface PostgresDriver extends SessionDriver {
    * Idempotent. The schema of a `schema.name` table must exist.
    */
   migrate(): Promise<void>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
   /** Deletes expired rows in batches of `pruneBatch` (one short statement each); returns their ids. */
   prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/
 const MAX_PRUNE_BATCH = 100_000
@@ -278,7 +275,7 @@ ${postgresSchema(table)}`
 
   return {
     name: 'postgres',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
     client: kind,
 
@@ -472,35 +469,15 @@ function integer(value: unknown): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined
 }
 
-// JSON.parse defines own properties, so a `__proto__` key stays plain data. The columns are
-// read as text (`::text`), so the client's own jsonb parser (whatever the app configured) is
-// never involved.
-function parseObject(value: unknown): Record<string, unknown> | undefined {
-  if (typeof value !== 'string') return undefined
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(restored(value))
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return parsed as Record<string, unknown>
+// The columns are read as text (`::text`), so the client's own jsonb parser (whatever the app
+// configured) is never involved. Text gets its NUL escapes undone; anything else stays as it came.
+function json(value: unknown): unknown {
+  return typeof value === 'string' ? restored(value) : value
 }
 
-function parseFlash(value: unknown): Record<string, readonly unknown[]> | undefined {
-  const parsed = parseObject(value)
-  if (parsed === undefined) return undefined
-  for (const list of Object.values(parsed)) if (!Array.isArray(list)) return undefined
-  return parsed as Record<string, readonly unknown[]>
-}
-
-/** `null` → absent (`undefined` inside); anything but a string map → corrupt (`false`). */
+/** The labels column; `undefined` (a client leaving out a NULL) is absent, as `null` is. */
 function parseMeta(value: unknown): Readonly<Record<string, string>> | undefined | false {
-  if (value === null || value === undefined) return undefined
-  const parsed = parseObject(value)
-  if (parsed === undefined) return false
-  for (const label of Object.values(parsed)) if (typeof label !== 'string') return false
-  return Object.freeze(parsed as Record<string, string>)
+  return parseStoredMeta(value === undefined ? null : json(value))
 }
 
 /**
@@ -511,38 +488,22 @@ function decode(row: Row, id: string): SessionRecord | undefined {
   if (row[0] !== id) {
     throw new Error('The PostgreSQL session table returned another record than asked for')
   }
-  const values = parseObject(row[1])
-  const flash = parseFlash(row[2])
-  const version = integer(row[3])
-  const createdAt = integer(row[4])
-  const lastSeenAt = integer(row[5])
-  const expiresAt = integer(row[6])
   const userKey = row[7]
-  const meta = parseMeta(row[8])
-  if (
-    values === undefined ||
-    flash === undefined ||
-    version === undefined ||
-    version < 1 ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    (userKey !== null && userKey !== undefined && typeof userKey !== 'string') ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return {
-    id,
-    values,
-    flash,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey: typeof userKey === 'string' ? fromText(userKey) : undefined,
-    meta,
-  }
+  return storedRecord(id, {
+    values: parseStoredObject(json(row[1])),
+    flash: parseStoredFlash(json(row[2])),
+    version: integer(row[3]),
+    createdAt: integer(row[4]),
+    lastSeenAt: integer(row[5]),
+    expiresAt: integer(row[6]),
+    userKey:
+      userKey === null || userKey === undefined
+        ? undefined
+        : typeof userKey === 'string'
+          ? fromText(userKey)
+          : false,
+    meta: parseMeta(row[8]),
+  })
 }
 
 function decodeSummary(row: Row): SessionSummary | undefined {
@@ -551,14 +512,5 @@ function decodeSummary(row: Row): SessionSummary | undefined {
   const lastSeenAt = integer(row[2])
   const expiresAt = integer(row[3])
   const meta = parseMeta(row[4])
-  if (
-    typeof id !== 'string' ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }

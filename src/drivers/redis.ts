@@ -40,8 +40,8 @@
  */
 
 import {
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionPatch,
   type SessionRecord,
   type SessionSummary,
@@ -51,6 +51,7 @@ import { SessionConfigError } from '../errors.ts'
 import { base64urlEncode, utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
+import { parseStoredMeta, storedSummary } from '../lib/stored-record.ts'
 
 // ---------------------------------------------------------------------------------------
 // The clients, structurally.
@@ -118,7 +119,7 @@ export interface RedisDriverOptions {
 }
 
 /** The Redis driver, with its key layout for diagnostics. */
-export interface RedisDriver extends SessionDriver {
+export interface RedisDriver extends ListingSessionDriver {
   readonly name: 'redis'
   readonly prefix: string
   /** The client shape in use. */
@@ -127,18 +128,7 @@ export interface RedisDriver extends SessionDriver {
   sessionKey(id: string): string
   /** The key of a user's index (the user key is hashed into it). */
   userIndexKey(userKey: string): Promise<string>
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const MAX_PREFIX = 64
 const MAX_BATCH = 10_000
@@ -326,7 +316,7 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
 
   const driver: RedisDriver = {
     name: 'redis',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     prefix,
     clientKind: kind,
     sessionKey,
@@ -779,14 +769,7 @@ function parseJson(value: string): { ok: true; value: unknown } | { ok: false } 
 function parseMeta(
   value: string | undefined,
 ): Readonly<Record<string, string>> | undefined | false {
-  if (value === undefined) return undefined
-  const parsed = parseJson(value)
-  if (!parsed.ok) return false
-  const meta = parsed.value
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return false
-  for (const label of Object.values(meta)) if (typeof label !== 'string') return false
-  // JSON.parse defines own properties: a `__proto__` label stays plain data.
-  return Object.freeze(meta as Record<string, string>)
+  return value === undefined ? undefined : parseStoredMeta(value)
 }
 
 /** The record a hash holds, or `undefined` when any part of it is corrupt (STO-10). */
@@ -839,13 +822,5 @@ function decodeSummary(
   const lastSeenAt = integer(row[1])
   const expiresAt = integer(row[2])
   const meta = parseMeta(row[4])
-  if (
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }

@@ -38,13 +38,19 @@
 
 import {
   applyPatch,
-  type DriverCapabilities,
-  type SessionDriver,
+  FULL_CAPABILITIES,
+  type ListingSessionDriver,
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import {
+  parseStoredFlash,
+  parseStoredMeta,
+  parseStoredObject,
+  storedSummary,
+} from '../lib/stored-record.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
 /** A value bound to a `?` placeholder. The driver binds strings, numbers and `null` only. */
@@ -88,7 +94,7 @@ export interface SQLiteDriverOptions {
 }
 
 /** The SQLite driver, with a few extras for diagnostics. */
-export interface SQLiteDriver extends SessionDriver {
+export interface SQLiteDriver extends ListingSessionDriver {
   readonly name: 'sqlite'
   /** The table in use. */
   readonly table: string
@@ -99,18 +105,7 @@ export interface SQLiteDriver extends SessionDriver {
   readonly journalMode: string
   /** Removes expired rows now (with the sweeper's clock); returns their ids. */
   sweep(): string[]
-  listByUser(userKey: string, now: number): Promise<SessionSummary[]>
-  deleteByUser(userKey: string, exceptId?: string): Promise<string[]>
-  deleteAll(): Promise<number>
-  prune(now: number): Promise<string[]>
 }
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  patches: true,
-  versions: true,
-  userIndex: true,
-  listing: true,
-})
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 const MAX_BUSY_TIMEOUT = 2_147_483_647
@@ -252,7 +247,7 @@ export function createSQLiteDriver(options: SQLiteDriverOptions): SQLiteDriver {
 
   const driver: SQLiteDriver = {
     name: 'sqlite',
-    capabilities: CAPABILITIES,
+    capabilities: FULL_CAPABILITIES,
     table,
     journalMode,
 
@@ -419,38 +414,6 @@ function integer(value: unknown): number | undefined {
   return undefined
 }
 
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
-
-// JSON.parse defines own properties (a `__proto__` key stays plain data) on plain objects.
-function parseObject(text: unknown): Record<string, unknown> | undefined {
-  const parsed = parseJson(text)
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return parsed as Record<string, unknown>
-}
-
-function parseFlash(text: unknown): Record<string, readonly unknown[]> | undefined {
-  const parsed = parseObject(text)
-  if (parsed === undefined) return undefined
-  for (const list of Object.values(parsed)) if (!Array.isArray(list)) return undefined
-  return parsed as Record<string, readonly unknown[]>
-}
-
-/** `null` → absent (`undefined` inside); anything but a string map → corrupt (`false`). */
-function parseMeta(text: unknown): Readonly<Record<string, string>> | undefined | false {
-  if (text === null) return undefined
-  const parsed = parseObject(text)
-  if (parsed === undefined) return false
-  for (const label of Object.values(parsed)) if (typeof label !== 'string') return false
-  return Object.freeze(parsed as Record<string, string>)
-}
-
 /**
  * A row as a record, or `undefined` when any column is corrupt (STO-10). A row for another id
  * than asked for is a backend fault and throws (STO-13): never a guess, never another session.
@@ -477,13 +440,13 @@ function decode(row: Row, id: string): SessionRecord | undefined {
 }
 
 function decodeCurrent(row: Row): Current | undefined {
-  const values = parseObject(row['values_json'])
-  const flash = parseFlash(row['flash_json'])
+  const values = parseStoredObject(row['values_json'])
+  const flash = parseStoredFlash(row['flash_json'])
   const version = integer(row['version'])
   const lastSeenAt = integer(row['last_seen_at'])
   const expiresAt = integer(row['expires_at'])
   const userKey = row['user_key']
-  const meta = parseMeta(row['meta_json'])
+  const meta = parseStoredMeta(row['meta_json'])
   if (
     values === undefined ||
     flash === undefined ||
@@ -515,15 +478,6 @@ function decodeSummary(item: unknown): SessionSummary | undefined {
   const createdAt = integer(row['created_at'])
   const lastSeenAt = integer(row['last_seen_at'])
   const expiresAt = integer(row['expires_at'])
-  const meta = parseMeta(row['meta_json'])
-  if (
-    typeof id !== 'string' ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  return { id, createdAt, lastSeenAt, expiresAt, meta }
+  const meta = parseStoredMeta(row['meta_json'])
+  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }
