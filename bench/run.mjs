@@ -84,6 +84,7 @@ function versions() {
     pg: read('pg'),
     postgres: read('postgres'),
     'connect-pg-simple': read('connect-pg-simple'),
+    mysql2: read('mysql2'),
   }
 }
 
@@ -123,6 +124,8 @@ async function measure() {
 
   log('PostgreSQL: driver calls, HTTP and lost updates (child process + server)…')
   const postgres = await child('./postgres.mjs', args)
+  log('MySQL / MariaDB: driver calls (child process + server)…')
+  const mysql = await child('./mysql.mjs', args)
   log('Redis: driver calls, HTTP against connect-redis, lost updates (child process + Redis)…')
   const redis = await child('./redis.mjs', args)
 
@@ -147,6 +150,7 @@ async function measure() {
     memory,
     lostUpdates,
     postgres,
+    mysql,
     redis,
     http: { config: httpConfig, ...http },
     durationSeconds: (Date.now() - started) / 1000,
