@@ -8,11 +8,10 @@ import { Buffer } from 'node:buffer'
 import console from 'node:console'
 import { once } from 'node:events'
 import net from 'node:net'
-import { performance } from 'node:perf_hooks'
 import process from 'node:process'
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
-import { SMALL, quantile } from './lib/common.mjs'
+import { measureDriverCalls } from './lib/driver-calls.mjs'
 
 const quick = process.argv.includes('--quick')
 const SERVER = {
@@ -68,7 +67,6 @@ async function countingProxy() {
 
 async function driverRows() {
   const { createMySQLDriver } = await import('../dist/mysql.js')
-  const { generateSessionId } = await import('../dist/index.js')
   const iterations = quick ? 300 : 3000
   const proxy = await countingProxy()
   const pool = mysql.createPool({ ...SERVER, port: proxy.port, connectionLimit: 1 })
@@ -77,56 +75,13 @@ async function driverRows() {
   const rows = []
   try {
     await driver.migrate()
-    const now = Date.now()
-    const ids = []
-    const base = { flash: {}, version: 1, userKey: undefined, meta: undefined }
-    const record = (id) => ({
-      ...base,
-      id,
-      values: SMALL,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt: now + 3_600_000,
-    })
-    const patch = (i) => ({
-      set: { views: i },
-      unset: [],
-      flashSet: {},
-      flashUnset: [],
-      lastSeenAt: now,
-      expiresAt: now + 3_600_000,
-    })
-    // Warm-up (each statement is prepared once per connection), not counted.
-    for (let i = 0; i < 50; i++) {
-      const id = generateSessionId()
-      await driver.create(record(id), now)
-      await driver.get(id, now)
-      await driver.update(id, patch(i), now)
-    }
-    proxy.take()
-    const ops = {
-      'save (create)': async (i) => {
-        ids[i] = generateSessionId()
-        await driver.create(record(ids[i]), now)
-      },
-      load: (i) => driver.get(ids[i], now),
-      'patch (one key)': (i) => driver.update(ids[i], patch(i), now),
-    }
-    for (const [op, run] of Object.entries(ops)) {
-      const times = []
-      for (let i = 0; i < iterations; i++) {
-        const t0 = performance.now()
-        await run(i)
-        times.push((performance.now() - t0) * 1000)
-      }
-      rows.push({
+    rows.push(
+      ...(await measureDriverCalls(driver, {
         client: 'mysql2',
-        op,
-        medianUs: quantile(times, 0.5),
-        p99Us: quantile(times, 0.99),
-        roundTrips: proxy.take() / iterations,
-      })
-    }
+        iterations,
+        takeRoundTrips: () => proxy.take(),
+      })),
+    )
   } finally {
     await pool.query(`DROP TABLE IF EXISTS \`${table}\``).catch(() => undefined)
     await pool.end()

@@ -15,7 +15,6 @@ import console from 'node:console'
 import { once } from 'node:events'
 import http from 'node:http'
 import net from 'node:net'
-import { performance } from 'node:perf_hooks'
 import process from 'node:process'
 import { setTimeout } from 'node:timers'
 import { URL } from 'node:url'
@@ -23,7 +22,8 @@ import { randomBytes } from 'node:crypto'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import postgres from 'postgres'
-import { COOKIE_NAME, KEY_B64URL, SECRET_STRING, SMALL, quantile } from './lib/common.mjs'
+import { COOKIE_NAME, KEY_B64URL, SECRET_STRING, quantile } from './lib/common.mjs'
+import { measureDriverCalls } from './lib/driver-calls.mjs'
 
 const quick = process.argv.includes('--quick')
 const SERVER = {
@@ -103,7 +103,6 @@ function client(kind, port = SERVER.port) {
 
 async function driverRows() {
   const { createPostgresDriver } = await import('../dist/postgres.js')
-  const { generateSessionId } = await import('../dist/index.js')
   const iterations = quick ? 300 : 3000
   const rows = []
   for (const kind of ['pg', 'postgres.js']) {
@@ -113,56 +112,13 @@ async function driverRows() {
     const driver = createPostgresDriver({ client: c.client, table: name })
     try {
       await driver.migrate()
-      const now = Date.now()
-      const ids = []
-      const base = { flash: {}, version: 1, userKey: undefined, meta: undefined }
-      const record = (id) => ({
-        ...base,
-        id,
-        values: SMALL,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: now + 3_600_000,
-      })
-      const patch = (i) => ({
-        set: { views: i },
-        unset: [],
-        flashSet: {},
-        flashUnset: [],
-        lastSeenAt: now,
-        expiresAt: now + 3_600_000,
-      })
-      // Warm-up (postgres.js prepares each statement on first use), not counted.
-      for (let i = 0; i < 50; i++) {
-        const id = generateSessionId()
-        await driver.create(record(id), now)
-        await driver.get(id, now)
-        await driver.update(id, patch(i), now)
-      }
-      proxy.take()
-      const ops = {
-        'save (create)': async (i) => {
-          ids[i] = generateSessionId()
-          await driver.create(record(ids[i]), now)
-        },
-        load: (i) => driver.get(ids[i], now),
-        'patch (one key)': (i) => driver.update(ids[i], patch(i), now),
-      }
-      for (const [op, run] of Object.entries(ops)) {
-        const times = []
-        for (let i = 0; i < iterations; i++) {
-          const t0 = performance.now()
-          await run(i)
-          times.push((performance.now() - t0) * 1000)
-        }
-        rows.push({
+      rows.push(
+        ...(await measureDriverCalls(driver, {
           client: kind,
-          op,
-          medianUs: quantile(times, 0.5),
-          p99Us: quantile(times, 0.99),
-          roundTrips: proxy.take() / iterations,
-        })
-      }
+          iterations,
+          takeRoundTrips: () => proxy.take(),
+        })),
+      )
     } finally {
       await c.drop(name)
       await c.end()
