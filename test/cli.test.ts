@@ -28,7 +28,15 @@ import {
   goJsonSerializer,
 } from '../src/securecookie.ts'
 import { createSQLiteDriver } from '../src/sqlite.ts'
+import { createRedisDriver } from '../src/redis.ts'
+import { createPostgresDriver } from '../src/postgres.ts'
+import { createMySQLDriver } from '../src/mysql.ts'
 import { loadBetterSqlite3 } from './support/sqlite-databases.ts'
+import { dropPrefix, testPrefix } from './support/redis.ts'
+import { randomTable } from './support/postgres.ts'
+import { createClient } from 'redis'
+import pg from 'pg'
+import mysql from 'mysql2/promise'
 
 const BIN = resolve('build/src/cli/main.js')
 const scratch = mkdtempSync(join(tmpdir(), 'sessionkit-cli-'))
@@ -862,8 +870,8 @@ describe('sessionkit sessions', () => {
     }[]
   }
 
-  function exercise(flags: readonly string[], ids: Filled, cwd?: string) {
-    const options = cwd === undefined ? {} : { cwd }
+  /** `expired`: how many expired sessions prune finds (Redis removes them itself, by TTL). */
+  function exercise(flags: readonly string[], ids: Filled, options: RunOptions = {}, expired = 1) {
     const listed = json(
       cli(['sessions', 'list', '--user', 'u1', ...flags, '--json'], options),
     ) as Listed
@@ -925,7 +933,9 @@ describe('sessionkit sessions', () => {
       'no sessions of user "u2"\n',
     )
 
-    assert.deepEqual(json(cli(['sessions', 'prune', ...flags, '--json'], options)), { pruned: 1 })
+    assert.deepEqual(json(cli(['sessions', 'prune', ...flags, '--json'], options)), {
+      pruned: expired,
+    })
     assert.equal(
       cli(['sessions', 'prune', ...flags], options).stdout,
       'pruned 0 expired sessions\n',
@@ -945,6 +955,9 @@ describe('sessionkit sessions', () => {
       '--database',
       '--table',
       'Redis',
+      '--url',
+      '--prefix',
+      'SESSIONKIT_STORE_URL',
       'Exit codes',
     ]) {
       assert.ok(run.stdout.includes(word), word)
@@ -1010,6 +1023,110 @@ describe('sessionkit sessions', () => {
     assert.match(other.stderr, /no such table/)
   })
 
+  it('lists, destroys and prunes the sessions of a Redis server (node-redis from a URL)', async () => {
+    const url = 'redis://127.0.0.1:6379'
+    const client = createClient({ url })
+    await client.connect()
+    const prefix = testPrefix('cli')
+    try {
+      const driver = createRedisDriver({ client, prefix })
+      const ids = await fill(driver)
+      await driver.close()
+      exercise(['--driver', 'redis', '--url', url, '--prefix', prefix], ids, {}, 0)
+      // The URL may come from the environment instead (no password in the process list).
+      const fromEnv = cli(
+        ['sessions', 'list', '--user', 'u1', '--driver', 'redis', '--prefix', prefix],
+        {
+          env: { SESSIONKIT_STORE_URL: url },
+        },
+      )
+      assert.equal(fromEnv.status, 0, fromEnv.stderr)
+      assert.match(fromEnv.stdout, /^1 session of user "u1":$/m)
+      // Another prefix is another store: none of these sessions are in it.
+      const other = cli([
+        'sessions',
+        'list',
+        '--user',
+        'u1',
+        '--driver',
+        'redis',
+        '--url',
+        url,
+        '--prefix',
+        `${prefix}other:`,
+      ])
+      assert.equal(other.stdout, 'no sessions of user "u1"\n', other.stderr)
+    } finally {
+      await dropPrefix(client, prefix)
+      await client.quit()
+    }
+  })
+
+  it('lists, destroys and prunes the sessions of a PostgreSQL table (pg from a URL)', async () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/test'
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    const table = randomTable('sk_cli')
+    try {
+      const driver = createPostgresDriver({ client: pool, table })
+      await driver.migrate()
+      const ids = await fill(driver)
+      await driver.close()
+      const config = join(scratch, 'postgres.config.json')
+      writeFileSync(config, JSON.stringify({ driver: 'postgresql', url, table }))
+      exercise(['--config', config], ids)
+      const missing = cli(['sessions', 'prune', '--config', config, '--table', `${table}_none`])
+      assert.equal(missing.status, 1)
+      assert.match(missing.stderr, /does not exist/)
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`)
+      await pool.end()
+    }
+  })
+
+  it('lists, destroys and prunes the sessions of a MySQL/MariaDB table (mysql2 from a URL)', async () => {
+    const url = 'mysql://root@127.0.0.1:3306/test'
+    const pool = mysql.createPool({ uri: url, connectionLimit: 2 })
+    const table = randomTable('sk_cli')
+    try {
+      const driver = createMySQLDriver({ client: pool, table })
+      await driver.migrate()
+      const ids = await fill(driver)
+      await driver.close()
+      exercise(['--driver', 'mariadb', '--url', url, '--table', table], ids)
+      const missing = cli([
+        'sessions',
+        'prune',
+        '--driver',
+        'mysql',
+        '--url',
+        url,
+        '--table',
+        `${table}_none`,
+      ])
+      assert.equal(missing.status, 1)
+      assert.match(missing.stderr, /doesn't exist/)
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`)
+      await pool.end()
+    }
+  })
+
+  it('a server that cannot be reached is a failure (exit 1), its password never printed', () => {
+    // A port nothing listens on: connection refused at once, no retry loop.
+    for (const [driver, url] of [
+      ['redis', 'redis://:hunter2secret@127.0.0.1:1'],
+      ['postgres', 'postgres://me:hunter2secret@127.0.0.1:1/test'],
+      ['mysql', 'mysql://me:hunter2secret@127.0.0.1:1/test'],
+    ] as const) {
+      const run = cli(['sessions', 'prune', '--driver', driver, '--url', url])
+      assert.equal(run.status, 1, `${driver}: ${run.stderr}`)
+      assert.match(run.stderr, new RegExp(`cannot connect to ${driver} at `))
+      assert.match(run.stderr, /ECONNREFUSED/)
+      assert.ok(!run.stderr.includes('hunter2secret'), `${driver} printed the password`)
+      assert.ok(!run.stdout.includes('hunter2secret'))
+    }
+  })
+
   it('a missing directory or database file is a failure (exit 1), and nothing is created', () => {
     const missing = join(scratch, 'does-not-exist')
     const fs = cli(['sessions', 'prune', '--driver', 'filesystem', '--directory', missing])
@@ -1038,7 +1155,29 @@ describe('sessionkit sessions', () => {
     )
     usage(cli(['sessions', 'prune', '--user', 'u', ...dir]), /prune takes none of/)
     usage(cli(['sessions', 'prune']), /no driver/)
-    usage(cli(['sessions', 'prune', '--driver', 'redis']), /there is no redis driver yet/)
+    usage(cli(['sessions', 'prune', '--driver', 'redis']), /the redis driver needs --url/)
+    usage(cli(['sessions', 'prune', '--driver', 'postgres']), /SESSIONKIT_STORE_URL/)
+    usage(
+      cli(['sessions', 'prune', '--driver', 'postgres', '--url', 'postgres://x', '--prefix', 'p:']),
+      /--prefix is not a setting of the postgres driver/,
+    )
+    usage(
+      cli(['sessions', 'prune', '--driver', 'sqlite', '--database', 'x.db', '--directory', 'd']),
+      /--directory is not a setting of the sqlite driver/,
+    )
+    usage(
+      cli([
+        'sessions',
+        'prune',
+        '--driver',
+        'redis',
+        '--url',
+        'redis://127.0.0.1:6379',
+        '--prefix',
+        'has space',
+      ]),
+      /prefix/,
+    )
     usage(cli(['sessions', 'prune', '--driver', 'dynamo']), /unknown driver "dynamo"/)
     usage(cli(['sessions', 'prune', '--driver', 'filesystem']), /needs --directory/)
     usage(cli(['sessions', 'prune', '--driver', 'sqlite']), /needs --database/)

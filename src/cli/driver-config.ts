@@ -1,22 +1,28 @@
 // Which server driver `sessions` works on: a small JSON config file and flags (flags win).
 // The drivers are the package's own, opened the way an application opens them, except that
 // nothing is created: a missing directory, database file or table is an error, not a new one.
+// The network drivers are in network-drivers.ts.
 
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 
 import { SessionConfigError } from '../errors.ts'
-import type { SessionDriver } from '../index.ts'
 import { createFilesystemDriver } from '../filesystem.ts'
 import { createSQLiteDriver, type SQLiteDatabase } from '../sqlite.ts'
-import { failure, usageError, type Io } from './io.ts'
+import { failure, messageOf, usageError, type Io } from './io.ts'
+import type { OpenDriver } from './open-driver.ts'
+import { loadPeer } from './peers.ts'
+import { openNetworkDriver, type NetworkDriverConfig } from './network-drivers.ts'
 
 export const DEFAULT_CONFIG_FILE = 'sessionkit.config.json'
+
+/** Where the connection URL of a network driver comes from when neither flag nor file gives it. */
+export const URL_ENV = 'SESSIONKIT_STORE_URL'
 
 export type DriverConfig =
   | { readonly driver: 'filesystem'; readonly directory: string }
   | { readonly driver: 'sqlite'; readonly database: string; readonly table: string | undefined }
+  | NetworkDriverConfig
 
 /** Driver settings as flags give them; paths relative to the working directory. */
 export interface DriverFlags {
@@ -25,6 +31,8 @@ export interface DriverFlags {
   readonly directory: string | undefined
   readonly database: string | undefined
   readonly table: string | undefined
+  readonly url: string | undefined
+  readonly prefix: string | undefined
 }
 
 interface Settings {
@@ -32,10 +40,16 @@ interface Settings {
   directory?: string
   database?: string
   table?: string
+  url?: string
+  prefix?: string
 }
 
-const SETTINGS = ['driver', 'directory', 'database', 'table'] as const
-const NETWORK_DRIVERS = new Set(['redis', 'postgres', 'postgresql', 'mysql'])
+const SETTINGS = ['driver', 'directory', 'database', 'table', 'url', 'prefix'] as const
+const DRIVERS = 'filesystem, sqlite, redis, postgres or mysql'
+const DRIVER_ALIASES: Readonly<Record<string, string>> = {
+  postgresql: 'postgres',
+  mariadb: 'mysql',
+}
 
 /** The configuration: the config file (given, or ./sessionkit.config.json if there), then flags. */
 export function driverConfig(flags: DriverFlags, io: Io): DriverConfig {
@@ -45,6 +59,10 @@ export function driverConfig(flags: DriverFlags, io: Io): DriverConfig {
     const value = flags[name]
     if (value === undefined) continue
     settings[name] = name === 'directory' || name === 'database' ? resolve(io.cwd, value) : value
+  }
+  if (settings.url === undefined) {
+    const fromEnv = io.env[URL_ENV]
+    if (fromEnv !== undefined && fromEnv !== '') settings.url = fromEnv
   }
   return checked(settings)
 }
@@ -83,43 +101,67 @@ function configFile(flags: DriverFlags, io: Io): Settings {
 }
 
 function checked(settings: Settings): DriverConfig {
-  const { driver } = settings
-  if (driver === undefined) {
+  const given = settings.driver
+  if (given === undefined) {
     throw usageError(
-      `no driver: give --driver filesystem|sqlite, --config <file>, or create ${DEFAULT_CONFIG_FILE}`,
+      `no driver: give --driver filesystem|sqlite|redis|postgres|mysql, --config <file>, or create ${DEFAULT_CONFIG_FILE}`,
     )
   }
-  if (NETWORK_DRIVERS.has(driver)) {
-    throw usageError(
-      `there is no ${driver} driver yet: sessionkit has filesystem and sqlite drivers (and memory, which lives in one process)`,
-    )
-  }
+  const driver = DRIVER_ALIASES[given] ?? given
   if (driver === 'filesystem') {
+    only(settings, ['directory'], 'the filesystem driver')
     if (settings.directory === undefined)
       throw usageError('the filesystem driver needs --directory')
-    if (settings.database !== undefined || settings.table !== undefined) {
-      throw usageError('--database and --table are for the sqlite driver')
-    }
     return { driver, directory: settings.directory }
   }
   if (driver === 'sqlite') {
+    only(settings, ['database', 'table'], 'the sqlite driver')
     if (settings.database === undefined) throw usageError('the sqlite driver needs --database')
-    if (settings.directory !== undefined)
-      throw usageError('--directory is for the filesystem driver')
     return { driver, database: settings.database, table: settings.table }
   }
-  throw usageError(`unknown driver "${driver}": filesystem or sqlite`)
+  if (driver === 'redis' || driver === 'postgres' || driver === 'mysql') {
+    only(
+      settings,
+      driver === 'redis' ? ['url', 'prefix'] : ['url', 'table'],
+      `the ${driver} driver`,
+    )
+    if (settings.url === undefined) {
+      throw usageError(`the ${driver} driver needs --url <url> (or ${URL_ENV} in the environment)`)
+    }
+    return driver === 'redis'
+      ? { driver, url: settings.url, prefix: settings.prefix }
+      : { driver, url: settings.url, table: settings.table }
+  }
+  throw usageError(`unknown driver "${given}": ${DRIVERS}`)
 }
 
-/** An open driver and what to close after it. */
-export interface OpenDriver {
-  readonly driver: SessionDriver
-  /** Closes what the driver does not own (the SQLite connection). */
-  release(): void
+const FLAG_OWNERS: Readonly<Record<string, string>> = {
+  directory: 'filesystem',
+  database: 'sqlite',
+  table: 'sqlite, postgres and mysql',
+  url: 'redis, postgres and mysql',
+  prefix: 'redis',
 }
 
-export function openDriver(config: DriverConfig, io: Io): OpenDriver {
-  return config.driver === 'filesystem' ? openFilesystem(config.directory) : openSqlite(config, io)
+/** Refuses a setting of another driver: it would be silently ignored otherwise. */
+function only(settings: Settings, allowed: readonly string[], what: string): void {
+  for (const name of SETTINGS) {
+    if (name === 'driver' || allowed.includes(name) || settings[name] === undefined) continue
+    throw usageError(
+      `--${name} is not a setting of ${what} (it is for ${FLAG_OWNERS[name] ?? '?'})`,
+    )
+  }
+}
+
+export async function openDriver(config: DriverConfig, io: Io): Promise<OpenDriver> {
+  switch (config.driver) {
+    case 'filesystem':
+      return openFilesystem(config.directory)
+    case 'sqlite':
+      return openSqlite(config, io)
+    default:
+      return openNetworkDriver(config, io)
+  }
 }
 
 function openFilesystem(directory: string): OpenDriver {
@@ -127,7 +169,7 @@ function openFilesystem(directory: string): OpenDriver {
   if (!isDirectory(directory)) throw failure(`no directory ${directory}`)
   return {
     driver: createFilesystemDriver({ directory, sweepInterval: 0 }),
-    release: () => undefined,
+    release: () => Promise.resolve(),
   }
 }
 
@@ -154,7 +196,13 @@ function openSqlite(config: Extract<DriverConfig, { driver: 'sqlite' }>, io: Io)
       sweepInterval: 0,
       ...(config.table === undefined ? {} : { table: config.table }),
     })
-    return { driver, release: () => database.close() }
+    return {
+      driver,
+      release: () => {
+        database.close()
+        return Promise.resolve()
+      },
+    }
   } catch (error) {
     database.close()
     if (error instanceof SessionConfigError) throw usageError(error.message)
@@ -187,17 +235,6 @@ function openDatabase(file: string, io: Io): ClosableDatabase {
 }
 
 function loadBetterSqlite3(cwd: string): BetterSqlite3 | undefined {
-  for (const base of [join(cwd, 'package.json'), import.meta.url]) {
-    try {
-      const loaded: unknown = createRequire(base)('better-sqlite3')
-      if (typeof loaded === 'function') return loaded as BetterSqlite3
-    } catch {
-      // Not installed there.
-    }
-  }
-  return undefined
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  const loaded = loadPeer(cwd, 'better-sqlite3')
+  return typeof loaded === 'function' ? (loaded as BetterSqlite3) : undefined
 }

@@ -97,3 +97,7 @@ export function formatFields(fields: readonly (readonly [string, string])[]): st
   const width = Math.max(0, ...fields.map(([label]) => label.length)) + 1
   return fields.map(([label, value]) => `${`${label}:`.padEnd(width + 1)}${value}\n`).join('')
 }
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -13,13 +13,14 @@ import {
   type ServerStore,
   type SessionListing,
 } from '../index.ts'
-import { DEFAULT_CONFIG_FILE, driverConfig, messageOf, openDriver } from './driver-config.ts'
+import { DEFAULT_CONFIG_FILE, driverConfig, openDriver, URL_ENV } from './driver-config.ts'
 import {
   CliError,
   COMMON_OPTIONS,
   EXIT_OK,
   failure,
   formatFields,
+  messageOf,
   isoTime,
   parse,
   usageError,
@@ -31,20 +32,29 @@ import {
 
 const DRIVER_HELP = `Driver (flags win over the config file):
   --config <file>        a JSON config file (default ./${DEFAULT_CONFIG_FILE} when it exists):
-                         { "driver": "filesystem", "directory": "sessions" } or
-                         { "driver": "sqlite", "database": "sessions.db", "table": "..." };
+                         { "driver": "filesystem", "directory": "sessions" },
+                         { "driver": "sqlite", "database": "sessions.db", "table": "..." },
+                         { "driver": "redis", "url": "redis://host:6379", "prefix": "..." },
+                         { "driver": "postgres", "url": "postgres://...", "table": "..." } or
+                         { "driver": "mysql", "url": "mysql://...", "table": "..." };
                          paths in it are relative to the file
-  --driver <name>        filesystem or sqlite
+  --driver <name>        filesystem, sqlite, redis, postgres (or postgresql) or mysql (or mariadb)
   --directory <dir>      filesystem: the driver's directory (it must exist)
   --database <file>      sqlite: the database file (it must exist; opened with better-sqlite3,
                          else node:sqlite on Node >= 22.13)
-  --table <name>         sqlite: the table (default sessionkit_sessions; it must exist)
-  The network drivers (Redis, PostgreSQL, MySQL) do not exist yet.`
+  --table <name>         sqlite, postgres, mysql: the table (default sessionkit_sessions; it
+                         must exist)
+  --url <url>            redis, postgres, mysql: the server (default: $${URL_ENV}, which keeps
+                         a password out of the process list); one Redis server, not Sentinel
+                         or Cluster
+  --prefix <prefix>      redis: the driver's key prefix (default sessionkit:)
+  The network drivers use the application's client library: redis or ioredis, pg or postgres
+  (postgres.js), mysql2.`
 
 const HELP = `Usage: sessionkit sessions <list|destroy|prune> [options]
 
-Lists and removes a server store's sessions (createServerStore over the filesystem or SQLite
-driver). Run it as the user the application runs as, on the same directory or database.
+Lists and removes a server store's sessions (createServerStore over the filesystem, SQLite,
+Redis, PostgreSQL or MySQL driver). Run it as the user the application runs as, on the same directory or database.
 
 Commands:
   list --user <userKey>      the live sessions of a user (session.setUser): handle, created,
@@ -66,8 +76,8 @@ cookie, so the store is made with a throwaway key. The store keeps only a SHA-25
 session id, so 'list' shows handles (h.<that hash>), which name a session but are no
 credential.
 
-Exit codes: 0 ok; 1 failure (no such session, the driver failed, a missing directory or
-database); 2 usage or configuration error.
+Exit codes: 0 ok; 1 failure (no such session, the driver failed, a missing directory,
+database or table, a server that cannot be reached); 2 usage or configuration error.
 `
 
 const COMMAND_HELP: Readonly<Record<string, string>> = {
@@ -118,6 +128,8 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
         directory: { type: 'string' },
         database: { type: 'string' },
         table: { type: 'string' },
+        url: { type: 'string' },
+        prefix: { type: 'string' },
         user: { type: 'string' },
         id: { type: 'string' },
         handle: { type: 'string' },
@@ -147,10 +159,12 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
       directory: values.directory,
       database: values.database,
       table: values.table,
+      url: values.url,
+      prefix: values.prefix,
     },
     io,
   )
-  const opened = openDriver(config, io)
+  const opened = await openDriver(config, io)
   // Listing and removing by id or user never reads a cookie, so no real key (nor the
   // application's cookie name) is needed.
   const store = createServerStore({
@@ -166,7 +180,7 @@ async function sessions(args: readonly string[], io: Io): Promise<ExitCode> {
     throw failure(messageOf(error))
   } finally {
     await store.close()
-    opened.release()
+    await opened.release()
   }
 }
 
