@@ -4,107 +4,20 @@
 // the way a form without JavaScript posts them) and the proxy.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
-import { writeFileSync } from 'node:fs'
-import net from 'node:net'
-import { join, resolve, sep } from 'node:path'
-import { generateKey } from '../src/index.ts'
+import { buildAndServe, type RunningNextApp } from './support/next-app.ts'
 import { cookiePair, onlySetCookie, setCookiesNamed } from './support/adapter-harness.ts'
 
-const root = resolve(import.meta.dirname, '../..')
-const nextBin = join(root, 'node_modules/next/dist/bin/next')
-
-/** The deepest directory holding every one of `paths`. */
-function commonAncestor(paths: readonly string[]): string {
-  const split = paths.map((path) => path.split(sep))
-  const first = split[0] ?? []
-  let length = 0
-  while (length < first.length && split.every((parts) => parts[length] === first[length])) {
-    length++
-  }
-  return first.slice(0, length).join(sep) || sep
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('no port'))
-        else resolvePort(address.port)
-      })
-    })
-  })
-}
-
-/** Copies the fixture beside the compiled sources, with `sessionkit` resolving to them. */
-function prepareApp(): string {
-  const buildDir = join(root, 'build')
-  mkdirSync(buildDir, { recursive: true })
-  const dir = mkdtempSync(join(buildDir, 'next-app-'))
-  cpSync(join(root, 'test/fixtures/next-app'), dir, { recursive: true })
-  const pkg = join(dir, 'node_modules/sessionkit')
-  mkdirSync(pkg, { recursive: true })
-  symlinkSync(join(buildDir, 'src'), join(pkg, 'src'), 'dir')
-  const exports = { '.': './src/index.js', './next': './src/next.js' }
-  writeFileSync(
-    join(pkg, 'package.json'),
-    JSON.stringify({ name: 'sessionkit', type: 'module', exports }),
-  )
-  writeFileSync(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n')
-  const rootDir = commonAncestor([dir, realpathSync(join(root, 'node_modules'))])
-  writeFileSync(join(dir, 'next.config.json'), JSON.stringify({ root: rootDir }))
-  return dir
-}
-
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SESSION_KEY: generateKey() }
-
-function start(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  return new Promise((resolveChild, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString()
-      if (output.includes('Ready')) resolveChild(child)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code) => {
-      reject(new Error(`next start exited with ${String(code)}:\n${output}`))
-    })
-  })
-}
-
 describe('Next.js adapter (next build + next start)', () => {
-  let dir = ''
-  let server: ChildProcess | undefined
+  let app: RunningNextApp | undefined
   let base = ''
 
   before(async () => {
-    dir = prepareApp()
-    const began = Date.now()
-    const build = spawnSync(process.execPath, [nextBin, 'build'], {
-      cwd: dir,
-      env,
-      encoding: 'utf8',
-    })
-    if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}${build.stderr}`)
-    console.log(`# next build took ${((Date.now() - began) / 1000).toFixed(1)} s`)
-    const port = await freePort()
-    server = await start(dir, port)
-    base = `http://127.0.0.1:${port}`
+    app = await buildAndServe()
+    base = app.base
   })
 
   after(() => {
-    server?.kill()
-    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+    app?.close()
   })
 
   function get(path: string, cookie?: string, init: RequestInit = {}): Promise<Response> {
