@@ -11,6 +11,7 @@ import { HTTP_SCENARIOS } from './http/scenarios.mjs'
 import { mysqlSection } from './mysql-report.mjs'
 import { postgresSection } from './postgres-report.mjs'
 import { renderRedis } from './redis.mjs'
+import { renderFsSyscalls } from './lib/fs-syscalls-hook.mjs'
 
 const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 const ops = (ns) => {
@@ -393,7 +394,7 @@ ${microTables(micro)}${storesSection(stores)}
 ${memory.sessions} distinct sessions per store, the same payload objects for both (each with its own \`userId\`), ids of 43 characters; growth of \`heapUsed + external\` after a full GC, divided by the count (approximate). express-session's MemoryStore keeps one JSON string per session; sessionkit's memory driver keeps the record's values as objects (structured-cloned on the way in), in a \`Map\` ordered for LRU eviction. The filesystem and SQLite drivers keep nothing per session in the heap.
 
 ${memoryTable(memory)}
-${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}
+${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}${renderFsSyscalls(results.fsSyscalls)}
 ## Versions and notes
 
 ${header(['package', 'version'])}

@@ -12,6 +12,7 @@ import { runHttp } from './http/driver.mjs'
 import { HTTP_SCENARIOS } from './http/scenarios.mjs'
 import { evaluateTargets } from './targets.mjs'
 import { renderReport } from './report.mjs'
+import { measureFsSyscallsIfPresent } from './lib/fs-syscalls-hook.mjs'
 
 const quick = process.argv.includes('--quick')
 if (process.argv.includes('--instructions')) {
@@ -129,6 +130,10 @@ async function measure() {
   log('Redis: driver calls, HTTP against connect-redis, lost updates (child process + Redis)…')
   const redis = await child('./redis.mjs', args)
 
+  log('filesystem driver syscalls per operation (bench/fs-syscalls.mjs, if present)…')
+  const fsSyscalls = await measureFsSyscallsIfPresent({ quick })
+  if (!fsSyscalls.measured) log(`  not measured: ${fsSyscalls.reason}`)
+
   const httpConfig = quick
     ? { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 }
     : { connections: 10, warmupSeconds: 2, seconds: 5, rounds: 2 }
@@ -152,6 +157,7 @@ async function measure() {
     postgres,
     mysql,
     redis,
+    fsSyscalls,
     http: { config: httpConfig, ...http },
     durationSeconds: (Date.now() - started) / 1000,
   }
