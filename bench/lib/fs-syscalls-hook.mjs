@@ -5,12 +5,12 @@ import { URL } from 'node:url'
 
 const modulePath = new URL('../fs-syscalls.mjs', import.meta.url)
 
-// Accepts the module's default export or a named `measureFsSyscalls` / `measure` function; the
+// Accepts the module's default export or a named `measureDriverSyscalls` (or `measureFsSyscalls` / `measure`) function; the
 // result is kept as returned (expected: { rows: [{ ... }], note? }) and rendered generically.
 export async function measureFsSyscallsIfPresent(options) {
   if (!existsSync(modulePath)) return { measured: false, reason: 'bench/fs-syscalls.mjs absent' }
   const mod = await import(modulePath.href)
-  const measure = mod.measureFsSyscalls ?? mod.measure ?? mod.default
+  const measure = mod.measureDriverSyscalls ?? mod.measureFsSyscalls ?? mod.measure ?? mod.default
   if (typeof measure !== 'function') {
     return { measured: false, reason: 'bench/fs-syscalls.mjs exports no measuring function' }
   }
@@ -25,7 +25,8 @@ const cell = (value) =>
   typeof value === 'number' ? String(Number(value.toFixed(2))) : String(value)
 
 export function renderFsSyscalls(fsSyscalls) {
-  const heading = '\n## Filesystem driver: thread-pool round trips per operation\n\n'
+  const heading =
+    '\n## Filesystem and SQLite drivers: CPU and thread-pool round trips per update\n\n'
   if (fsSyscalls === undefined || !fsSyscalls.measured) {
     return `${heading}not measured (${fsSyscalls?.reason ?? 'no data in this run'}).\n`
   }
