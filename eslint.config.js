@@ -33,6 +33,7 @@ export default tseslint.config(
       'test/types/**',
       // A Next.js app the Next.js adapter test builds (plain JavaScript, JSX).
       'test/fixtures/next-app/**',
+      'test/fixtures/next-edge-app/**',
     ],
   },
   js.configs.recommended,
