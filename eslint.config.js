@@ -34,6 +34,7 @@ export default tseslint.config(
       // A Next.js app the Next.js adapter test builds (plain JavaScript, JSX).
       'test/fixtures/next-app/**',
       'test/fixtures/next-edge-app/**',
+      'test/fixtures/next-scenario-app/**',
     ],
   },
   js.configs.recommended,
