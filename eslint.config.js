@@ -33,6 +33,8 @@ export default tseslint.config(
       'test/types/**',
       // A Next.js app the Next.js adapter test builds (plain JavaScript, JSX).
       'test/fixtures/next-app/**',
+      'test/fixtures/next-edge-app/**',
+      'test/fixtures/next-scenario-app/**',
     ],
   },
   js.configs.recommended,

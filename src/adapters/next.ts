@@ -146,6 +146,24 @@ export function createNextSessions(
     throw error
   }
 
+  /**
+   * A route handler that threw, with `commitOnError`: Next.js would answer with a 500 of its
+   * own and drop the cookies, so the adapter answers the 500 itself, with the cookies, and
+   * logs the error as Next.js does.
+   */
+  async function answerFailure(error: unknown): Promise<Response> {
+    const request = await current()
+    const values = await request.commit()
+    request.afterCommit()
+    console.error(error)
+    const cacheControl = options.cacheControl
+    return appendSetCookies(
+      new Response('Internal Server Error', { status: 500 }),
+      values,
+      cacheControl === undefined ? {} : { cacheControl },
+    )
+  }
+
   return {
     registry: async () => (await current()).registry,
     get: async (store) => (await current()).registry.get(store),
@@ -171,7 +189,8 @@ export function createNextSessions(
         try {
           response = await handler(request, ...rest)
         } catch (error) {
-          return settleThrow(error)
+          if (isRedirect(error) || options.commitOnError !== true) return settleThrow(error)
+          return answerFailure(error)
         }
         const sessions = await current()
         const values = await sessions.commit()

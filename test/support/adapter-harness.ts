@@ -208,10 +208,28 @@ export function rawRequest(port: number, head: readonly string[]): Promise<RawRe
         const colon = line.indexOf(':')
         return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
       })
-      resolve({ status, headers, body: text.slice(split + 4) })
+      const raw = text.slice(split + 4)
+      const chunked = headers.some(
+        ([name, value]) => name === 'transfer-encoding' && /chunked/i.test(value),
+      )
+      resolve({ status, headers, body: chunked ? dechunked(raw) : raw })
     })
     socket.write([...head, 'Host: 127.0.0.1', 'Connection: close', '', ''].join('\r\n'))
   })
+}
+
+/** The body of a `Transfer-Encoding: chunked` response: its chunks joined, sizes dropped. */
+function dechunked(raw: string): string {
+  let body = ''
+  let at = 0
+  for (;;) {
+    const lineEnd = raw.indexOf('\r\n', at)
+    if (lineEnd === -1) return body
+    const size = Number.parseInt(raw.slice(at, lineEnd), 16)
+    if (!Number.isFinite(size) || size === 0) return body
+    body += raw.slice(lineEnd + 2, lineEnd + 2 + size)
+    at = lineEnd + 2 + size + 2
+  }
 }
 
 /** Headers of `name` in a raw response. */

@@ -89,26 +89,46 @@ export interface RunningNextApp {
   close(): void
 }
 
-/** One `next build` of `fixture`, then `next start` on a free port of 127.0.0.1. */
-export async function buildAndServe(fixture = 'test/fixtures/next-app'): Promise<RunningNextApp> {
+export interface BuiltNextApp {
+  /** The app's directory (a copy of the fixture), built. */
+  readonly dir: string
+  readonly env: NodeJS.ProcessEnv
+  /** Removes the directory. */
+  remove(): void
+}
+
+/** One `next build` of a copy of `fixture`. */
+export function buildApp(fixture = 'test/fixtures/next-app'): BuiltNextApp {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SESSION_KEY: generateKey() }
   const dir = prepareApp(fixture)
+  const remove = (): void => {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const began = Date.now()
+  const build = spawnSync(process.execPath, [nextBin, 'build'], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+  })
+  if (build.status !== 0) {
+    remove()
+    throw new Error(`next build failed:\n${build.stdout}${build.stderr}`)
+  }
+  console.log(`# next build took ${((Date.now() - began) / 1000).toFixed(1)} s`)
+  return { dir, env, remove }
+}
+
+/** One `next build` of `fixture`, then `next start` on a free port of 127.0.0.1. */
+export async function buildAndServe(fixture = 'test/fixtures/next-app'): Promise<RunningNextApp> {
+  const built = buildApp(fixture)
   let server: ChildProcess | undefined
   const close = (): void => {
     server?.kill()
-    rmSync(dir, { recursive: true, force: true })
+    built.remove()
   }
   try {
-    const began = Date.now()
-    const build = spawnSync(process.execPath, [nextBin, 'build'], {
-      cwd: dir,
-      env,
-      encoding: 'utf8',
-    })
-    if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}${build.stderr}`)
-    console.log(`# next build took ${((Date.now() - began) / 1000).toFixed(1)} s`)
     const port = await freePort()
-    server = await start(dir, port, env)
+    server = await start(built.dir, port, built.env)
     return { base: `http://127.0.0.1:${port}`, close }
   } catch (error) {
     close()
