@@ -205,6 +205,8 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   let closed = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let sweeping = false
+  /** Whether the last lock file came out of `open` with exactly `fileMode` (the umask). */
+  let openKeepsFileMode = false
 
   // ---------------------------------------------------------------------------------------
   // Opening the directory
@@ -309,8 +311,10 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
       if (!stats.isFile() || stats.size > BigInt(maxRecordBytes)) {
         return { kind: 'corrupt', ino: stats.ino }
       }
-      const bytes = await handle.readFile()
-      const record = bytes.length > maxRecordBytes ? undefined : decode(bytes, hash)
+      // Reads the size fstat gave rather than `handle.readFile()`, which would fstat again:
+      // one thread-pool round trip less. A file cut short meanwhile reads short and is corrupt.
+      const bytes = await readExactly(handle, Number(stats.size))
+      const record = decode(bytes, hash)
       return record === undefined
         ? { kind: 'corrupt', ino: stats.ino }
         : { kind: 'ok', record, ino: stats.ino }
@@ -357,7 +361,9 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     const temp = inside(p.sessions, TEMP_PREFIX + randomBytes(16).toString('hex'))
     const handle = await open(temp, CREATE_FLAGS, fileMode)
     try {
-      await handle.chmod(fileMode) // the umask may have removed bits from the open mode
+      // The umask may have removed bits from the open mode; the lock file this write holds
+      // was created just before with the same mode and its fstat tells whether it did.
+      if (!openKeepsFileMode) await handle.chmod(fileMode)
       await handle.writeFile(data, 'utf8')
       if (durable) await handle.sync()
       await handle.close()
@@ -468,8 +474,11 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
       let handle: FileHandle | undefined
       try {
         handle = await open(path, CREATE_FLAGS, fileMode)
-        await handle.chmod(fileMode)
-        const { ino } = await handle.stat({ bigint: true })
+        // The fstat that gives the lock's identity also shows whether the umask removed bits
+        // from the open mode: only then is a chmod needed, here and for the temp file.
+        const { ino, mode } = await handle.stat({ bigint: true })
+        openKeepsFileMode = Number(mode & 0o777n) === fileMode
+        if (!openKeepsFileMode) await handle.chmod(fileMode)
         await handle.close()
         return ino
       } catch (error) {
@@ -916,6 +925,18 @@ async function breakStaleLock(path: string, maxAge: number): Promise<boolean> {
   if (Date.now() - Number(stats.mtimeMs) <= maxAge) return false
   await unlinkIfPresent(path)
   return true
+}
+
+/** Reads `size` bytes from the start of the file, fewer when it ends sooner. */
+async function readExactly(handle: FileHandle, size: number): Promise<Uint8Array> {
+  const buffer = Buffer.alloc(size)
+  let filled = 0
+  while (filled < size) {
+    const { bytesRead } = await handle.read(buffer, filled, size - filled, filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return buffer.subarray(0, filled)
 }
 
 function sleep(ms: number): Promise<void> {
