@@ -164,6 +164,38 @@ describe('strict base64url', () => {
     )
   })
 
+  it('the node:crypto backend rejects every non-canonical last character, as the portable codec does', () => {
+    // Every last character on every prefix shape (remainder 2 and 3), not a sample: each
+    // value with any of the unused low bits set must be rejected by both decoders.
+    for (const prefix of ['', 'AAAA', '-_-_']) {
+      for (const body of ['Y', 'YW', '_', '__', '-', '--', '9', '99']) {
+        for (const c of ALPHABET) {
+          const text = prefix + body + c
+          const mask = text.length % 4 === 2 ? 15 : 3
+          const canonical = (ALPHABET.indexOf(c) & mask) === 0
+          const portable = base64urlDecode(text)
+          assert.equal(portable !== undefined, canonical, text)
+          assert.deepEqual(asBytes(node.base64urlDecode(text)), asBytes(portable), text)
+        }
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 60 }).filter((b) => b.length % 3 !== 0),
+        fc.constantFrom(...Array.from(ALPHABET)),
+        (bytes, c) => {
+          const text = base64urlEncode(bytes).slice(0, -1) + c
+          assert.deepEqual(
+            asBytes(node.base64urlDecode(text)),
+            asBytes(base64urlDecode(text)),
+            text,
+          )
+        },
+      ),
+      RUNS,
+    )
+  })
+
   it('the node:crypto backend encodes views of a larger buffer correctly', () => {
     const whole = Uint8Array.from({ length: 32 }, (_, i) => i)
     const view = whole.subarray(5, 17)
