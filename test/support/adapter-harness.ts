@@ -190,7 +190,7 @@ export interface RawResponse {
 
 /**
  * Sends `head` (request line and header lines, CRLF-separated, without the blank line) as raw
- * HTTP/1.1 with `Connection: close` and reads the whole response; for requests `fetch` cannot
+ * HTTP/1.1 with `Connection: close` and reads the whole response (a chunked body decoded); for requests `fetch` cannot
  * make, such as several `Cookie` header lines.
  */
 export function rawRequest(port: number, head: readonly string[]): Promise<RawResponse> {
@@ -208,10 +208,28 @@ export function rawRequest(port: number, head: readonly string[]): Promise<RawRe
         const colon = line.indexOf(':')
         return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
       })
-      resolve({ status, headers, body: text.slice(split + 4) })
+      const body = text.slice(split + 4)
+      const chunked = headers.some(
+        ([name, value]) => name === 'transfer-encoding' && /chunked/i.test(value),
+      )
+      resolve({ status, headers, body: chunked ? dechunk(body) : body })
     })
     socket.write([...head, 'Host: 127.0.0.1', 'Connection: close', '', ''].join('\r\n'))
   })
+}
+
+/** A chunked body's payload (a server that streams its body sends it so). */
+function dechunk(body: string): string {
+  let out = ''
+  let at = 0
+  for (;;) {
+    const end = body.indexOf('\r\n', at)
+    if (end < 0) return out
+    const size = Number.parseInt(body.slice(at, end), 16)
+    if (!(size > 0)) return out
+    out += body.slice(end + 2, end + 2 + size)
+    at = end + 2 + size + 2
+  }
 }
 
 /** Headers of `name` in a raw response. */
