@@ -23,6 +23,7 @@
 //
 //   runScenarios(harness)                     // every scenario, one node:test `it` each
 //   runScenarios(injectHarness, { transport: 'inject' })
+//   runScenarios(harness, { adapt: { [name]: { reason, run } } })   // see RunOptions.adapt
 //
 // The scenarios know nothing of any framework: they drive the app through `ScenarioApp` and
 // check what a client sees (status, Set-Cookie, Cache-Control, body) and what the server store
@@ -246,7 +247,7 @@ async function fetchRequest(url: string, request: ScenarioRequest): Promise<Scen
 // Helpers for the scenarios
 
 /** The single Set-Cookie of `name`; fails unless there is exactly one. */
-function one(response: ScenarioResponse, name: string): string {
+export function one(response: ScenarioResponse, name: string): string {
   const found = setCookiesNamed(response.setCookies, name)
   assert.equal(
     found.length,
@@ -256,18 +257,18 @@ function one(response: ScenarioResponse, name: string): string {
   return found[0] ?? ''
 }
 
-function none(response: ScenarioResponse, name: string): void {
+export function none(response: ScenarioResponse, name: string): void {
   assert.deepEqual(setCookiesNamed(response.setCookies, name), [], `no Set-Cookie for ${name}`)
 }
 
-function noStore(response: ScenarioResponse): void {
+export function noStore(response: ScenarioResponse): void {
   assert.equal(response.headers.get('cache-control'), 'no-store')
 }
 
-const read: Route = ({ session }) =>
+export const read: Route = ({ session }) =>
   Promise.resolve({ body: { text: session.get('user') ?? 'anonymous' } })
 
-const login: Route = ({ session }) => {
+export const login: Route = ({ session }) => {
   session.set('user', 'ada')
   return Promise.resolve({ body: { text: 'welcome' } })
 }
@@ -279,13 +280,13 @@ function storeKinds(context: ScenarioContext): [string, SessionStore<ScenarioDat
   ]
 }
 
-async function loggedIn(app: Running, name: string): Promise<string> {
+export async function loggedIn(app: Running, name: string): Promise<string> {
   const response = await app.request('POST', '/login')
   assert.equal(response.status, 200)
   return cookiePair(one(response, name))
 }
 
-async function* chunks(
+export async function* chunks(
   parts: readonly string[],
   between?: () => Promise<void>,
 ): AsyncIterable<string> {
@@ -657,11 +658,30 @@ export interface RunOptions {
   readonly transport?: 'http' | 'inject'
   /** Only these scenarios (by name). */
   readonly only?: (scenario: Scenario) => boolean
+  /**
+   * Scenarios this framework's model answers differently (React Router commits explicitly:
+   * no registry, no `onError`, no `commitOnError`), by scenario name: `run` replaces the
+   * scenario's own and asserts what the adapter documents for that case instead, under the
+   * title "<scenario> (adapted: <reason>)". A name not in the table is an error.
+   */
+  readonly adapt?: Readonly<Record<string, AdaptedScenario>>
+}
+
+/** What a harness runs in place of one scenario, and why. */
+export interface AdaptedScenario {
+  readonly reason: string
+  run(context: ScenarioContext): Promise<void>
 }
 
 /** Registers one `describe(harness.name)` with one `it` per scenario. */
 export function runScenarios(harness: AdapterHarness, options: RunOptions = {}): void {
   const transport = options.transport ?? 'http'
+  const adapt = options.adapt ?? {}
+  for (const name of Object.keys(adapt)) {
+    if (!scenarios.some((scenario) => scenario.name === name)) {
+      throw new Error(`${harness.name}: no scenario named ${JSON.stringify(name)} to adapt`)
+    }
+  }
   describe(harness.name, () => {
     const open: StartedApp[] = []
     afterEach(async () => {
@@ -670,9 +690,13 @@ export function runScenarios(harness: AdapterHarness, options: RunOptions = {}):
     for (const scenario of scenarios) {
       if (transport === 'inject' && scenario.needs === 'http') continue
       if (options.only !== undefined && !options.only(scenario)) continue
-      it(scenario.name, async () => {
+      const adapted = Object.hasOwn(adapt, scenario.name) ? adapt[scenario.name] : undefined
+      const title =
+        adapted === undefined ? scenario.name : `${scenario.name} (adapted: ${adapted.reason})`
+      const run = (context: ScenarioContext): Promise<void> => (adapted ?? scenario).run(context)
+      it(title, async () => {
         const stores = scenarioStores()
-        await scenario.run({
+        await run({
           stores,
           async start(app) {
             const errors: unknown[] = []
