@@ -111,6 +111,49 @@ describe('memory driver', () => {
     }
   })
 
+  it('a record it returns is frozen: changing it cannot change what is stored', async () => {
+    const driver = createMemoryDriver({ sweepInterval: 0 })
+    try {
+      const at = Date.now()
+      const input = { cart: { items: ['a'] } }
+      const rec = record(at, { values: input, flash: { notice: [{ text: 'hi' }] } })
+      await driver.create(rec, at)
+      // What was passed in is copied: changing it afterwards changes nothing stored.
+      input.cart.items.push('b')
+      const got = await driver.get(rec.id, at)
+      assert.ok(got !== undefined)
+      assert.deepEqual(got.values, { cart: { items: ['a'] } })
+      const { cart } = got.values
+      assert.throws(() => cart.items.push('c'), TypeError)
+      assert.throws(() => Object.assign(got.values, { cart: 'x' }), TypeError)
+      const notice = got.flash['notice']?.[0] as { text: string }
+      assert.throws(() => {
+        notice.text = 'changed'
+      }, TypeError)
+      // Patched values are frozen too, and the earlier record is unchanged by the patch.
+      await driver.update(
+        rec.id,
+        {
+          set: { more: { n: 1 } },
+          unset: [],
+          flashSet: {},
+          flashUnset: [],
+          lastSeenAt: at,
+          expiresAt: at + 60_000,
+        },
+        at,
+      )
+      const after = await driver.get(rec.id, at)
+      assert.ok(after !== undefined)
+      assert.deepEqual(after.values, { cart: { items: ['a'] }, more: { n: 1 } })
+      const { more } = after.values as { more: { n: number } }
+      assert.ok(Object.isFrozen(more))
+      assert.deepEqual(got.values, { cart: { items: ['a'] } })
+    } finally {
+      await driver.close()
+    }
+  })
+
   it('refuses bad options and every call after close', async () => {
     assert.throws(() => createMemoryDriver({ maxSessions: 0 }), { code: 'ERR_SESSION_CONFIG' })
     for (const maxAnonymousSessions of [0, -1, 1.5, Number.NaN]) {

@@ -4,7 +4,8 @@
  * least-recently-used eviction that never lets a session without a user push out a signed-in
  * one), expired records disappear on read and in a periodic, `unref`'d sweep (started by the first
  * record stored, so a driver can be created at module scope on Cloudflare Workers), and every record
- * is copied in and out so nothing outside can change a stored session.
+ * is copied in and deep-frozen: `get` hands out the stored values themselves (no copy per read),
+ * and nothing outside can change a stored session through them.
  *
  * Pass it to `createServerStore({ driver: createMemoryDriver(), keys })`.
  *
@@ -26,6 +27,7 @@ import type {
   UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import { deepFreeze } from '../lib/json-value.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
@@ -67,8 +69,10 @@ export interface MemoryDriver extends SessionDriver {
 
 interface Stored {
   id: string
-  values: Record<string, unknown>
-  flash: Record<string, readonly unknown[]>
+  /** Deep-frozen: handed out as is by `get`. */
+  values: Readonly<Record<string, unknown>>
+  /** Deep-frozen: handed out as is by `get`. */
+  flash: Readonly<Record<string, readonly unknown[]>>
   version: number
   createdAt: number
   lastSeenAt: number
@@ -241,8 +245,8 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       makeRoom(record.userKey !== undefined)
       const stored: Stored = {
         id: record.id,
-        values: copy(record.values),
-        flash: copy(record.flash),
+        values: frozenCopy(record.values),
+        flash: frozenCopy(record.flash),
         version: 1,
         createdAt: record.createdAt,
         lastSeenAt: record.lastSeenAt,
@@ -344,8 +348,11 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
   return driver
 
   function applyPatch(stored: Stored, patch: SessionPatch): void {
-    stored.values = patchRecord(stored.values, patch.set, patch.unset, copy)
-    stored.flash = patchRecord(stored.flash, patch.flashSet, patch.flashUnset, copy)
+    // Unchanged values are shared with the previous (frozen) record; new ones are copied and frozen.
+    stored.values = Object.freeze(patchRecord(stored.values, patch.set, patch.unset, frozenCopy))
+    stored.flash = Object.freeze(
+      patchRecord(stored.flash, patch.flashSet, patch.flashUnset, frozenCopy),
+    )
     stored.lastSeenAt = patch.lastSeenAt
     stored.expiresAt = patch.expiresAt
     if (patch.userKey !== undefined) {
@@ -362,11 +369,13 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
   }
 }
 
+// The record's values and flash are deep-frozen, so they are shared rather than copied: a read
+// costs no clone and no garbage proportional to the session's size.
 function snapshot(stored: Stored): SessionRecord {
   return {
     id: stored.id,
-    values: copy(stored.values),
-    flash: copy(stored.flash),
+    values: stored.values,
+    flash: stored.flash,
     version: stored.version,
     createdAt: stored.createdAt,
     lastSeenAt: stored.lastSeenAt,
@@ -380,4 +389,9 @@ function snapshot(stored: Stored): SessionRecord {
 // exactly, `__proto__` keys included (it defines own properties, never assigns).
 function copy<T>(value: T): T {
   return structuredClone(value)
+}
+
+// A copy nothing can change: what the driver stores and hands out.
+function frozenCopy<T>(value: T): T {
+  return deepFreeze(copy(value)) as T
 }
