@@ -14,6 +14,7 @@ import {
   type ScenarioReply,
 } from './support/adapter-scenarios.ts'
 import { buildApp, type BuiltNextApp } from './support/next-app.ts'
+import { streamOf } from './support/chunk-stream.ts'
 import { listenLocal, routeOf } from './support/scenario-node.ts'
 
 /**
@@ -46,15 +47,7 @@ function bodyOf(reply: ScenarioReply): BodyInit | null {
   if (body === undefined || 'redirect' in body) return null
   if ('text' in body) return body.text
   if ('json' in body) return JSON.stringify(body.json)
-  const iterator = body.stream[Symbol.asyncIterator]()
-  const encoder = new TextEncoder()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = await iterator.next()
-      if (chunk.done === true) controller.close()
-      else controller.enqueue(encoder.encode(chunk.value))
-    },
-  })
+  return streamOf(body.stream)
 }
 
 /** The reply as a route handler returns it: a `Response` of its own. */

@@ -20,6 +20,7 @@ import type {
   StartedApp,
 } from './adapter-scenarios.ts'
 import { listenLocal } from './scenario-frameworks.ts'
+import { streamOf } from './chunk-stream.ts'
 
 type FetchApp = (request: Request) => Response | Promise<Response>
 
@@ -101,18 +102,6 @@ export const honoRequestHarness: AdapterHarness = {
 
 // ---------------------------------------------------------------------------------------------
 // h3
-
-function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]()
-  const encoder = new TextEncoder()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await iterator.next()
-      if (next.done === true) controller.close()
-      else controller.enqueue(encoder.encode(next.value))
-    },
-  })
-}
 
 function sendH3(event: H3Event, reply: ScenarioReply): unknown {
   const status = statusOf(reply)

@@ -24,6 +24,7 @@ import type {
   StartedApp,
 } from './adapter-scenarios.ts'
 import { listenLocal } from './scenario-node.ts'
+import { streamOf } from './chunk-stream.ts'
 
 /** React Router has no request registry: one SessionStorage per store, each committed. */
 class NoRegistry extends SessionRegistry {
@@ -91,18 +92,6 @@ export function serveReactRouter(routes: RouteObject[]): Promise<StartedApp> {
       })
     }),
   )
-}
-
-function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]()
-  const encoder = new TextEncoder()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await iterator.next()
-      if (next.done === true) controller.close()
-      else controller.enqueue(encoder.encode(next.value))
-    },
-  })
 }
 
 /** `reply` as the Response a resource route returns, with our `Set-Cookie` if any. */
