@@ -95,7 +95,8 @@ export function base64urlDecode(text: string): Uint8Array | undefined {
   return out
 }
 
-function sextet(text: string, index: number): number {
+/** The 6-bit value of the base64url character at `index`, or 255 outside the alphabet. */
+export function sextet(text: string, index: number): number {
   const code = text.charCodeAt(index)
   return code < 128 ? (DECODE_TABLE[code] ?? 255) : 255
 }

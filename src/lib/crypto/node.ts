@@ -10,20 +10,12 @@ import {
   type CryptoBackend,
   type MacKey,
 } from './backend.ts'
+import { sextet } from '../encoding.ts'
 import { nodeBuiltin } from './builtin.ts'
 
 const RANDOM_POOL_SIZE = 4096
 
 const BASE64URL_TEXT = /^[A-Za-z0-9_-]*$/
-
-/** The 6-bit value of a character already known to be in the base64url alphabet. */
-function sextetOf(code: number): number {
-  if (code >= 97) return code - 71 // a-z: 26..51
-  if (code === 95) return 63 // '_', which sorts between 'Z' and 'a'
-  if (code >= 65) return code - 65 // A-Z: 0..25
-  if (code >= 48) return code + 4 // 0-9: 52..61
-  return 62 // '-'
-}
 
 interface NodeKeyObject {
   readonly type: string
@@ -204,7 +196,7 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
       if (rest === 1 || !BASE64URL_TEXT.test(text)) return undefined
       if (rest !== 0) {
         // The last character carries 4 (rest 2) or 2 (rest 3) unused low bits, which must be zero.
-        const last = sextetOf(text.charCodeAt(text.length - 1))
+        const last = sextet(text, text.length - 1)
         if ((last & (rest === 2 ? 15 : 3)) !== 0) return undefined
       }
       return NodeBuffer.from(text, 'base64url')
