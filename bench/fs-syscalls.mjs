@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { openDriver } from './lib/drivers.mjs'
+import { freshRecord, viewsPatch } from './lib/records.mjs'
 
 let fsRequests = 0
 const hook = createHook({
@@ -22,24 +23,10 @@ async function measureOne(kind, n) {
   const driver = await openDriver(kind)
   const now = Date.now()
   const id = generateSessionId()
-  await driver.create(
-    {
-      id,
-      values: { views: 0 },
-      flash: {},
-      version: 1,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt: now + 3_600_000,
-      userKey: undefined,
-      meta: undefined,
-    },
-    now,
-  )
+  await driver.create(freshRecord(id, { views: 0 }, now), now)
   const request = async (i) => {
     const loaded = await driver.get(id, now)
-    const base = { set: { views: i }, unset: [], flashSet: {}, flashUnset: [] }
-    await driver.update(id, { ...base, lastSeenAt: now, expiresAt: now + 3_600_000 }, now)
+    await driver.update(id, viewsPatch(i, now), now)
     return loaded
   }
   for (let i = 0; i < 20; i++) await request(i)

@@ -7,6 +7,7 @@ import type { LoaderFunctionArgs, RouteObject } from 'react-router'
 
 import { createReactRouterSessionStorage } from '../src/react-router.ts'
 import { cookiePair, deferred } from './support/adapter-harness.ts'
+import { readStreamed } from './support/chunk-stream.ts'
 import {
   chunks,
   login,
@@ -92,21 +93,9 @@ const adapt: Record<string, AdaptedScenario> = {
       const ours = response.headers.getSetCookie().filter((line) => line.startsWith('sid='))
       assert.equal(ours.length, 1, 'the cookie went out with the headers')
       const pair = cookiePair(ours[0] ?? '')
-      const reader = response.body?.getReader()
-      assert.ok(reader)
-      const decoder = new TextDecoder()
-      let text = ''
-      while (!text.startsWith('first')) {
-        const { value, done } = await reader.read()
-        if (done) break
-        text += decoder.decode(value, { stream: true })
-      }
-      firstChunkSeen.resolve(undefined)
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        text += decoder.decode(value, { stream: true })
-      }
+      const text = await readStreamed(response.body, 'first', () => {
+        firstChunkSeen.resolve(undefined)
+      })
       assert.equal(text, 'first rest')
       await changed.promise
       // What was committed is stored; the late change is not, and nothing else is written.

@@ -3,6 +3,7 @@
 // cost as `takeRoundTrips()` (a counting proxy's reading since its last call) reports them.
 import { performance } from 'node:perf_hooks'
 import { SMALL, quantile } from './common.mjs'
+import { freshRecord, viewsPatch } from './records.mjs'
 
 /**
  * Measures `driver` (migrated, empty) with `iterations` calls of each kind after a warm-up of
@@ -11,25 +12,8 @@ import { SMALL, quantile } from './common.mjs'
 export async function measureDriverCalls(driver, { client, iterations, takeRoundTrips }) {
   const { generateSessionId } = await import('../../dist/index.js')
   const now = Date.now()
-  const record = (id) => ({
-    id,
-    values: SMALL,
-    flash: {},
-    version: 1,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: now + 3_600_000,
-    userKey: undefined,
-    meta: undefined,
-  })
-  const patch = (i) => ({
-    set: { views: i },
-    unset: [],
-    flashSet: {},
-    flashUnset: [],
-    lastSeenAt: now,
-    expiresAt: now + 3_600_000,
-  })
+  const record = (id) => freshRecord(id, SMALL, now)
+  const patch = (i) => viewsPatch(i, now)
   for (let i = 0; i < 50; i++) {
     const id = generateSessionId()
     await driver.create(record(id), now)

@@ -146,22 +146,23 @@ export function createNextSessions(
     throw error
   }
 
+  /** Commits the sessions of the request into `response`'s headers. */
+  async function withSessionCookies(response: Response): Promise<Response> {
+    const sessions = await current()
+    const values = await sessions.commit()
+    sessions.afterCommit()
+    const cacheControl = options.cacheControl
+    return appendSetCookies(response, values, cacheControl === undefined ? {} : { cacheControl })
+  }
+
   /**
    * A route handler that threw, with `commitOnError`: Next.js would answer with a 500 of its
-   * own and drop the cookies, so the adapter answers the 500 itself, with the cookies, and
-   * logs the error as Next.js does.
+   * own and drop the cookies, so the adapter answers the 500 itself, with the cookies. The
+   * error is logged first, as Next.js logs it, so that a save failing next cannot hide it.
    */
   async function answerFailure(error: unknown): Promise<Response> {
-    const request = await current()
-    const values = await request.commit()
-    request.afterCommit()
     console.error(error)
-    const cacheControl = options.cacheControl
-    return appendSetCookies(
-      new Response('Internal Server Error', { status: 500 }),
-      values,
-      cacheControl === undefined ? {} : { cacheControl },
-    )
+    return withSessionCookies(new Response('Internal Server Error', { status: 500 }))
   }
 
   return {
@@ -192,15 +193,7 @@ export function createNextSessions(
           if (isRedirect(error) || options.commitOnError !== true) return settleThrow(error)
           return answerFailure(error)
         }
-        const sessions = await current()
-        const values = await sessions.commit()
-        sessions.afterCommit()
-        const cacheControl = options.cacheControl
-        return appendSetCookies(
-          response,
-          values,
-          cacheControl === undefined ? {} : { cacheControl },
-        )
+        return withSessionCookies(response)
       },
   }
 }

@@ -52,6 +52,7 @@ import {
   tamper,
   within,
 } from './adapter-harness.ts'
+import { readStreamed } from './chunk-stream.ts'
 
 /** What every scenario session may hold. */
 export interface ScenarioData {
@@ -557,21 +558,9 @@ export const scenarios: readonly Scenario[] = [
       const ours = setCookiesNamed(response.headers.getSetCookie(), 'sid')
       assert.equal(ours.length, 1, 'the cookie went out with the headers')
       const pair = cookiePair(ours[0] ?? '')
-      const reader = response.body?.getReader()
-      assert.ok(reader)
-      const decoder = new TextDecoder()
-      let text = ''
-      while (!text.startsWith('first')) {
-        const { value, done } = await reader.read()
-        if (done) break
-        text += decoder.decode(value, { stream: true })
-      }
-      firstChunkSeen.resolve(undefined)
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        text += decoder.decode(value, { stream: true })
-      }
+      const text = await readStreamed(response.body, 'first', () => {
+        firstChunkSeen.resolve(undefined)
+      })
       assert.equal(text, 'first rest')
       const error = await within(app.firstError, 2000, 'onError')
       assert.ok(error instanceof HeadersSentError, String(error))
