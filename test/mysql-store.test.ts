@@ -294,6 +294,29 @@ describe('mysql: data', () => {
     'null',
   ]
 
+  // MariaDB 10.11's JSON_MERGE_PATCH keeps some of several keys it is asked to remove in an
+  // order other than the stored one ({"a","b","c"} without "b" then "a" kept "b").
+  it('several keys removed in one patch are all removed, in any order', async () => {
+    const orders: [Record<string, unknown>, string[]][] = [
+      [{ a: 1, b: 2, c: 3 }, ['b', 'a']],
+      [{ a: 1, b: 2, c: 3 }, ['c', 'b', 'a']],
+      [{ '\\': null, '': {} }, ['', '\\']],
+      [{ x: 1, y: 2 }, ['y', 'x', 'nope']],
+    ]
+    for (const [values, unset] of orders) {
+      const flash = Object.fromEntries(Object.keys(values).map((key) => [key, ['note']]))
+      const rec = record(1000, { values, flash })
+      await driver.create(rec, 1000)
+      const next = patch(1001, { set: {}, unset, flashUnset: unset })
+      await driver.update(rec.id, next, 1001)
+      const expected = applyPatch(rec, next)
+      const got = await driver.get(rec.id, 1001)
+      assert.ok(got !== undefined)
+      assert.deepEqual(got.values, expected.values, JSON.stringify(unset))
+      assert.deepEqual(got.flash, expected.flash, JSON.stringify(unset))
+    }
+  })
+
   it('hostile keys round-trip through create, set, unset and flash', async () => {
     const values: Record<string, unknown> = {}
     for (const [i, key] of hostileKeys.entries()) {
@@ -821,7 +844,7 @@ describe('mysql: source', () => {
         'condition',
         'list',
         'marks(slots)',
-        'merged',
+        'kept',
         'name',
         "parts.join(', ')",
         'sets',
@@ -832,7 +855,12 @@ describe('mysql: source', () => {
     // `name` is one of two column names, `sets` and `marks` are placeholders only.
     assert.match(source, /column\('values_json', patch\.set, patch\.unset\)/)
     assert.match(source, /column\('flash_json', patch\.flashSet, patch\.flashUnset\)/)
-    assert.match(source, /const sets = ", \?, JSON_EXTRACT\(\?, '\$'\)"\.repeat\(slots\)/)
+    assert.match(source, /const sets = ", \?, JSON_EXTRACT\(\?, '\$'\)"\.repeat\(setSlots\)/)
+    // `kept` is the column name, or JSON_REMOVE of it with placeholders only.
+    assert.match(
+      source,
+      /const kept = slots === 0 \? name : `JSON_REMOVE\(\$\{name\}, \$\{marks\(slots\)\}\)`/,
+    )
     // `t` is the quoted validated table name; `condition` is one of two constants.
     assert.match(source, /return `\\`\$\{table\}\\``/)
     assert.match(source, /deleteListed\(listed, SAME_USER, \[userKey, userKey\]\)/)

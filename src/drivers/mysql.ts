@@ -13,10 +13,9 @@
  * from {@link mysqlSchema} in your own migrations. Values, flash and labels are JSON text in
  * `LONGTEXT` columns (MariaDB's `JSON` type is `LONGTEXT` anyway, and MySQL's binary `JSON`
  * type would reorder keys and come back pre-parsed). An `update` patches per key on the
- * server in one `UPDATE`: removed keys through `JSON_MERGE_PATCH` with a `null` per key, set
- * keys through `JSON_SET` with a quoted, escaped path per key, both of which MySQL ≥ 8.0.3
- * and MariaDB ≥ 10.2.25 have. Times are the caller's milliseconds in `BIGINT` columns, never
- * the server's clock.
+ * server in one `UPDATE`: removed keys through `JSON_REMOVE` and set keys through `JSON_SET`,
+ * with a quoted, escaped path per key, which MySQL ≥ 8.0.3 and MariaDB ≥ 10.2.25 have. Times
+ * are the caller's milliseconds in `BIGINT` columns, never the server's clock.
  *
  * A read is one statement, a save one statement once the pool's connection has prepared it
  * (mysql2 keeps prepared statements per connection). `close()` leaves the pool open: it is
@@ -396,17 +395,23 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
     unset: readonly string[],
   ) => {
     const pairs = Object.entries(set)
-    const slots = pairs.length === 0 ? 0 : placeholders(pairs.length)
-    // Removed keys go through JSON_MERGE_PATCH with a `null` each: one parameter whatever
-    // their number, and no JSON path. JSON_SET then replaces each set key's whole value.
-    values.push(removals(unset))
+    // One slot count for the removed and the set keys, so the text varies with it alone.
+    // Removed keys go through JSON_REMOVE, one path each (padded with the set keys, which
+    // JSON_SET writes again right after), not one JSON_MERGE_PATCH of nulls: MariaDB 10.11's
+    // merge patch keeps some keys when it removes several in another order than stored.
+    const removed = [...unset, ...pairs.map(([key]) => key)]
+    const slots = removed.length === 0 ? 0 : placeholders(Math.max(pairs.length, unset.length))
     for (let i = 0; i < slots; i++) {
+      values.push(jsonPath(removed[Math.min(i, removed.length - 1)] ?? ''))
+    }
+    const setSlots = pairs.length === 0 ? 0 : slots
+    for (let i = 0; i < setSlots; i++) {
       const pair = pairs[Math.min(i, pairs.length - 1)]
       if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(shallow(pair[1], 1)))
     }
-    const merged = `JSON_MERGE_PATCH(${name}, ?)`
-    const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(slots)
-    parts.push(slots === 0 ? `${name} = ${merged}` : `${name} = JSON_SET(${merged}${sets})`)
+    const kept = slots === 0 ? name : `JSON_REMOVE(${name}, ${marks(slots)})`
+    const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(setSlots)
+    parts.push(setSlots === 0 ? `${name} = ${kept}` : `${name} = JSON_SET(${kept}${sets})`)
   }
   column('values_json', patch.set, patch.unset)
   column('flash_json', patch.flashSet, patch.flashUnset)
@@ -433,11 +438,6 @@ function patchStatement(t: string, patch: SessionPatch, id: string, now: number)
         OR CASE WHEN JSON_VALID(meta_json) THEN JSON_TYPE(meta_json) END = 'OBJECT')`,
     values,
   }
-}
-
-/** `{"key": null, …}`: the merge patch that removes `unset` and leaves the rest alone. */
-function removals(unset: readonly string[]): string {
-  return '{' + unset.map((key) => asciiJson(key) + ':null').join(',') + '}'
 }
 
 /**
