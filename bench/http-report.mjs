@@ -56,6 +56,7 @@ function checksTable(http) {
       'sessions loaded during load',
       'fresh sessions during load',
       'count after the load',
+      'warm-up requests',
     ]),
   ]
   for (const s of http.summary) {
@@ -69,6 +70,7 @@ function checksTable(http) {
         s.session ? String(s.loaded) : '–',
         s.session ? String(s.fresh) : '–',
         s.session ? (s.afterBody ?? '–') : '–',
+        String(http.warmupRequests?.[s.id] ?? '–'),
       ]),
     )
   }
@@ -97,7 +99,7 @@ function method(http, autocannonVersion) {
   if (http.method !== 'interleaved-slices') {
     return `**These figures come from an older run** (one contender at a time, not interleaved; re-run \`npm run bench\` for the current method). ${client}, ${c.warmupSeconds} s warm-up (not recorded) then ${c.seconds} s measured per contender, ${c.rounds} round(s) in alternating order; the table below is recomputed from those runs as medians. ${WORKLOAD}`
   }
-  return `${client}. **Interleaved slices:** every contender's server is started up front, each in its own child process, primed and warmed up for ${c.warmupSeconds} s (not recorded); then ${c.rounds} round(s) in which every contender gets one ${c.seconds}-s slice of load, in an order rotated by an even share of the list each round and reversed every other round, so drift and the rest of the machine's load fall evenly on all contenders (idle servers cost nothing meanwhile). **Server CPU µs per request is the headline figure:** the server's \`process.cpuUsage()\` (user + system) over exactly one slice divided by the requests it served in that slice. The load generator and the server share the machine's cores, so req/s measures the pair; CPU per request is the server's own cost and is what the targets use. Each figure is the median over a contender's slices and the spread their min–max; every ratio (× raw is to \`raw-crypto\`, × bare to the no-session row of the same framework, else bare node:http) is taken within each round, from that round's slices, and the median over rounds is shown. p50/p99 are each slice's quantiles of autocannon's per-response times (its own histogram has 1 ms buckets), median over slices. ${WORKLOAD}`
+  return `${client}. **Interleaved slices:** every contender's server is started up front, each in its own child process, primed and warmed up (not recorded) in runs of ${c.warmupSeconds} s until it has served ${c.warmupRequests ?? 0} requests, so its handler is optimized before it is measured; then ${c.rounds} round(s) in which every contender gets one ${c.seconds}-s slice of load, in an order rotated by an even share of the list each round and reversed every other round, so drift and the rest of the machine's load fall evenly on all contenders (idle servers cost nothing meanwhile). **Server CPU µs per request is the headline figure:** the server's \`process.cpuUsage()\` (user + system) over exactly one slice divided by the requests it served in that slice. The load generator and the server share the machine's cores, so req/s measures the pair; CPU per request is the server's own cost and is what the targets use. Each figure is the median over a contender's slices and the spread their min–max; every ratio (× raw is to \`raw-crypto\`, × bare to the no-session row of the same framework, else bare node:http) is taken within each round, from that round's slices, and the median over rounds is shown. p50/p99 are each slice's quantiles of autocannon's per-response times (its own histogram has 1 ms buckets), median over slices. ${WORKLOAD}`
 }
 
 export function httpSection(http, autocannonVersion) {

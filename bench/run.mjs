@@ -136,6 +136,28 @@ async function otherPhases() {
   return { micro, stores, memory, lostUpdates, postgres, mysql, redis, fsSyscalls }
 }
 
+// --http-rounds=N, --http-slice=S, --http-warmup=S (seconds) and --http-warmup-requests=N
+// change the HTTP schedule.
+function httpOverrides() {
+  const out = {}
+  const flags = {
+    '--http-rounds': 'rounds',
+    '--http-slice': 'seconds',
+    '--http-warmup': 'warmupSeconds',
+    '--http-warmup-requests': 'warmupRequests',
+  }
+  for (const arg of process.argv.slice(2)) {
+    const [flag, value] = arg.split('=')
+    if (!flag.startsWith('--http-')) continue
+    if (flags[flag] === undefined) throw new Error(`unknown option ${flag}`)
+    const number = Number(value)
+    if (!(number > 0)) throw new Error(`${flag} wants a positive number, not "${value}"`)
+    out[flags[flag]] =
+      flag === '--http-rounds' || flag.endsWith('requests') ? Math.ceil(number) : number
+  }
+  return out
+}
+
 async function measure() {
   const info = machine()
   log(
@@ -145,15 +167,18 @@ async function measure() {
 
   // Every contender gets one slice per round: ~30 contenders take (1 s warm-up + 6 × 2 s) each,
   // about 7 minutes in all (start-up and priming included).
-  const httpConfig = quick
-    ? { connections: 10, warmupSeconds: 1, seconds: 1, rounds: 1 }
-    : { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 6 }
+  const httpConfig = {
+    ...(quick
+      ? { connections: 10, warmupSeconds: 1, warmupRequests: 5000, seconds: 1, rounds: 1 }
+      : { connections: 10, warmupSeconds: 1, warmupRequests: 20_000, seconds: 2, rounds: 6 }),
+    ...httpOverrides(),
+  }
   const only = process.env.BENCH_HTTP_ONLY?.split(',')
   const active = HTTP_SCENARIOS.filter(
     (s) => s.pending === undefined && (only === undefined || only.includes(s.id)),
   ).length
   log(
-    `HTTP: ${active} contenders, ${httpConfig.warmupSeconds} s warm-up each, then ${httpConfig.rounds} round(s) of one ${httpConfig.seconds} s slice per contender, ${httpConfig.connections} connections…`,
+    `HTTP: ${active} contenders, warm-up ≥ ${httpConfig.warmupSeconds} s and ${httpConfig.warmupRequests} requests each, then ${httpConfig.rounds} round(s) of one ${httpConfig.seconds} s slice per contender, ${httpConfig.connections} connections…`,
   )
   const http = await runHttp({ ...httpConfig, log })
 

@@ -180,7 +180,26 @@ function logSlice(log, row, scenario, round, rounds) {
   )
 }
 
-async function startAll(active, { connections, warmupSeconds }, log) {
+// Warm-up in runs of `warmupSeconds` until the server has answered `warmupRequests` (a slow
+// contender on a busy machine needs more than one run before its handler is optimized), at
+// most `MAX_WARMUP_RUNS` runs.
+const MAX_WARMUP_RUNS = 5
+
+async function warmUp(server, { connections, warmupSeconds, warmupRequests = 0 }) {
+  let served = 0
+  for (let run = 0; run < MAX_WARMUP_RUNS && (run === 0 || served < warmupRequests); run++) {
+    const result = await autocannon({
+      url: server.url,
+      connections,
+      duration: warmupSeconds,
+      headers: server.headers,
+    })
+    served += result.requests.total
+  }
+  return served
+}
+
+async function startAll(active, config, log) {
   const servers = []
   try {
     for (const scenario of active) {
@@ -188,15 +207,10 @@ async function startAll(active, { connections, warmupSeconds }, log) {
       servers.push(server)
       await prime(server)
     }
-    log(`HTTP: ${servers.length} servers up and primed; warming each up for ${warmupSeconds} s…`)
-    for (const server of servers) {
-      await autocannon({
-        url: server.url,
-        connections,
-        duration: warmupSeconds,
-        headers: server.headers,
-      })
-    }
+    log(
+      `HTTP: ${servers.length} servers up and primed; warming each up (${config.warmupSeconds} s runs until ${config.warmupRequests ?? 0} requests)…`,
+    )
+    for (const server of servers) server.warmupRequests = await warmUp(server, config)
     return servers
   } catch (error) {
     await Promise.all(servers.map(stopServer))
@@ -208,9 +222,16 @@ async function startAll(active, { connections, warmupSeconds }, log) {
  * Runs every non-pending contender in `rounds` rounds of one `seconds`-long slice each.
  * Returns the raw slices (per round, by contender id) and the summary of them.
  */
-export async function runHttp({ connections, warmupSeconds, seconds, rounds, log }) {
+export async function runHttp({
+  connections,
+  warmupSeconds,
+  warmupRequests,
+  seconds,
+  rounds,
+  log,
+}) {
   const { active, skipped } = activeScenarios(log, await sqliteUnavailable())
-  const servers = await startAll(active, { connections, warmupSeconds }, log)
+  const servers = await startAll(active, { connections, warmupSeconds, warmupRequests }, log)
   const perRound = []
   const after = {}
   try {
@@ -232,6 +253,7 @@ export async function runHttp({ connections, warmupSeconds, seconds, rounds, log
   }
   return {
     method: 'interleaved-slices',
+    warmupRequests: Object.fromEntries(servers.map((s) => [s.scenario.id, s.warmupRequests])),
     perRound,
     summary: summarizeHttp(active, perRound, after),
     skipped,
