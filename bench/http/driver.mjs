@@ -138,13 +138,14 @@ async function slice(server, { connections, seconds }, round, position) {
 }
 
 /**
- * The order of round `round` of `rounds`: rotated by an even share of the list each round and
- * reversed every other round, so every contender sits early, late, before and after each
- * neighbour about equally often.
+ * The order of round `round` of `rounds`: rounds go in pairs, the second of a pair the reverse
+ * of the first (so over a pair every contender's mean position is the middle), and each pair
+ * starts an even share of the list further on (so contenders meet different neighbours).
  */
 export function roundOrder(items, round, rounds) {
   const n = items.length
-  const offset = n === 0 ? 0 : Math.round((round * n) / Math.max(1, rounds)) % n
+  const pairs = Math.max(1, Math.ceil(rounds / 2))
+  const offset = n === 0 ? 0 : Math.round((Math.floor(round / 2) * n) / pairs) % n
   const rotated = [...items.slice(offset), ...items.slice(0, offset)]
   return round % 2 === 1 ? rotated.reverse() : rotated
 }
