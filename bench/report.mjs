@@ -341,8 +341,10 @@ Method: \`node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/micro.mjs -
 
 \`\`\`sh
 npm install
-npm run bench              # full run (< 10 min): builds the library, then bench/run.mjs
-npm run bench -- --quick   # < 2 min, short passes, indicative only
+npm run bench              # full run (~10 min with ~30 HTTP contenders): builds the library, then bench/run.mjs
+npm run bench -- --quick   # a few minutes, short passes and one round of HTTP slices, indicative only
+node bench/run.mjs --only-http               # the HTTP phase alone (after npm run build); the other sections say "not measured"
+BENCH_HTTP_ONLY=node-bare,raw-crypto,sk-node node bench/run.mjs --only-http --http-rounds=4 --http-slice=2   # some contenders
 node --expose-gc bench/micro.mjs --only='small:(raw.gcm|sk.node.sealed)'   # a subset, printed
 node bench/profile-http.mjs sk-node          # CPU profile of one HTTP contender under load
 node bench/run.mjs --report-only             # re-render BENCHMARKS.md from bench/results/latest.json

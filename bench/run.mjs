@@ -169,7 +169,7 @@ async function measure() {
   // about 7 minutes in all (start-up and priming included).
   const httpConfig = {
     ...(quick
-      ? { connections: 10, warmupSeconds: 1, warmupRequests: 5000, seconds: 1, rounds: 1 }
+      ? { connections: 10, warmupSeconds: 1, warmupRequests: 2000, seconds: 1, rounds: 1 }
       : { connections: 10, warmupSeconds: 1, warmupRequests: 20_000, seconds: 2, rounds: 6 }),
     ...httpOverrides(),
   }
