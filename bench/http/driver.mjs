@@ -41,16 +41,33 @@ function get(port, cookie) {
   })
 }
 
+// A request over IPC; a server that died instead of answering fails the run, not hangs it.
 function ask(child, message, type) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const onExit = (code, signal) => {
+      child.off('message', listener)
+      reject(
+        new Error(
+          `server ${child.spawnargs.at(-1)} exited (${signal ?? code}) before answering '${message}'`,
+        ),
+      )
+    }
     const listener = (reply) => {
       if (reply?.type === type) {
         child.off('message', listener)
+        child.off('exit', onExit)
         resolve(reply)
       }
     }
+    if (!child.connected) {
+      onExit(child.exitCode, child.signalCode)
+      return
+    }
     child.on('message', listener)
-    child.send(message)
+    child.once('exit', onExit)
+    child.send(message, (error) => {
+      if (error) onExit(child.exitCode, child.signalCode)
+    })
   })
 }
 
