@@ -163,3 +163,96 @@ export function passRatio(x, y) {
 }
 
 export const labelOf = (micro, key) => micro.rows.find((row) => row.key === key)?.label ?? key
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: per-round slices (`perRound[round][id]`, one slice per contender and round).
+
+// The no-session row of the same framework, so a framework row's ratio shows what the session
+// adds to that framework. A scenario may name it (`bare`); otherwise it follows from the id.
+const FRAMEWORK_BARE = [
+  [/express|cookie-session/, 'express-bare'],
+  [/fastify/, 'fastify-bare'],
+  [/koa/, 'koa-bare'],
+  [/hono/, 'hono-bare'],
+  [/fetch/, 'fetch-bare'],
+]
+
+export function bareOf(scenario) {
+  if (typeof scenario.bare === 'string') return scenario.bare
+  if (!scenario.session) return undefined
+  return FRAMEWORK_BARE.find(([pattern]) => pattern.test(scenario.id))?.[1] ?? 'node-bare'
+}
+
+/** The value of `metric` for `id` in every round that ran it. */
+export function sliceValues(perRound, id, metric = 'serverCpuUsPerRequest') {
+  return perRound.filter((round) => round[id] !== undefined).map((round) => round[id][metric])
+}
+
+/**
+ * A figure computed from several contenders' slices of the same round (`f` gets the round's
+ * value of `metric` per id), over every round that ran all of them: median and min–max.
+ */
+export function perRoundFigure(perRound, ids, f, metric = 'serverCpuUsPerRequest') {
+  const rounds = perRound.filter((round) => ids.every((id) => round[id] !== undefined))
+  if (rounds.length === 0) return undefined
+  const values = rounds.map((round) => f(...ids.map((id) => round[id][metric])))
+  return { ...spread(values), rounds: values.length }
+}
+
+/** `a`'s `metric` over `b`'s, within each round, then the median. */
+export function roundRatio(perRound, a, b, metric = 'serverCpuUsPerRequest') {
+  return perRoundFigure(perRound, [a, b], (x, y) => x / y, metric)
+}
+
+const RATIO_METRICS = { cpu: 'serverCpuUsPerRequest', rps: 'rps', p50: 'p50', p99: 'p99' }
+
+function ratiosTo(perRound, id, base) {
+  const out = {}
+  for (const [key, metric] of Object.entries(RATIO_METRICS)) {
+    out[key] = roundRatio(perRound, id, base, metric)?.median
+  }
+  return out
+}
+
+const sum = (values) => values.reduce((a, b) => a + b, 0)
+
+/**
+ * The report's and the targets' view of the slices: per contender the median over its slices
+ * of server CPU µs per request (the headline) with its min–max, req/s, p50, p99, and ratios to
+ * the baselines computed per round and then the median.
+ */
+export function summarizeHttp(scenarios, perRound, after = {}) {
+  return scenarios
+    .filter((scenario) => perRound.some((round) => round[scenario.id] !== undefined))
+    .map((scenario) => {
+      const values = (metric) => sliceValues(perRound, scenario.id, metric)
+      const cpu = spread(values('serverCpuUsPerRequest'))
+      const bare = bareOf(scenario)
+      const vs = {}
+      for (const base of new Set(['node-bare', 'raw-crypto', bare])) {
+        if (base !== undefined && base !== scenario.id)
+          vs[base] = ratiosTo(perRound, scenario.id, base)
+      }
+      return {
+        id: scenario.id,
+        label: scenario.label,
+        kind: scenario.kind,
+        session: scenario.session,
+        bare,
+        slices: values('rps').length,
+        cpuUsPerRequest: cpu.median,
+        cpuSpread: { min: cpu.min, max: cpu.max },
+        rps: median(values('rps')),
+        rpsPerRound: values('rps'),
+        cpuPerRound: values('serverCpuUsPerRequest'),
+        p50: median(values('p50')),
+        p99: median(values('p99')),
+        errors: sum(values('errors')),
+        fresh: sum(values('fresh')),
+        loaded: sum(values('loaded')),
+        cookieBytes: values('cookieBytes')[0] ?? 0,
+        afterBody: after[scenario.id],
+        vs,
+      }
+    })
+}

@@ -7,7 +7,7 @@ import {
   seriesOf,
   spread,
 } from './analysis.mjs'
-import { HTTP_SCENARIOS } from './http/scenarios.mjs'
+import { httpSection, performanceTargetsSection } from './http-report.mjs'
 import { mysqlSection } from './mysql-report.mjs'
 import { postgresSection } from './postgres-report.mjs'
 import { renderRedis } from './redis.mjs'
@@ -135,95 +135,6 @@ function microTables(micro) {
   return lines.join('\n')
 }
 
-function httpTables(http) {
-  const lines = []
-  lines.push(
-    header(
-      [
-        'contender',
-        'req/s',
-        '× bare',
-        '× raw',
-        'p50 ms',
-        'p99 ms',
-        'p50 × bare / × raw',
-        'p99 × bare / × raw',
-        'server CPU µs/req',
-        'CPU × bare / × raw',
-        'cookie B',
-      ],
-      ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
-    ),
-  )
-  for (const s of http.summary) {
-    const b = s.vs['node-bare']
-    const r = s.vs['raw-crypto']
-    lines.push(
-      row([
-        `\`${s.id}\` ${s.label}`,
-        s.rps.toFixed(0),
-        x(b.rps),
-        x(r.rps),
-        s.p50.toFixed(2),
-        s.p99.toFixed(2),
-        `${x(b.p50)} / ${x(r.p50)}`,
-        `${x(b.p99)} / ${x(r.p99)}`,
-        s.cpuUsPerRequest.toFixed(1),
-        `${x(b.cpu)} / ${x(r.cpu)}`,
-        s.cookieBytes === 0 ? '–' : String(s.cookieBytes),
-      ]),
-    )
-  }
-  for (const pending of HTTP_SCENARIOS.filter((s) => s.pending !== undefined)) {
-    lines.push(
-      row([
-        `\`${pending.id}\` ${pending.label}`,
-        `pending: ${pending.pending}`,
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]),
-    )
-  }
-  for (const skipped of http.skipped ?? []) {
-    lines.push(
-      row([
-        `\`${skipped.id}\` ${skipped.label}`,
-        `skipped: ${skipped.reason}`,
-        ...Array(9).fill(''),
-      ]),
-    )
-  }
-  lines.push('', 'Checks and per-round figures:', '')
-  lines.push(
-    header([
-      'contender',
-      'req/s per round',
-      'errors + non-2xx',
-      'sessions loaded during load',
-      'fresh sessions during load',
-    ]),
-  )
-  for (const s of http.summary) {
-    lines.push(
-      row([
-        `\`${s.id}\``,
-        s.rpsPerRound.map((v) => v.toFixed(0)).join(' / '),
-        String(s.errors),
-        s.session ? String(s.loaded) : '–',
-        s.session ? String(s.fresh) : '–',
-      ]),
-    )
-  }
-  return lines.join('\n')
-}
-
 const STORE_OPS = {
   get: 'get (load a stored session)',
   patch: 'update with a one-key patch',
@@ -301,6 +212,16 @@ function lostUpdatesTable(lost) {
   return lines.join('\n')
 }
 
+function microSection(micro) {
+  if (micro === undefined)
+    return '## Micro benchmarks\n\nNot measured in this run (`--only-http`).\n'
+  return `## Micro benchmarks
+
+A time-boxed harness (\`bench/lib/harness.mjs\`): per benchmark a warm-up that also sizes batches at ~1 ms, then ${micro.config.passes} passes of ${micro.config.passMs} ms in alternating order, \`--expose-gc\` and a GC before each benchmark. The figure is the median over passes of the mean time per operation; the spread is the min–max over passes. Web Crypto rows await each call one at a time (so they include the thread-pool hop). Ratios are medians of per-pass ratios. The CPU columns are process CPU time per operation (all threads, so Web Crypto rows include the thread-pool work): on a shared machine they are the steadier figure, while wall time (the ops/s columns and the targets) is what a user sees. Every contender gets the same payload object; JSON.stringify / JSON.parse are inside every row.
+
+${microTables(micro)}`
+}
+
 function memoryTable(memory) {
   const lines = [header(['store', 'payload', 'bytes per stored session'], ['---', '---', '---:'])]
   for (const r of memory.rows) {
@@ -313,6 +234,16 @@ function memoryTable(memory) {
     )
   }
   return lines.join('\n')
+}
+
+function memorySection(memory) {
+  if (memory === undefined)
+    return '## Memory per stored session\n\nNot measured in this run (`--only-http`).\n'
+  return `## Memory per stored session
+
+${memory.sessions} distinct sessions per store, the same payload objects for both (each with its own \`userId\`), ids of 43 characters; growth of \`heapUsed + external\` after a full GC, divided by the count (approximate). express-session's MemoryStore keeps one JSON string per session; sessionkit's memory driver keeps the record's values as objects (structured-cloned on the way in), in a \`Map\` ordered for LRU eviction. The filesystem and SQLite drivers keep nothing per session in the heap.
+
+${memoryTable(memory)}`
 }
 
 function storesSection(stores) {
@@ -350,7 +281,6 @@ export function renderReport(results) {
   const counts = ['PASS', 'MISS', 'PENDING']
     .map((s) => `${targets.filter((t) => t.status === s).length} ${s}`)
     .join(', ')
-  const c = http.config
   const notes = [...new Set(targets.filter((t) => t.whyKey !== undefined).map((t) => t.whyKey))]
   const noteOf = (t) => (t.whyKey === undefined ? '' : `note ${notes.indexOf(t.whyKey) + 1}`)
   const noteText = (key) => targets.find((t) => t.whyKey === key).why
@@ -377,23 +307,9 @@ ${targets.map((t) => row([t.status === 'PASS' ? 'PASS' : `**${t.status}**`, t.te
 Why the misses happen (from the profiles; fixes under "Findings" below):
 
 ${notes.map((key, i) => `${i + 1}. ${noteText(key)}`).join('\n')}
-
-## HTTP (steady state, small session)
-
-autocannon ${versions.autocannon} in the parent process, ${c.connections} connections, pipelining 1, 127.0.0.1, ${c.warmupSeconds} s warm-up (not recorded) then ${c.seconds} s measured per contender, ${c.rounds} round(s) in alternating order. Every server runs in its own child process; **the load generator and the server share the 2 cores**, so the req/s figures are of the pair, and the server CPU µs/request (from the server's \`process.cpuUsage()\` over the measured window, divided by the requests it served) is the most robust figure. p50/p99 come from autocannon's per-response times (its own histogram has 1 ms buckets). Ratios are taken within each round, then averaged. One session is primed first (the first response must be "1", the second "2"), and every request then sends that cookie back: each request loads the existing session, increments a counter and writes it (a new sealed cookie; for the server-side stores, express-session's and sessionkit's, a store write: express-session saves the whole session, sessionkit writes a one-key patch and re-sends no cookie). The sessionkit server-store rows use the library's defaults; the filesystem row fsyncs each write and all ${c.connections} connections write the one session, so its writes queue on that session's lock. "fresh sessions during load" must be 0.
-
-${httpTables(http)}
-
-## Micro benchmarks
-
-A time-boxed harness (\`bench/lib/harness.mjs\`): per benchmark a warm-up that also sizes batches at ~1 ms, then ${micro.config.passes} passes of ${micro.config.passMs} ms in alternating order, \`--expose-gc\` and a GC before each benchmark. The figure is the median over passes of the mean time per operation; the spread is the min–max over passes. Web Crypto rows await each call one at a time (so they include the thread-pool hop). Ratios are medians of per-pass ratios. The CPU columns are process CPU time per operation (all threads, so Web Crypto rows include the thread-pool work): on a shared machine they are the steadier figure, while wall time (the ops/s columns and the targets) is what a user sees. Every contender gets the same payload object; JSON.stringify / JSON.parse are inside every row.
-
-${microTables(micro)}${storesSection(stores)}
-## Memory per stored session
-
-${memory.sessions} distinct sessions per store, the same payload objects for both (each with its own \`userId\`), ids of 43 characters; growth of \`heapUsed + external\` after a full GC, divided by the count (approximate). express-session's MemoryStore keeps one JSON string per session; sessionkit's memory driver keeps the record's values as objects (structured-cloned on the way in), in a \`Map\` ordered for LRU eviction. The filesystem and SQLite drivers keep nothing per session in the heap.
-
-${memoryTable(memory)}
+${performanceTargetsSection(results.performanceTargets)}${httpSection(http, versions.autocannon)}
+${microSection(micro)}${storesSection(stores)}
+${memorySection(memory)}
 ${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}${renderFsSyscalls(results.fsSyscalls)}
 ## Versions and notes
 
@@ -425,8 +341,10 @@ Method: \`node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/micro.mjs -
 
 \`\`\`sh
 npm install
-npm run bench              # full run (< 10 min): builds the library, then bench/run.mjs
-npm run bench -- --quick   # < 2 min, short passes, indicative only
+npm run bench              # full run (~10 min with ~30 HTTP contenders): builds the library, then bench/run.mjs
+npm run bench -- --quick   # a few minutes, short passes and one round of HTTP slices, indicative only
+node bench/run.mjs --only-http               # the HTTP phase alone (after npm run build); the other sections say "not measured"
+BENCH_HTTP_ONLY=node-bare,raw-crypto,sk-node node bench/run.mjs --only-http --http-rounds=4 --http-slice=2   # some contenders
 node --expose-gc bench/micro.mjs --only='small:(raw.gcm|sk.node.sealed)'   # a subset, printed
 node bench/profile-http.mjs sk-node          # CPU profile of one HTTP contender under load
 node bench/run.mjs --report-only             # re-render BENCHMARKS.md from bench/results/latest.json

@@ -1,6 +1,7 @@
 // Issue 5's targets, each evaluated from this run's figures. A MISS keeps its explanation
 // (what the profile showed, see BENCHMARKS.md "Findings"); nothing is dropped or hidden.
-import { passRatio, seriesOf } from './analysis.mjs'
+import { median } from './lib/common.mjs'
+import { passRatio, perRoundFigure, seriesOf, sliceValues } from './analysis.mjs'
 
 const SIZES = ['small', 'large']
 
@@ -47,7 +48,14 @@ const fmtSpread = (r) => `${fmt(r.median)} (passes ${r.min.toFixed(2)}–${r.max
 export function evaluateTargets(results) {
   const { micro, http } = results
   const out = []
+  // A run with --only-http has no micro figures; their targets are then simply not listed.
+  if (micro !== undefined) microTargets(micro, out)
+  if (http !== undefined) httpTargets(http, out)
+  out.push(lostUpdatesTarget(results.lostUpdates))
+  return out
+}
 
+function microTargets(micro, out) {
   const microLimit = (id, sk, limit, max, why, text) => {
     for (const size of SIZES) {
       const r = passRatio(seriesOf(micro, size, sk), seriesOf(micro, size, limit))
@@ -100,38 +108,6 @@ export function evaluateTargets(results) {
     'web-codec',
     'sessionkit sign + verify (Web Crypto) within 1.3× of raw Web Crypto HMAC',
   )
-
-  const httpRatio = (a, b) => {
-    const rounds = http.perRound.filter((round) => round[a] !== undefined && round[b] !== undefined)
-    if (rounds.length === 0) return undefined
-    return rounds.reduce((sum, round) => sum + round[a].rps / round[b].rps, 0) / rounds.length
-  }
-  const vsRaw = httpRatio('sk-node', 'raw-crypto')
-  if (vsRaw !== undefined) {
-    out.push(
-      target(
-        'http-vs-raw',
-        'HTTP, cookie store on node:http ≥ 0.9× the raw-crypto handler (req/s)',
-        `${fmt(vsRaw)}, target ≥ 0.9×`,
-        vsRaw >= 0.9,
-        'http-raw',
-        { ratio: vsRaw },
-      ),
-    )
-  }
-  const vsIron = httpRatio('sk-node', 'iron-session')
-  if (vsIron !== undefined) {
-    out.push(
-      target(
-        'http-vs-iron',
-        'HTTP, cookie store on node:http ≥ 8× iron-session (req/s)',
-        `${fmt(vsIron)}, target ≥ 8×`,
-        vsIron >= 8,
-        'http-peer',
-        { ratio: vsIron },
-      ),
-    )
-  }
 
   // Every sessionkit row against its closest peer row (speed-up = peer time / sessionkit time).
   const microPeers = [
@@ -195,6 +171,41 @@ export function evaluateTargets(results) {
       )
     }
   }
+}
+
+function httpTargets(http, out) {
+  const httpRatio = (a, b) => {
+    const rounds = http.perRound.filter((round) => round[a] !== undefined && round[b] !== undefined)
+    if (rounds.length === 0) return undefined
+    return rounds.reduce((sum, round) => sum + round[a].rps / round[b].rps, 0) / rounds.length
+  }
+  const vsRaw = httpRatio('sk-node', 'raw-crypto')
+  if (vsRaw !== undefined) {
+    out.push(
+      target(
+        'http-vs-raw',
+        'HTTP, cookie store on node:http ≥ 0.9× the raw-crypto handler (req/s)',
+        `${fmt(vsRaw)}, target ≥ 0.9×`,
+        vsRaw >= 0.9,
+        'http-raw',
+        { ratio: vsRaw },
+      ),
+    )
+  }
+  const vsIron = httpRatio('sk-node', 'iron-session')
+  if (vsIron !== undefined) {
+    out.push(
+      target(
+        'http-vs-iron',
+        'HTTP, cookie store on node:http ≥ 8× iron-session (req/s)',
+        `${fmt(vsIron)}, target ≥ 8×`,
+        vsIron >= 8,
+        'http-peer',
+        { ratio: vsIron },
+      ),
+    )
+  }
+
   const httpPeers = [
     ['sk-node', 'iron-session', 'closest: sealed cookie on node:http'],
     ['sk-node', 'fastify-secure-session', 'fastest peer'],
@@ -228,9 +239,6 @@ export function evaluateTargets(results) {
       ),
     )
   }
-
-  out.push(lostUpdatesTarget(results.lostUpdates))
-  return out
 }
 
 // Every sessionkit contender must keep all K keys; express-session's count is shown beside.
@@ -324,4 +332,217 @@ export function evaluateInstructionTargets(result) {
     )
   }
   return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The performance targets on server CPU per request, from the interleaved HTTP slices. Every
+// ratio is taken within one round (the contenders' slices of that round ran back to back) and
+// the median over rounds is compared with the target. A target whose rows did not run is
+// PENDING. A MISS carries an explanation computed from the same run's medians.
+
+const FRAMEWORK_TARGETS = [
+  {
+    name: 'express',
+    bare: 'express-bare',
+    ours: 'sk-express',
+    peer: 'express-session',
+    peerOurs: 'sk-express-memory',
+  },
+  { name: 'fastify', bare: 'fastify-bare', ours: 'sk-fastify', peer: 'fastify-session' },
+  { name: 'koa', bare: 'koa-bare', ours: 'sk-koa', peer: 'koa-session' },
+  { name: 'hono', bare: 'hono-bare', ours: 'sk-hono', peer: 'hono-sessions' },
+]
+
+const µs = (value) => `${value.toFixed(1)} µs`
+const pct = (part, whole) => `${((100 * part) / whole).toFixed(0)} %`
+const roundsText = (f) =>
+  f.rounds > 1 ? ` (rounds ${f.min.toFixed(2)}–${f.max.toFixed(2)})` : ' (1 round)'
+
+function perfTarget(http, spec) {
+  const perRound = http?.perRound ?? []
+  const missing = spec.ids.filter((id) => sliceValues(perRound, id).length === 0)
+  const base = { id: spec.id, text: spec.text }
+  if (missing.length > 0) {
+    return { ...base, status: 'PENDING', measured: `not run (no ${missing.join(', ')} row)` }
+  }
+  const figure = perRoundFigure(perRound, spec.ids, spec.ratio)
+  if (figure === undefined) {
+    return { ...base, status: 'PENDING', measured: 'the rows never ran in the same round' }
+  }
+  const cpu = (id) => median(sliceValues(perRound, id))
+  const pass = spec.atLeast ? figure.median >= spec.limit : figure.median <= spec.limit
+  const extra = spec.beside?.(perRound, cpu) ?? ''
+  return {
+    ...base,
+    status: pass ? 'PASS' : 'MISS',
+    ratio: figure.median,
+    spread: { min: figure.min, max: figure.max },
+    measured: `${fmt(figure.median)}${roundsText(figure)}, target ${spec.atLeast ? '≥' : '≤'} ${spec.limit}×${extra}`,
+    why: pass ? undefined : spec.why(cpu, perRound),
+  }
+}
+
+const sessionCost = (cpu, id, bare) => cpu(id) - cpu(bare)
+const moreOrLess = (delta) => `${µs(Math.abs(delta))} ${delta < 0 ? 'less' : 'more'}`
+
+// The absolute figures behind a budget of the form `bare + (sk-node − node-bare)`.
+function budgetBeside(ours, bare) {
+  return (_perRound, cpu) =>
+    `; ${ours} ${µs(cpu(ours))} per request against ${µs(cpu(bare) + cpu('sk-node') - cpu('node-bare'))}`
+}
+
+function floorBeside(perRound) {
+  const floor = perRoundFigure(perRound, ['raw-floor', 'raw-crypto'], (f, r) => f / r)
+  return floor === undefined
+    ? ''
+    : `; the format's floor (raw-floor) ${fmt(floor.median)} the raw handler`
+}
+
+function whyRaw(cpu, perRound) {
+  const excess = cpu('sk-node') - cpu('raw-crypto')
+  const head = `sk-node spends ${µs(cpu('sk-node'))} of server CPU per request, ${µs(excess)} more than the raw handler (${µs(cpu('raw-crypto'))}).`
+  if (sliceValues(perRound, 'raw-floor').length === 0)
+    return `${head} (No raw-floor row ran, so the format's share is not separated.)`
+  const floor = cpu('raw-floor') - cpu('raw-crypto')
+  const budget = `The budget of 1.15× allows ${µs(0.15 * cpu('raw-crypto'))}.`
+  if (floor <= 0) {
+    return `${head} The format's floor (raw-floor, the same token format written by hand) costs ${moreOrLess(floor)} than the raw handler, so all of the excess is the library's machinery around the format (adapter, session registry, Session object, payload validation). ${budget}`
+  }
+  if (floor >= excess) {
+    return `${head} The format's floor (raw-floor, the same token format written by hand) alone costs ${µs(floor)} more than the raw handler, as much as all of that excess: the format itself, not the machinery around it, is over the budget. ${budget}`
+  }
+  const rest = excess - floor
+  return `${head} The format's floor (raw-floor, the same token format written by hand) accounts for ${µs(floor)} (${pct(floor, excess)}) of that; the other ${µs(rest)} (${pct(rest, excess)}) is the library's machinery around it (adapter, session registry, Session object, payload validation). ${budget}`
+}
+
+function whyFastify(cpu, perRound) {
+  const ours = sessionCost(cpu, 'sk-node', 'node-bare')
+  const rawAdd = sessionCost(cpu, 'raw-crypto', 'node-bare')
+  const text = `fastify-secure-session costs ${µs(cpu('fastify-secure-session'))} per request, sk-node ${µs(cpu('sk-node'))}; sk-node's session work above bare node:http is ${µs(ours)}, the raw node:crypto AES-GCM handler's ${µs(rawAdd)}.`
+  if (sliceValues(perRound, 'fastify-bare').length === 0) return text
+  const theirs = sessionCost(cpu, 'fastify-secure-session', 'fastify-bare')
+  const framework = cpu('fastify-bare') - cpu('node-bare')
+  const rawNote =
+    rawAdd > theirs
+      ? ' Even the raw node:crypto handler adds more than that: @fastify/secure-session seals with libsodium secretbox (one native call per operation), which node:crypto AES-GCM cannot match.'
+      : ''
+  return `${text} @fastify/secure-session adds ${µs(theirs)} above fastify-bare, and fastify-bare itself costs ${moreOrLess(framework)} than bare node:http.${rawNote}`
+}
+
+function whyFetch(cpu) {
+  const fetchAdd = sessionCost(cpu, 'sk-fetch', 'fetch-bare')
+  const nodeAdd = sessionCost(cpu, 'sk-node', 'node-bare')
+  return `sk-fetch adds ${µs(fetchAdd)} per request above the Fetch bridge alone (fetch-bare), the same cookie store on node:http adds ${µs(nodeAdd)} above bare node:http: the Fetch adapter's own work (reading the Cookie header from Headers, appending Set-Cookie to the Response) costs ${moreOrLess(fetchAdd - nodeAdd)} per request than the node:http adapter's.`
+}
+
+function whyMemory(cpu) {
+  const extra = cpu('sk-node-memory') - cpu('sk-node')
+  return `The memory server store costs ${µs(extra)} more per request than the cookie store (${pct(extra, cpu('sk-node'))} more): per request it verifies the signed id cookie (HMAC), hashes the id to its storage key (SHA-256), loads the record through the driver and writes a one-key patch, where the cookie store opens and seals one AES-GCM token.`
+}
+
+function whyOverhead(t) {
+  return (cpu) => {
+    const ours = sessionCost(cpu, t.ours, t.bare)
+    const node = sessionCost(cpu, 'sk-node', 'node-bare')
+    return `${t.ours} adds ${µs(ours)} per request above ${t.bare}, the same cookie store on node:http adds ${µs(node)} above bare node:http: the ${t.name} adapter costs ${moreOrLess(ours - node)} per request than the node:http adapter (its hooks into ${t.name}'s request and response).`
+  }
+}
+
+function whyPeer(t, ours) {
+  return (cpu, perRound) => {
+    const peer = cpu(t.peer)
+    const bare = cpu(t.bare)
+    if (sliceValues(perRound, t.bare).length === 0) {
+      return `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))} (no ${t.bare} row ran, so the framework's own share is not separated).`
+    }
+    const head = `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))}; ${t.bare} alone costs ${µs(bare)}, which both pay.`
+    if (peer / bare < 1.5) {
+      return `${head} Even a session layer that cost nothing would be only ${fmt(peer / bare)} faster than ${t.peer} on ${t.name} here, so 1.5× is out of reach on this framework.`
+    }
+    return `${head} ${t.peer}'s session work is ${µs(peer - bare)}, ours ${µs(cpu(ours) - bare)}; 1.5× needs our session work at ${µs(peer / 1.5 - bare)} or less (${t.bare} + that = ${t.peer} ÷ 1.5).`
+  }
+}
+
+function frameworkSpecs(t) {
+  const ours = t.peerOurs ?? t.ours
+  const overhead = {
+    id: `perf:${t.name}-overhead`,
+    text: `${t.name} adapter + cookie store (${t.ours}) ≤ 1.1× (${t.bare} + the cookie store's cost on node:http, sk-node − node-bare), CPU/request`,
+    ids: [t.ours, t.bare, 'sk-node', 'node-bare'],
+    ratio: (o, b, sk, nb) => o / (b + sk - nb),
+    limit: 1.1,
+    beside: budgetBeside(t.ours, t.bare),
+    why: whyOverhead(t),
+  }
+  const peer = {
+    id: `perf:${t.name}-peer`,
+    text: `${ours} ≥ 1.5× faster than ${t.peer} (${t.peer} CPU/request ÷ ours)${t.peerOurs ? ', both server-side memory stores' : ''}`,
+    ids: [ours, t.peer],
+    ratio: (o, p) => p / o,
+    limit: 1.5,
+    atLeast: true,
+    beside: t.peerOurs
+      ? (perRound) => {
+          const cookie = perRoundFigure(perRound, [t.ours, t.peer], (o, p) => p / o)
+          return cookie === undefined ? '' : `; the cookie store (${t.ours}) ${fmt(cookie.median)}`
+        }
+      : undefined,
+    why: whyPeer(t, ours),
+  }
+  return [overhead, peer]
+}
+
+const PERFORMANCE_SPECS = [
+  {
+    id: 'perf:node-vs-raw',
+    text: 'node:http + cookie store (sk-node) ≤ 1.15× the raw handler (raw-crypto), CPU/request',
+    ids: ['sk-node', 'raw-crypto'],
+    ratio: (sk, raw) => sk / raw,
+    limit: 1.15,
+    beside: floorBeside,
+    why: whyRaw,
+  },
+  {
+    id: 'perf:node-vs-fastify',
+    text: "sk-node ≥ 1.0× fastify-secure-session (its CPU/request ÷ sk-node's)",
+    ids: ['sk-node', 'fastify-secure-session'],
+    ratio: (sk, peer) => peer / sk,
+    limit: 1.0,
+    atLeast: true,
+    why: whyFastify,
+  },
+  {
+    id: 'perf:fetch',
+    text: 'Fetch adapter (sk-fetch) ≤ fetch-bare + (sk-node − node-bare), CPU/request',
+    ids: ['sk-fetch', 'fetch-bare', 'sk-node', 'node-bare'],
+    ratio: (f, fb, sk, nb) => f / (fb + sk - nb),
+    limit: 1.0,
+    beside: budgetBeside('sk-fetch', 'fetch-bare'),
+    why: whyFetch,
+  },
+  {
+    id: 'perf:memory',
+    text: 'memory server store (sk-node-memory) ≤ 1.2× the cookie store (sk-node), CPU/request',
+    ids: ['sk-node-memory', 'sk-node'],
+    ratio: (m, sk) => m / sk,
+    limit: 1.2,
+    why: whyMemory,
+  },
+  ...FRAMEWORK_TARGETS.flatMap(frameworkSpecs),
+]
+
+/** The performance targets, each from server CPU per request in the HTTP slices. */
+export function evaluatePerformanceTargets(results) {
+  const http = results.http?.method === 'interleaved-slices' ? results.http : undefined
+  return PERFORMANCE_SPECS.map((spec) => {
+    if (http === undefined) {
+      return {
+        id: spec.id,
+        text: spec.text,
+        status: 'PENDING',
+        measured: 'no interleaved HTTP slices in this run',
+      }
+    }
+    return perfTarget(http, spec)
+  })
 }
