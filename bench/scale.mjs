@@ -65,7 +65,9 @@ async function storedRow(lib, config, count, log) {
   const before = settledHeap()
   const store = await memoryStore(count)
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const headers = await fill(store, lib.payloads.SCALE_PAYLOADS[STORED_PAYLOAD], count)
+  const fillCpu = process.cpuUsage(cpuBefore)
   const fillSeconds = (performance.now() - started) / 1000
   const after = settledHeap()
   const kept = headersBytes(lib, headers, after)
@@ -79,6 +81,7 @@ async function storedRow(lib, config, count, log) {
   const row = {
     stored: count,
     fillSeconds,
+    fillCpuSeconds: (fillCpu.user + fillCpu.system) / 1e6,
     heapBytesPerSession: (after - before - kept) / count,
     headerBytesPerSession: kept / count,
     sweepMillis,

@@ -30,16 +30,18 @@ function vsCookieTarget(result) {
 function growthWhy(small, large) {
   const parts = [
     `CPU per request ${small.cpuMicros.toFixed(1)} → ${large.cpuMicros.toFixed(1)} µs`,
+    `GC pause per request ${small.gcPauseMicros.toFixed(1)} → ${large.gcPauseMicros.toFixed(1)} µs`,
     `allocated ${bytes(small.allocatedBytes)} → ${bytes(large.allocatedBytes)} B`,
     `promoted ${bytes(small.promotedBytes)} → ${bytes(large.promotedBytes)} B`,
     `full GCs per 1,000 requests ${small.fullGcsPer1k.toFixed(2)} → ${large.fullGcsPer1k.toFixed(2)}`,
   ]
   const heapMiB = (large.heapBytesPerSession * large.stored) / 2 ** 20
-  const gcGrew =
-    large.fullGcsPer1k > small.fullGcsPer1k || large.promotedBytes > 2 * small.promotedBytes + 16
-  const cause = gcGrew
-    ? `the same work per request, but more of it survives into the old generation, and each full GC now marks ~${heapMiB.toFixed(0)} MiB of stored sessions`
-    : `the same work and garbage per request and no more full GCs: the extra time is memory access, the ${count(large.stored)} records (~${heapMiB.toFixed(0)} MiB) no longer fit in the CPU caches`
+  const extra = large.cpuMicros - small.cpuMicros
+  const gcExtra = large.gcPauseMicros - small.gcPauseMicros
+  const cause =
+    gcExtra >= extra / 2
+      ? `the same work and about the same garbage per request, but the GC pauses grew by ${gcExtra.toFixed(1)} of the ${extra.toFixed(1)} µs: each collection of the young generation costs more next to ~${heapMiB.toFixed(0)} MiB of stored sessions`
+      : `the same work and garbage per request, and the GC pauses grew by only ${gcExtra.toFixed(1)} of the ${extra.toFixed(1)} µs: the rest is memory access, the ${count(large.stored)} records (~${heapMiB.toFixed(0)} MiB) no longer fit in the CPU caches`
   return `${parts.join(', ')}: ${cause}.`
 }
 
@@ -89,12 +91,12 @@ function sizeLines(result) {
 function storedLines(result) {
   const [first] = result.stored
   const lines = [
-    '| stored sessions | fill (s) | heap B per stored session | µs/request (passes) | × first row | B allocated/request | B promoted/request | full GCs per 1,000 requests | one sweep (ms) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| stored sessions | fill: CPU s (wall s) | heap B per stored session | µs/request (passes) | × first row | GC pause µs/request | B allocated/request | B promoted/request | full GCs per 1,000 requests | one sweep (ms) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const row of result.stored) {
     lines.push(
-      `| ${count(row.stored)} | ${row.fillSeconds.toFixed(1)} | ${bytes(row.heapBytesPerSession)} | ${micros(row)} | ${(row.cpuMicros / first.cpuMicros).toFixed(2)}× | ${bytes(row.allocatedBytes)} | ${bytes(row.promotedBytes)} | ${row.fullGcsPer1k.toFixed(2)} | ${row.sweepMillis.toFixed(1)} |`,
+      `| ${count(row.stored)} | ${row.fillCpuSeconds.toFixed(1)} (${row.fillSeconds.toFixed(1)}) | ${bytes(row.heapBytesPerSession)} | ${micros(row)} | ${(row.cpuMicros / first.cpuMicros).toFixed(2)}× | ${row.gcPauseMicros.toFixed(1)} | ${bytes(row.allocatedBytes)} | ${bytes(row.promotedBytes)} | ${row.fullGcsPer1k.toFixed(2)} | ${row.sweepMillis.toFixed(1)} |`,
     )
   }
   return lines
@@ -106,7 +108,7 @@ export function renderScale(result) {
   return [
     '## Scale: session size and stored sessions',
     '',
-    `\`bench/scale.mjs\`, in-process (no HTTP, so only the store is measured). One request is \`store.get(Cookie header)\` → \`session.increment('views')\` → \`store.save(session)\`. CPU is \`process.cpuUsage\` (user + system, every thread, GC helpers included) per request: the median of ${passes} passes of ${count(n)} requests after ${count(warmup)} warm-up requests, with the passes' range. Bytes allocated per request are the growth of V8's used heap plus what each GC in the pass freed, and bytes promoted what scavenges moved into the old generation, both from \`v8.GCProfiler\`'s before/after heap statistics (in-process, not \`--trace-gc-nvp\`).`,
+    `\`bench/scale.mjs\`, in-process (no HTTP, so only the store is measured). One request is \`store.get(Cookie header)\` → \`session.increment('views')\` → \`store.save(session)\`. CPU is \`process.cpuUsage\` (user + system, every thread, GC helpers included) per request: the median of ${passes} passes of ${count(n)} requests after ${count(warmup)} warm-up requests, with the passes' range. GC pause is the main thread's time in GC per request (wall time, so inflated on a loaded machine). Bytes allocated per request are the growth of V8's used heap plus what each GC in the pass freed, and bytes promoted what scavenges moved into the old generation, both from \`v8.GCProfiler\`'s before/after heap statistics (in-process, not \`--trace-gc-nvp\`).`,
     '',
     '### Session size',
     '',
