@@ -40,8 +40,8 @@ function growthWhy(small, large) {
   const gcExtra = large.gcPauseMicros - small.gcPauseMicros
   const cause =
     gcExtra >= extra / 2
-      ? `the same work and about the same garbage per request, but the GC pauses grew by ${gcExtra.toFixed(1)} of the ${extra.toFixed(1)} µs: each collection of the young generation costs more next to ~${heapMiB.toFixed(0)} MiB of stored sessions`
-      : `the same work and garbage per request, and the GC pauses grew by only ${gcExtra.toFixed(1)} of the ${extra.toFixed(1)} µs: the rest is memory access, the ${count(large.stored)} records (~${heapMiB.toFixed(0)} MiB) no longer fit in the CPU caches`
+      ? `the same work and about the same garbage per request and no full GC, but the main thread's GC pauses (scavenges) grew by ${gcExtra.toFixed(1)} µs per request (wall time) against ${extra.toFixed(1)} µs more CPU: each collection of the young generation costs more next to ~${heapMiB.toFixed(0)} MiB of stored sessions`
+      : `the same work and garbage per request, and the GC pauses grew by only ${gcExtra.toFixed(1)} µs per request against ${extra.toFixed(1)} µs more CPU: the rest is memory access, the ${count(large.stored)} records (~${heapMiB.toFixed(0)} MiB) no longer fit in the CPU caches`
   return `${parts.join(', ')}: ${cause}.`
 }
 
