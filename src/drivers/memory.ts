@@ -27,7 +27,7 @@ import type {
   UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
-import { deepFreeze } from '../lib/json-value.ts'
+import { flatString, frozenCopy } from '../lib/compact-copy.ts'
 import { patchRecord } from '../lib/patch.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
@@ -171,7 +171,8 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
     }
     const records = classOf(stored)
     records.delete(id)
-    records.set(id, stored)
+    // Under the record's own (flat) key, not the caller's string, which may be a long tree.
+    records.set(stored.id, stored)
     return stored
   }
 
@@ -244,14 +245,14 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       if (existing !== undefined) return false
       makeRoom(record.userKey !== undefined)
       const stored: Stored = {
-        id: record.id,
+        id: flatString(record.id),
         values: frozenCopy(record.values),
         flash: frozenCopy(record.flash),
         version: 1,
         createdAt: record.createdAt,
         lastSeenAt: record.lastSeenAt,
         expiresAt: record.expiresAt,
-        userKey: record.userKey,
+        userKey: record.userKey === undefined ? undefined : flatString(record.userKey),
         meta: record.meta === undefined ? undefined : Object.freeze(copy(record.meta)),
       }
       classOf(stored).set(stored.id, stored)
@@ -358,7 +359,7 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
     if (patch.userKey !== undefined) {
       // Signing in or out moves the record to the other class (as the most recently used).
       remove(stored)
-      stored.userKey = patch.userKey ?? undefined
+      stored.userKey = patch.userKey === null ? undefined : flatString(patch.userKey)
       classOf(stored).set(stored.id, stored)
       index(stored.id, stored.userKey)
     }
@@ -389,9 +390,4 @@ function snapshot(stored: Stored): SessionRecord {
 // exactly, `__proto__` keys included (it defines own properties, never assigns).
 function copy<T>(value: T): T {
   return structuredClone(value)
-}
-
-// A copy nothing can change: what the driver stores and hands out.
-function frozenCopy<T>(value: T): T {
-  return deepFreeze(copy(value)) as T
 }
