@@ -12,6 +12,7 @@ import { mysqlSection } from './mysql-report.mjs'
 import { postgresSection } from './postgres-report.mjs'
 import { renderRedis } from './redis.mjs'
 import { renderFsSyscalls } from './lib/fs-syscalls-hook.mjs'
+import { renderScale } from './scale.mjs'
 
 const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 const ops = (ns) => {
@@ -310,6 +311,7 @@ ${notes.map((key, i) => `${i + 1}. ${noteText(key)}`).join('\n')}
 ${performanceTargetsSection(results.performanceTargets)}${httpSection(http, versions.autocannon)}
 ${microSection(micro)}${storesSection(stores)}
 ${memorySection(memory)}
+${results.scale === undefined ? '' : `${renderScale(results.scale).join('\n')}\n`}
 ${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}${renderFsSyscalls(results.fsSyscalls)}
 ## Versions and notes
 

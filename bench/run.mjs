@@ -13,6 +13,7 @@ import { summarizeHttp } from './analysis.mjs'
 import { runHttp } from './http/driver.mjs'
 import { HTTP_SCENARIOS } from './http/scenarios.mjs'
 import { evaluatePerformanceTargets, evaluateTargets } from './targets.mjs'
+import { scaleTargets } from './scale.mjs'
 import { renderReport } from './report.mjs'
 import { measureFsSyscallsIfPresent } from './lib/fs-syscalls-hook.mjs'
 
@@ -129,11 +130,14 @@ async function otherPhases() {
   log('Redis: driver calls, HTTP against connect-redis, lost updates (child process + Redis)…')
   const redis = await child('./redis.mjs', args)
 
+  log('scale: session size and stored sessions, memory and cookie stores (child process)…')
+  const scale = await child('./scale.mjs', args)
+
   log('filesystem driver syscalls per operation (bench/fs-syscalls.mjs, if present)…')
   const fsSyscalls = await measureFsSyscallsIfPresent({ quick })
   if (!fsSyscalls.measured) log(`  not measured: ${fsSyscalls.reason}`)
 
-  return { micro, stores, memory, lostUpdates, postgres, mysql, redis, fsSyscalls }
+  return { micro, stores, memory, lostUpdates, postgres, mysql, redis, fsSyscalls, scale }
 }
 
 // --http-rounds=N, --http-slice=S, --http-warmup=S (seconds) and --http-warmup-requests=N
@@ -221,7 +225,10 @@ const reportOnly = process.argv.includes('--report-only')
 const latest = new URL('bench/results/latest.json', root)
 const results = reportOnly ? upgrade(JSON.parse(readFileSync(latest, 'utf8'))) : await measure()
 results.targets = evaluateTargets(results)
-results.performanceTargets = evaluatePerformanceTargets(results)
+results.performanceTargets = [
+  ...evaluatePerformanceTargets(results),
+  ...(results.scale === undefined ? [] : scaleTargets(results.scale)),
+]
 
 mkdirSync(new URL('bench/results/', root), { recursive: true })
 writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`)
