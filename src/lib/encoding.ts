@@ -25,33 +25,63 @@ export function utf8Decode(bytes: Uint8Array): string | undefined {
   }
 }
 
-// Two output characters per 12 input bits: half the lookups and concatenations of a
-// character-at-a-time loop.
-const PAIRS = /* @__PURE__ */ (() => {
-  const pairs: string[] = []
-  for (let i = 0; i < 4096; i++) pairs.push(ALPHABET.charAt(i >>> 6) + ALPHABET.charAt(i & 63))
-  return pairs
+// The alphabet's character codes: encoding writes ASCII bytes and makes the string with one
+// native decode, instead of building it from many small string concatenations.
+const CODES = /* @__PURE__ */ (() => {
+  const codes = new Uint8Array(64)
+  for (let i = 0; i < 64; i++) codes[i] = ALPHABET.charCodeAt(i)
+  return codes
 })()
+
+// Four tables, one per position in a quartet, holding the sextet already shifted into place;
+// -1 (all bits set) outside the alphabet, so one OR of the four lookups both assembles the 24
+// bits and flags a bad character through the sign bit.
+const QUARTET = /* @__PURE__ */ (() => {
+  const table = new Int32Array(512).fill(-1)
+  for (let i = 0; i < 64; i++) {
+    const code = ALPHABET.charCodeAt(i)
+    table[code] = i << 18
+    table[128 + code] = i << 12
+    table[256 + code] = i << 6
+    table[384 + code] = i
+  }
+  return table
+})()
+
+const asciiDecoder = new TextDecoder()
+
+// Scratch space for the characters of a text being encoded or decoded, reused because both
+// run synchronously: a fresh buffer of this size is an allocation outside the JS heap. It
+// grows to the longest text seen.
+let scratch = new Uint8Array(512)
+
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(length)
+  return scratch.subarray(0, length)
+}
 
 /** Unpadded base64url (RFC 4648 §5). */
 export function base64urlEncode(bytes: Uint8Array): string {
-  let out = ''
-  const full = bytes.length - (bytes.length % 3)
+  const length = bytes.length
+  const out = scratchOf(Math.ceil((length * 4) / 3))
+  const full = length - (length % 3)
+  let o = 0
   let i = 0
   for (; i < full; i += 3) {
     const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0)
-    out += (PAIRS[n >>> 12] ?? '') + (PAIRS[n & 4095] ?? '')
+    out[o] = CODES[n >>> 18] ?? 0
+    out[o + 1] = CODES[(n >>> 12) & 63] ?? 0
+    out[o + 2] = CODES[(n >>> 6) & 63] ?? 0
+    out[o + 3] = CODES[n & 63] ?? 0
+    o += 4
   }
-  const rest = bytes.length - full
-  if (rest === 1) {
-    const n = (bytes[i] ?? 0) << 16
-    out += ALPHABET.charAt(n >>> 18) + ALPHABET.charAt((n >>> 12) & 63)
-  } else if (rest === 2) {
+  if (i < length) {
     const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8)
-    out +=
-      ALPHABET.charAt(n >>> 18) + ALPHABET.charAt((n >>> 12) & 63) + ALPHABET.charAt((n >>> 6) & 63)
+    out[o] = CODES[n >>> 18] ?? 0
+    out[o + 1] = CODES[(n >>> 12) & 63] ?? 0
+    if (length - i === 2) out[o + 2] = CODES[(n >>> 6) & 63] ?? 0
   }
-  return out
+  return asciiDecoder.decode(out)
 }
 
 /**
@@ -64,35 +94,44 @@ export function base64urlDecode(text: string): Uint8Array | undefined {
   const length = text.length
   const rest = length % 4
   if (rest === 1) return undefined
-  const out = new Uint8Array(Math.floor(length / 4) * 3 + (rest === 0 ? 0 : rest - 1))
+  const src = scratchOf(length)
+  // Every character is one byte only when all are ASCII: any other one takes two or more,
+  // so the text does not fit and is not read to its end.
+  const { read, written } = encoder.encodeInto(text, src)
+  if (read !== length || written !== length) return undefined
+  const out = new Uint8Array(((length - rest) / 4) * 3 + (rest === 0 ? 0 : rest - 1))
+  const full = length - rest
+  let bad = 0
   let o = 0
   let i = 0
-  const full = length - rest
   for (; i < full; i += 4) {
-    const a = sextet(text, i)
-    const b = sextet(text, i + 1)
-    const c = sextet(text, i + 2)
-    const d = sextet(text, i + 3)
-    if ((a | b | c | d) > 63) return undefined
-    const n = (a << 18) | (b << 12) | (c << 6) | d
-    out[o++] = n >>> 16
-    out[o++] = (n >>> 8) & 255
-    out[o++] = n & 255
+    const n =
+      (QUARTET[src[i] ?? 0] ?? -1) |
+      (QUARTET[128 + (src[i + 1] ?? 0)] ?? -1) |
+      (QUARTET[256 + (src[i + 2] ?? 0)] ?? -1) |
+      (QUARTET[384 + (src[i + 3] ?? 0)] ?? -1)
+    bad |= n
+    out[o] = n >>> 16
+    out[o + 1] = (n >>> 8) & 255
+    out[o + 2] = n & 255
+    o += 3
   }
   if (rest === 2) {
-    const a = sextet(text, i)
-    const b = sextet(text, i + 1)
-    if ((a | b) > 63 || (b & 15) !== 0) return undefined
-    out[o] = (a << 2) | (b >>> 4)
+    const n = (QUARTET[src[i] ?? 0] ?? -1) | (QUARTET[128 + (src[i + 1] ?? 0)] ?? -1)
+    // The second character's low 4 bits are unused and must be zero.
+    bad |= n | -(n & 0xf000)
+    out[o] = n >>> 16
   } else if (rest === 3) {
-    const a = sextet(text, i)
-    const b = sextet(text, i + 1)
-    const c = sextet(text, i + 2)
-    if ((a | b | c) > 63 || (c & 3) !== 0) return undefined
-    out[o++] = (a << 2) | (b >>> 4)
-    out[o] = ((b & 15) << 4) | (c >>> 2)
+    const n =
+      (QUARTET[src[i] ?? 0] ?? -1) |
+      (QUARTET[128 + (src[i + 1] ?? 0)] ?? -1) |
+      (QUARTET[256 + (src[i + 2] ?? 0)] ?? -1)
+    // The third character's low 2 bits are unused and must be zero.
+    bad |= n | -(n & 0x00c0)
+    out[o] = n >>> 16
+    out[o + 1] = (n >>> 8) & 255
   }
-  return out
+  return bad < 0 ? undefined : out
 }
 
 /** The 6-bit value of the base64url character at `index`, or 255 outside the alphabet. */
