@@ -56,6 +56,24 @@ describe('strict base64url', () => {
     assert.deepEqual(asBytes(base64urlDecode('-_-_')), [0xfb, 0xff, 0xbf])
   })
 
+  it('texts longer than the reused scratch buffer, and calls in turn, stay exact', () => {
+    for (const size of [0, 1, 6143, 6144, 6145, 12_000, 40_000]) {
+      const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 131 + size) & 255)
+      const text = base64urlEncode(bytes)
+      assert.equal(
+        text,
+        Buffer.from(bytes).toString('base64url'),
+        `encode of ${String(size)} bytes`,
+      )
+      assert.deepEqual(base64urlDecode(text), bytes, `decode of ${String(size)} bytes`)
+      // A short call after a long one sees none of the long one's characters.
+      assert.equal(base64urlEncode(Uint8Array.of(0xfb, 0xff)), '-_8')
+      assert.deepEqual(base64urlDecode('-_8'), Uint8Array.of(0xfb, 0xff))
+    }
+    const long = 'A'.repeat(9000) + '*' + 'A'.repeat(3)
+    assert.equal(base64urlDecode(long), undefined, 'a bad character past the scratch length')
+  })
+
   it('any character outside the alphabet makes the whole string invalid', () => {
     const outside = fc
       .string({ unit: 'binary', minLength: 1, maxLength: 1 })

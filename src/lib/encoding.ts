@@ -51,13 +51,13 @@ const QUARTET = /* @__PURE__ */ (() => {
 const asciiDecoder = new TextDecoder()
 
 // Scratch space for the characters of a text being encoded or decoded, reused because both
-// run synchronously: a fresh buffer of this size is an allocation outside the JS heap. It
-// grows to the longest text seen.
-let scratch = new Uint8Array(512)
+// run synchronously: a fresh buffer of this size is an allocation outside the JS heap. Texts
+// longer than it (rare: cookies are below 4 KB) get a buffer of their own, so a hostile
+// header cannot make it grow; it is wiped after each use, as it held an id or a key's text.
+const scratch = new Uint8Array(8192)
 
 function scratchOf(length: number): Uint8Array {
-  if (scratch.length < length) scratch = new Uint8Array(length)
-  return scratch.subarray(0, length)
+  return length <= scratch.length ? scratch.subarray(0, length) : new Uint8Array(length)
 }
 
 /** Unpadded base64url (RFC 4648 §5). */
@@ -81,7 +81,9 @@ export function base64urlEncode(bytes: Uint8Array): string {
     out[o + 1] = CODES[(n >>> 12) & 63] ?? 0
     if (length - i === 2) out[o + 2] = CODES[(n >>> 6) & 63] ?? 0
   }
-  return asciiDecoder.decode(out)
+  const text = asciiDecoder.decode(out)
+  out.fill(0)
+  return text
 }
 
 /**
@@ -98,7 +100,10 @@ export function base64urlDecode(text: string): Uint8Array | undefined {
   // Every character is one byte only when all are ASCII: any other one takes two or more,
   // so the text does not fit and is not read to its end.
   const { read, written } = encoder.encodeInto(text, src)
-  if (read !== length || written !== length) return undefined
+  if (read !== length || written !== length) {
+    src.fill(0)
+    return undefined
+  }
   const out = new Uint8Array(((length - rest) / 4) * 3 + (rest === 0 ? 0 : rest - 1))
   const full = length - rest
   let bad = 0
@@ -131,6 +136,7 @@ export function base64urlDecode(text: string): Uint8Array | undefined {
     out[o] = n >>> 16
     out[o + 1] = (n >>> 8) & 255
   }
+  src.fill(0)
   return bad < 0 ? undefined : out
 }
 
