@@ -4,8 +4,9 @@
 // second "2", with every cookie of the first response sent back), then go on as a browser
 // would (each response's cookies replace those of the same name) and check the answers count
 // on (3, 4, ...), so each request persisted its change, and that the server counted one fresh
-// session and the rest loaded. `--load` adds a one-second autocannon run per row (errors and
-// fresh sessions under load are failures; the numbers are printed, not judged).
+// session and the rest loaded. `--load` adds a one-second autocannon run per row, after a
+// second's warm-up (errors and fresh sessions under load are failures; the numbers are
+// printed, not judged).
 import { fork } from 'node:child_process'
 import console from 'node:console'
 import { once } from 'node:events'
@@ -88,8 +89,10 @@ async function sessionProblems(port, child) {
 }
 
 async function load(port, cookie, child, session) {
-  await ask(child, 'reset', 'reset-ok')
   const headers = cookie === '' ? {} : { cookie }
+  // A second's warm-up first, so the CPU per request printed is not mostly the JIT's.
+  await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 10, duration: 1, headers })
+  await ask(child, 'reset', 'reset-ok')
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/`,
     connections: 10,
