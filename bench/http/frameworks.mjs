@@ -27,11 +27,11 @@ async function expressApp(mount, handler) {
   return http.createServer(app)
 }
 
-function expressSessionkit(store, count) {
+function expressSessionkit(openStore, count) {
   return expressApp(
     async (app) => {
       const { sessions } = await import('../../dist/express.js')
-      app.use(sessions({ store: await store }))
+      app.use(sessions({ store: await openStore() }))
     },
     (req, res) => {
       res.type('text').send(String(bumpSessionkit(req.session, count)))
@@ -117,9 +117,9 @@ export const FRAMEWORK_SERVERS = {
       res.type('text').send(HELLO)
     }),
 
-  'sk-express': (count) => expressSessionkit(cookieStore('node'), count),
+  'sk-express': (count) => expressSessionkit(() => cookieStore('node'), count),
 
-  'sk-express-memory': (count) => expressSessionkit(serverStore('memory'), count),
+  'sk-express-memory': (count) => expressSessionkit(() => serverStore('memory'), count),
 
   'express-session': (count) =>
     expressApp(async (app) => {
