@@ -94,7 +94,6 @@ async function honoApp(mount, handler) {
   return createAdaptorServer(app)
 }
 
-// No session: the bare request.
 // A new hono-sessions session sets its cookie twice in one response (created, then saved). A
 // browser keeps the last one; so does this middleware, for the bench's client, which sends back
 // every cookie of the first response. A request with cookies costs it one header lookup.
@@ -109,6 +108,7 @@ async function keepLastCookie(c, next) {
   for (const line of last.values()) c.res.headers.append('set-cookie', line)
 }
 
+// No session: the bare request.
 const none = () => Promise.resolve()
 
 export const FRAMEWORK_SERVERS = {
