@@ -1,6 +1,7 @@
 // The HTTP contenders. Each runs in its own child process (bench/http/server.mjs <id>). Rows
 // with `pending` are listed in the report but not run; a row that `requires` better-sqlite3 is
-// skipped (and listed as such) when that native module does not load.
+// skipped (and listed as such) when that native module does not load. A framework row names
+// its `framework`: its bare request is the row of that framework with kind 'baseline'.
 export const HTTP_SCENARIOS = [
   { id: 'node-bare', label: 'bare node:http (no session)', session: false, kind: 'baseline' },
   {
@@ -58,25 +59,110 @@ export const HTTP_SCENARIOS = [
     session: true,
     kind: 'sessionkit',
   },
-  { id: 'express-bare', label: 'express 5 (no session)', session: false, kind: 'baseline' },
+  {
+    id: 'express-bare',
+    label: 'express 5 (no session)',
+    session: false,
+    kind: 'baseline',
+    framework: 'express',
+  },
+  {
+    id: 'sk-express',
+    label: 'express 5 + sessionkit/express, cookie store (node backend)',
+    session: true,
+    kind: 'sessionkit',
+    framework: 'express',
+  },
+  {
+    id: 'sk-express-memory',
+    label: 'express 5 + sessionkit/express, server store on the memory driver',
+    session: true,
+    kind: 'sessionkit',
+    framework: 'express',
+  },
   {
     id: 'express-session',
     label: 'express 5 + express-session (MemoryStore)',
     session: true,
     kind: 'peer',
+    framework: 'express',
   },
   {
     id: 'cookie-session',
     label: 'express 5 + cookie-session (keygrip sha1)',
     session: true,
     kind: 'peer',
+    framework: 'express',
   },
   { id: 'iron-session', label: 'iron-session 8 on node:http', session: true, kind: 'peer' },
-  { id: 'fastify-bare', label: 'fastify 5 (no session)', session: false, kind: 'baseline' },
+  {
+    id: 'fastify-bare',
+    label: 'fastify 5 (no session)',
+    session: false,
+    kind: 'baseline',
+    framework: 'fastify',
+  },
+  {
+    id: 'sk-fastify',
+    label: 'fastify 5 + sessionkit/fastify plugin, cookie store (node backend)',
+    session: true,
+    kind: 'sessionkit',
+    framework: 'fastify',
+  },
   {
     id: 'fastify-secure-session',
     label: 'fastify 5 + @fastify/secure-session (sodium)',
     session: true,
     kind: 'peer',
+    framework: 'fastify',
+  },
+  {
+    id: 'fastify-session',
+    label: 'fastify 5 + @fastify/cookie + @fastify/session (its memory store)',
+    session: true,
+    kind: 'peer',
+    framework: 'fastify',
+  },
+  {
+    id: 'koa-bare',
+    label: 'koa 3 (no session)',
+    session: false,
+    kind: 'baseline',
+    framework: 'koa',
+  },
+  {
+    id: 'sk-koa',
+    label: 'koa 3 + sessionkit/koa, cookie store (node backend)',
+    session: true,
+    kind: 'sessionkit',
+    framework: 'koa',
+  },
+  {
+    id: 'koa-session',
+    label: 'koa 3 + koa-session 7 (cookie store, keygrip-signed)',
+    session: true,
+    kind: 'peer',
+    framework: 'koa',
+  },
+  {
+    id: 'hono-bare',
+    label: 'hono 4 on @hono/node-server (no session)',
+    session: false,
+    kind: 'baseline',
+    framework: 'hono',
+  },
+  {
+    id: 'sk-hono',
+    label: 'hono 4 + sessionkit/hono, cookie store (node backend), on @hono/node-server',
+    session: true,
+    kind: 'sessionkit',
+    framework: 'hono',
+  },
+  {
+    id: 'hono-sessions',
+    label: 'hono 4 + hono-sessions 0.8 (CookieStore, iron), on @hono/node-server',
+    session: true,
+    kind: 'peer',
+    framework: 'hono',
   },
 ]

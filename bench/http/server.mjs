@@ -2,23 +2,22 @@
 // 127.0.0.1 (an ephemeral port), reports the port over IPC and answers 'reset' / 'stats' /
 // 'exit'. Every session handler reads the session, counts whether it was loaded or fresh,
 // increments `views` (so every response re-seals or re-saves) and answers with the new count.
-/* global Headers, Request, Response, structuredClone */
+/* global Headers, Request, Response */
 import { Buffer } from 'node:buffer'
 import http from 'node:http'
 import process from 'node:process'
 import {
   COOKIE_NAME,
   IRON_PASSWORD,
-  KEY_B64URL,
-  KEY_BYTES,
-  SECRET_STRING,
   SET_COOKIE_ATTRIBUTES,
   SMALL,
   rawCookieValue,
   rawGcmOpen,
   rawGcmSeal,
 } from '../lib/common.mjs'
-import { removeTemporary, serverStore } from '../lib/drivers.mjs'
+import { cookieStore, removeTemporary, serverStore } from '../lib/drivers.mjs'
+import { bumpBag, bumpSessionkit } from '../lib/session-work.mjs'
+import { FRAMEWORK_SERVERS } from './frameworks.mjs'
 
 const scenario = process.argv[2]
 const counters = { requests: 0, loaded: 0, fresh: 0 }
@@ -28,12 +27,6 @@ let wallStart = process.hrtime.bigint()
 function count(loaded) {
   if (loaded) counters.loaded++
   else counters.fresh++
-}
-
-async function sessionkitStore(crypto) {
-  const { createCookieStore, createKeyRing } = await import('../../dist/index.js')
-  const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
-  return createCookieStore({ name: COOKIE_NAME, keys, crypto })
 }
 
 // A minimal node:http -> Fetch bridge (GET only, as the benchmark needs), shared by every
@@ -87,16 +80,17 @@ const builders = {
   // The same handler with sessionkit's own token format written by hand: what the format
   // costs, so the machinery's share above it shows.
   'raw-floor': async () => {
-    const { floorHandler } = await import('../lib/request-cost.mjs')
+    const { floorRequest } = await import('../lib/request-cost.mjs')
     return http.createServer((req, res) => {
-      res.setHeader('Set-Cookie', floorHandler(req.headers.cookie, count))
+      const { setCookie, views } = floorRequest(req.headers.cookie, count)
+      res.setHeader('Set-Cookie', setCookie)
       res.setHeader('Content-Type', 'text/plain')
-      res.end('1')
+      res.end(String(views))
     })
   },
 
-  'sk-node': async () => nodeSessionkit(await sessionkitStore('node')),
-  'sk-node-web': async () => nodeSessionkit(await sessionkitStore('web')),
+  'sk-node': async () => nodeSessionkit(await cookieStore('node')),
+  'sk-node-web': async () => nodeSessionkit(await cookieStore('web')),
   'sk-node-memory': async () => nodeSessionkit(await serverStore('memory')),
   'sk-node-fs': async () => nodeSessionkit(await serverStore('filesystem')),
   'sk-node-sqlite': async () => nodeSessionkit(await serverStore('sqlite')),
@@ -107,61 +101,14 @@ const builders = {
     ),
 
   'sk-fetch': async () => {
-    const store = await sessionkitStore('node')
+    const store = await cookieStore('node')
     const { withSessions } = await import('../../dist/fetch.js')
     return serveFetch(
       withSessions(async (_request, sessions) => {
-        const session = await sessions.get(store)
-        count(!session.isNew)
-        if (session.isNew) for (const [key, value] of Object.entries(SMALL)) session.set(key, value)
-        const views = session.increment('views')
+        const views = bumpSessionkit(await sessions.get(store), count)
         return new Response(String(views), { headers: { 'Content-Type': 'text/plain' } })
       }),
     )
-  },
-
-  'express-bare': async () => {
-    const { default: express } = await import('express')
-    const app = express()
-    app.get('/', (_req, res) => {
-      res.type('text').send('hello world')
-    })
-    return http.createServer(app)
-  },
-
-  'express-session': async () => {
-    const { default: express } = await import('express')
-    const { default: session } = await import('express-session')
-    const app = express()
-    app.use(
-      session({
-        secret: SECRET_STRING,
-        resave: false,
-        saveUninitialized: false,
-        store: new session.MemoryStore(),
-      }),
-    )
-    app.get('/', (req, res) => {
-      count(req.session.views !== undefined)
-      if (req.session.views === undefined) Object.assign(req.session, structuredClone(SMALL))
-      req.session.views++
-      res.type('text').send(String(req.session.views))
-    })
-    return http.createServer(app)
-  },
-
-  'cookie-session': async () => {
-    const { default: express } = await import('express')
-    const { default: cookieSession } = await import('cookie-session')
-    const app = express()
-    app.use(cookieSession({ name: COOKIE_NAME, keys: [SECRET_STRING] }))
-    app.get('/', (req, res) => {
-      count(req.session.views !== undefined)
-      if (req.session.views === undefined) Object.assign(req.session, structuredClone(SMALL))
-      req.session.views++
-      res.type('text').send(String(req.session.views))
-    })
-    return http.createServer(app)
   },
 
   'iron-session': async () => {
@@ -170,12 +117,10 @@ const builders = {
     return http.createServer((req, res) => {
       getIronSession(req, res, options).then(
         async (session) => {
-          count(session.views !== undefined)
-          if (session.views === undefined) Object.assign(session, structuredClone(SMALL))
-          session.views++
+          const views = bumpBag(session, count)
           await session.save()
           res.setHeader('Content-Type', 'text/plain')
-          res.end(String(session.views))
+          res.end(String(views))
         },
         (error) => {
           res.statusCode = 500
@@ -184,9 +129,6 @@ const builders = {
       )
     })
   },
-
-  'fastify-bare': async () => fastifyServer(false),
-  'fastify-secure-session': async () => fastifyServer(true),
 }
 
 function nodeSessionkit(store) {
@@ -196,11 +138,7 @@ function nodeSessionkit(store) {
         .get(store)
         .then(
           (session) => {
-            count(!session.isNew)
-            if (session.isNew) {
-              for (const [key, value] of Object.entries(SMALL)) session.set(key, value)
-            }
-            const views = session.increment('views')
+            const views = bumpSessionkit(session, count)
             res.setHeader('Content-Type', 'text/plain')
             res.end(String(views))
           },
@@ -213,49 +151,9 @@ function nodeSessionkit(store) {
   )
 }
 
-async function fastifyServer(withSession) {
-  const { default: Fastify } = await import('fastify')
-  let server
-  const app = Fastify({
-    logger: false,
-    serverFactory: (handler) => {
-      server = http.createServer(handler)
-      return server
-    },
-  })
-  if (withSession) {
-    const { default: secureSession } = await import('@fastify/secure-session')
-    await app.register(secureSession, {
-      key: KEY_BYTES,
-      cookieName: COOKIE_NAME,
-      cookie: { path: '/', httpOnly: true, secure: true, sameSite: 'lax' },
-    })
-    app.get('/', async (request, reply) => {
-      const views = request.session.get('views')
-      count(views !== undefined)
-      if (views === undefined) {
-        for (const [key, value] of Object.entries(structuredClone(SMALL))) {
-          request.session.set(key, value)
-        }
-      }
-      const next = (views ?? 0) + 1
-      request.session.set('views', next)
-      reply.type('text/plain')
-      return String(next)
-    })
-  } else {
-    app.get('/', async (_request, reply) => {
-      reply.type('text/plain')
-      return 'hello world'
-    })
-  }
-  await app.ready()
-  return server
-}
-
-const build = builders[scenario]
+const build = builders[scenario] ?? FRAMEWORK_SERVERS[scenario]
 if (build === undefined) throw new Error(`unknown scenario ${scenario}`)
-const server = await build()
+const server = await build(count)
 server.keepAliveTimeout = 60_000
 server.on('request', () => {
   counters.requests++

@@ -53,6 +53,8 @@ export const KEY_B64URL = KEY_BYTES.toString('base64url')
 export const IRON_PASSWORD = 'pT3v9Lr2xQ8mZ5kW1cY7bN4hJ6fD0sA2gE8uR5iO3lK9wV1'
 /** A secret string for keygrip, cookie-signature, express-session and cookie-session. */
 export const SECRET_STRING = 'x7Kp2Lq9Vb4Nz8Mw3Rt6Yh1Jc5Fd0Gs'
+/** A 40-character secret for @fastify/session (it wants >= 32 characters). */
+export const LONG_SECRET_STRING = 'Hq4Zt8Wm2Xc6Vb0Nl3Kj7Gf1Ds5Ap9Ro2Ie6Uy4T'
 
 export const COOKIE_NAME = 'session'
 export const SET_COOKIE_ATTRIBUTES = '; Path=/; HttpOnly; Secure; SameSite=Lax'

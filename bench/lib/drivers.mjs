@@ -1,7 +1,8 @@
-// sessionkit's server-side stores as the benchmarks use them: a driver ('memory',
-// 'filesystem' in a temp dir, 'sqlite' = better-sqlite3 on a file in a temp dir, WAL) and the
-// server store on top of it, with the library's defaults (signed id cookie, per-key patches,
-// the filesystem driver fsyncs every write). Temp dirs are removed by removeTemporary().
+// sessionkit's stores as the benchmarks use them: the cookie store (sealed, the bench's key),
+// and the server-side stores: a driver ('memory', 'filesystem' in a temp dir, 'sqlite' =
+// better-sqlite3 on a file in a temp dir, WAL) and the server store on top of it, with the
+// library's defaults (signed id cookie, per-key patches, the filesystem driver fsyncs every
+// write). Temp dirs are removed by removeTemporary().
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -74,4 +75,11 @@ export async function serverStore(kind, options = {}) {
   const { createKeyRing, createServerStore } = await import('../../dist/index.js')
   const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
   return createServerStore({ name: COOKIE_NAME, driver: await openDriver(kind), keys, ...options })
+}
+
+/** The cookie store (sealed, the default format) on the `crypto` backend: 'node' or 'web'. */
+export async function cookieStore(crypto = 'node') {
+  const { createCookieStore, createKeyRing } = await import('../../dist/index.js')
+  const keys = createKeyRing([{ id: 'k1', secret: KEY_B64URL }])
+  return createCookieStore({ name: COOKIE_NAME, keys, crypto })
 }

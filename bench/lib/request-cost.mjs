@@ -127,13 +127,21 @@ function rawHandler(header) {
 
 /** The raw handler with sessionkit's token format; `count(loaded)` as bench/http/server.mjs. */
 export function floorHandler(header, count) {
+  return floorRequest(header, count).setCookie
+}
+
+/** {@link floorHandler}'s work, with the new count too (for a body that shows it). */
+export function floorRequest(header, count) {
   const now = Date.now()
   const token = rawCookieValue(header, COOKIE_NAME)
   let value = token === undefined ? undefined : floorOpen(token, now)
   count?.(value !== undefined)
   value ??= structuredClone(payload)
   value.views++
-  return `${COOKIE_NAME}=${floorSeal(value, now)}${SET_COOKIE_ATTRIBUTES}`
+  return {
+    setCookie: `${COOKIE_NAME}=${floorSeal(value, now)}${SET_COOKIE_ATTRIBUTES}`,
+    views: value.views,
+  }
 }
 
 let payload = PAYLOADS.small

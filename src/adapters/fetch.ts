@@ -161,13 +161,15 @@ export function appendSetCookies(
   // A response committed twice (commitSessions inside withSessions) gets each cookie once.
   const present = new Set(response.headers.getSetCookie())
   if (values.every((value) => present.has(value))) return response
-  if (response.type === 'error') {
-    throw new HeadersSentError('a network error (Response.error()) carries no cookies')
-  }
   try {
     writeSessionCookies(new FetchHeaders(response.headers), values, [], options.cacheControl)
     return response
   } catch {
+    // Read only here: on @hono/node-server's Response, `type` builds the full Response and
+    // takes the reply off its fast path. Response.error()'s headers are immutable.
+    if (response.type === 'error') {
+      throw new HeadersSentError('a network error (Response.error()) carries no cookies')
+    }
     if (response.status < 200 || response.status > 599) {
       throw new HeadersSentError(
         `a response with status ${response.status} and immutable headers cannot carry cookies`,
