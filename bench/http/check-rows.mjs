@@ -39,8 +39,8 @@ function get(port, cookie) {
   })
 }
 
-// The cookie header the driver sends: every Set-Cookie of the first response, name=value.
-const cookieOf = (response) => response.setCookie.map((line) => line.split(';')[0]).join('; ')
+// The cookie header the driver sends: the first response's Set-Cookie, the last of each name.
+const cookieOf = (response) => remember(new Map(), response)
 
 // A browser's jar: a cookie replaces the one of the same name.
 function remember(jar, response) {

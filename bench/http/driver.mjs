@@ -101,7 +101,15 @@ async function stopServer({ child }) {
 async function prime(server) {
   const { scenario, port, child } = server
   const first = await get(port)
-  const cookie = first.setCookie.map((line) => line.split(';')[0]).join('; ')
+  // As a browser does, the last Set-Cookie of a name wins (hono-sessions sets a new session's
+  // cookie twice in one response).
+  const pairs = new Map(
+    first.setCookie.map((line) => {
+      const pair = line.split(';')[0] ?? ''
+      return [pair.slice(0, pair.indexOf('=')), pair]
+    }),
+  )
+  const cookie = [...pairs.values()].join('; ')
   const second = await get(port, cookie)
   if (scenario.session) {
     const counted = await ask(child, 'stats', 'stats')

@@ -94,20 +94,6 @@ async function honoApp(mount, handler) {
   return createAdaptorServer(app)
 }
 
-// A new hono-sessions session sets its cookie twice in one response (created, then saved). A
-// browser keeps the last one; so does this middleware, for the bench's client, which sends back
-// every cookie of the first response. A request with cookies costs it one header lookup.
-async function keepLastCookie(c, next) {
-  const fresh = c.req.header('cookie') === undefined
-  await next()
-  if (!fresh) return
-  const lines = c.res.headers.getSetCookie()
-  const last = new Map(lines.map((line) => [line.slice(0, line.indexOf('=')), line]))
-  if (last.size === lines.length) return
-  c.res.headers.delete('set-cookie')
-  for (const line of last.values()) c.res.headers.append('set-cookie', line)
-}
-
 // No session: the bare request.
 const none = () => Promise.resolve()
 
@@ -221,7 +207,6 @@ export const FRAMEWORK_SERVERS = {
     honoApp(
       async (app) => {
         const { CookieStore, sessionMiddleware } = await import('hono-sessions')
-        app.use(keepLastCookie)
         app.use(
           '*',
           sessionMiddleware({
