@@ -18,7 +18,7 @@
  */
 
 import { HeadersSentError } from '../errors.ts'
-import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
+import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import { SessionRegistry } from '../core/registry.ts'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
 
@@ -85,7 +85,12 @@ export class AdapterSessionRegistry extends SessionRegistry {
   /** Saves every session now; throws `HeadersSentError` for a change that came too late. */
   override save(): Awaitable<readonly string[]> {
     this.#hooks.beforeSave()
-    return then(super.save(), (values) => {
+    const saving = super.save()
+    if (!isPromise(saving)) {
+      this.#hooks.saved(saving)
+      return saving
+    }
+    return saving.then((values) => {
       this.#hooks.saved(values)
       return values
     })
@@ -136,16 +141,22 @@ export type CommitPhase = 'open' | 'saving' | 'committed' | 'failed'
 // hold its response forever, the change left over is reported.
 const MAX_SAVE_ROUNDS = 4
 
-/** The sessions of one request, as an adapter drives them. */
-export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSessionRegistry> {
+/**
+ * The sessions of one request, as an adapter drives them. It is its registry's
+ * {@link RegistryHooks} itself (`changed`, `beforeSave`, `saved`): one object per request
+ * rather than one closure per hook.
+ */
+export class RequestSessions<
+  Registry extends AdapterSessionRegistry = AdapterSessionRegistry,
+> implements RegistryHooks {
   readonly registry: Registry
   /** Where late changes are reported (see {@link RequestSessionsOptions.onError}). */
   onError: (error: unknown) => void
   readonly #options: RequestSessionsOptions
   #phase: CommitPhase = 'open'
-  /** Sessions changed since the last save began, and those already reported. */
-  readonly #pending = new Set<string>()
-  readonly #reported = new Set<string>()
+  /** Sessions changed since the last save began, and those already reported (made when needed). */
+  #pending: Set<string> | undefined
+  #reported: Set<string> | undefined
   /** Our `Set-Cookie` values as last written to the headers. */
   #written: readonly string[] = []
   /** The request failed and its sessions are not saved (see {@link requestFailed}). */
@@ -154,27 +165,33 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
   constructor(options: RequestSessionsOptions, createRegistry: (hooks: RegistryHooks) => Registry) {
     this.#options = options
     this.onError = options.onError ?? logError
-    this.registry = createRegistry({
-      changed: (name) => {
-        this.#changed(name)
-      },
-      beforeSave: () => {
-        if (this.#sent && this.registry.hasChanges) {
-          throw new HeadersSentError(`a session changed after ${this.#sentAs}`)
-        }
-      },
-      saved: (values) => {
-        const headers = this.#options.headers
-        if (headers === undefined) return
-        if (!this.#sent) this.applyTo(headers, values)
-        // The headers left while the save ran (an app writing the raw response itself): the
-        // store has the change but the client never gets its cookie.
-        else if (values.length > 0 && this.#phase !== 'failed') {
-          const names = values.map((value) => value.slice(0, value.indexOf('=')))
-          this.#report('', `cookies ${names.join(', ')} were saved after ${this.#sentAs}`)
-        }
-      },
-    })
+    this.registry = createRegistry(this)
+  }
+
+  /** A session of the registry changed. @internal */
+  changed(name: string): void {
+    ;(this.#pending ??= new Set()).add(name)
+    if (this.#phase !== 'failed' && this.#sent) this.#report(name)
+  }
+
+  /** The registry is about to save. @internal */
+  beforeSave(): void {
+    if (this.#sent && this.registry.hasChanges) {
+      throw new HeadersSentError(`a session changed after ${this.#sentAs}`)
+    }
+  }
+
+  /** The registry saved, giving these `Set-Cookie` values. @internal */
+  saved(values: readonly string[]): void {
+    const headers = this.#options.headers
+    if (headers === undefined) return
+    if (!this.#sent) this.applyTo(headers, values)
+    // The headers left while the save ran (an app writing the raw response itself): the
+    // store has the change but the client never gets its cookie.
+    else if (values.length > 0 && this.#phase !== 'failed') {
+      const names = values.map((value) => value.slice(0, value.indexOf('=')))
+      this.#report('', `cookies ${names.join(', ')} were saved after ${this.#sentAs}`)
+    }
   }
 
   get phase(): CommitPhase {
@@ -225,7 +242,7 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
    */
   afterCommit(): void {
     this.#phase = 'committed'
-    for (const name of this.#pending) this.#report(name)
+    if (this.#pending !== undefined) for (const name of this.#pending) this.#report(name)
   }
 
   /**
@@ -284,24 +301,25 @@ export class RequestSessions<Registry extends AdapterSessionRegistry = AdapterSe
   }
 
   #round(round: number): Awaitable<readonly string[]> {
-    this.#pending.clear()
-    return then(this.registry.save(), (values) =>
-      this.#pending.size > 0 && round < MAX_SAVE_ROUNDS ? this.#round(round + 1) : values,
-    )
+    this.#pending?.clear()
+    const saving = this.registry.save()
+    if (!isPromise(saving)) return this.#next(round, saving)
+    return saving.then((values) => this.#next(round, values))
+  }
+
+  #next(round: number, values: readonly string[]): Awaitable<readonly string[]> {
+    const pending = this.#pending?.size ?? 0
+    return pending > 0 && round < MAX_SAVE_ROUNDS ? this.#round(round + 1) : values
   }
 
   #settle(phase: 'open' | 'failed'): void {
     if (this.#phase === 'saving') this.#phase = phase
   }
 
-  #changed(name: string): void {
-    this.#pending.add(name)
-    if (this.#phase !== 'failed' && this.#sent) this.#report(name)
-  }
-
   #report(key: string, detail = `session "${key}" changed after ${this.#sentAs}`): void {
-    if (this.#reported.has(key)) return
-    this.#reported.add(key)
+    const reported = (this.#reported ??= new Set())
+    if (reported.has(key)) return
+    reported.add(key)
     const error = new HeadersSentError(detail)
     const onError = this.onError
     queueMicrotask(() => {

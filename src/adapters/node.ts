@@ -22,7 +22,13 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { RequestTransport } from '../core/store.ts'
 import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
-import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
+import {
+  AdapterSessionRegistry,
+  RequestSessions,
+  logError,
+  type RequestSessionsOptions,
+  type SessionHeaders,
+} from './core.ts'
 import { requestTransport } from './transport.ts'
 
 export interface NodeSessionsOptions {
@@ -83,8 +89,15 @@ export interface GateHooks {
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
 export class NodeSessionRegistry extends AdapterSessionRegistry {}
 
-type Held = () => void
+/** A response call held while the sessions are saved, replayed in order afterwards. */
+interface Held {
+  readonly method: ResponseMethod
+  readonly args: unknown[]
+}
+type ResponseMethod = 'writeHead' | 'write' | 'end' | 'flushHeaders'
 type Phase = 'open' | 'saving' | 'done' | 'failed'
+
+const NO_HOOKS: GateHooks = Object.freeze({})
 
 /**
  * Holds a response's headers until its sessions are saved, by standing in for the four
@@ -95,15 +108,28 @@ type Phase = 'open' | 'saving' | 'done' | 'failed'
  * - `saving`: an asynchronous commit runs; the calls are held and replayed in order after it;
  * - `done`: saved (or the headers left without us); calls go straight through;
  * - `failed`: a save or a replayed call failed; only `onError`'s own response goes out.
+ *
+ * It is also its sessions' options (`headers`, `headersSent`, ...): one object per request
+ * rather than one per role.
  */
-class ResponseGate {
+class ResponseGate implements RequestSessionsOptions {
   phase: Phase = 'open'
   readonly sessions: RequestSessions<NodeSessionRegistry>
+  readonly headers: ResponseHeaders
+  readonly cacheControl: string | false | undefined
+  readonly commitOnError: boolean | undefined
+  readonly sentAs = 'the response headers were written'
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   readonly #onError: NonNullable<NodeSessionsOptions['onError']>
-  readonly #original: Original
-  readonly #held: Held[] = []
+  readonly #trustProxy: boolean
+  // The response's own methods, as they were before the gate stood in for them.
+  readonly #writeHead: (...args: unknown[]) => ServerResponse
+  readonly #write: (...args: unknown[]) => boolean
+  readonly #end: (...args: unknown[]) => ServerResponse
+  readonly #flushHeaders: () => void
+  #held: Held[] | undefined
+  #transport: RequestTransport | undefined
   #endHeld = false
   /** True while onError runs after a failure: its own response calls go through. */
   #reporting = false
@@ -114,43 +140,49 @@ class ResponseGate {
     req: IncomingMessage,
     res: ServerResponse,
     options: NodeSessionsOptions,
-    hooks: GateHooks = {},
+    hooks: GateHooks = NO_HOOKS,
   ) {
-    const onError = options.onError ?? logError
     this.#hooks = hooks
     this.#req = req
     this.#res = res
-    this.#onError = onError
+    this.#onError = options.onError ?? logError
+    this.#trustProxy = options.trustProxy === true
+    this.headers = new ResponseHeaders(res)
+    this.cacheControl = options.cacheControl
+    this.commitOnError = options.commitOnError
+    /* eslint-disable @typescript-eslint/unbound-method -- called on `res` (Reflect.apply) */
+    this.#writeHead = res.writeHead as (...args: unknown[]) => ServerResponse
+    this.#write = res.write as (...args: unknown[]) => boolean
+    this.#end = res.end as (...args: unknown[]) => ServerResponse
+    this.#flushHeaders = res.flushHeaders
+    /* eslint-enable @typescript-eslint/unbound-method */
     this.sessions = new RequestSessions(
-      {
-        onError: (error) => {
-          onError(error, req, res)
-        },
-        headers: new ResponseHeaders(res),
-        cacheControl: options.cacheControl,
-        headersSent: () => res.headersSent,
-        sentAs: 'the response headers were written',
-        commitOnError: options.commitOnError,
-      },
-      (hooks) =>
-        new NodeSessionRegistry(
-          req.headers.cookie,
-          hooks,
-          this.#hooks.transport ?? (() => transportOf(req, options)),
-        ),
+      this,
+      (registryHooks) =>
+        new NodeSessionRegistry(req.headers.cookie, registryHooks, () => this.transport()),
     )
-    this.#original = {
-      writeHead: res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse,
-      write: res.write.bind(res) as (...args: unknown[]) => boolean,
-      end: res.end.bind(res) as (...args: unknown[]) => ServerResponse,
-      flushHeaders: res.flushHeaders.bind(res),
-    }
-    res.writeHead = (...args: unknown[]): ServerResponse => this.#writeHead(args)
-    res.write = ((...args: unknown[]): boolean => this.#write(args)) as ServerResponse['write']
-    res.end = ((...args: unknown[]): ServerResponse => this.#end(args)) as ServerResponse['end']
-    res.flushHeaders = (): void => {
-      this.#flushHeaders()
-    }
+    const gated = res as GatedResponse
+    gated[gateKey] = this
+    res.writeHead = gatedWriteHead
+    res.write = gatedWrite as ServerResponse['write']
+    res.end = gatedEnd as ServerResponse['end']
+    res.flushHeaders = gatedFlushHeaders
+  }
+
+  /** For the sessions: where a late change is reported (called on its own, so a closure). */
+  readonly onError = (error: unknown): void => {
+    this.#onError(error, this.#req, this.#res)
+  }
+
+  /** For the sessions: whether the headers have left. */
+  headersSent(): boolean {
+    return this.#res.headersSent
+  }
+
+  /** For the registry: how the request arrived, worked out once per request. */
+  transport(): RequestTransport {
+    this.#transport ??= this.#hooks.transport?.() ?? transportOf(this.#req, this.#trustProxy)
+    return this.#transport
   }
 
   /**
@@ -159,18 +191,17 @@ class ResponseGate {
    * response the handler started is finished as it was, as on the synchronous path.
    */
   abort(error: unknown): void {
-    const original = this.#original
     if (this.phase === 'failed') {
       this.#onError(error, this.#req, this.#res)
-    } else if (this.#held.length === 0 && !this.#res.headersSent) {
+    } else if (this.#held === undefined && !this.#res.headersSent) {
       if (this.sessions.requestFailed()) this.#failCommitted(error)
       else this.#fail(error)
     } else {
       this.#onError(error, this.#req, this.#res)
       if (this.phase === 'saving') {
-        if (!this.#endHeld) this.#held.push(() => original.end())
+        if (!this.#endHeld) this.#hold('end', [])
       } else if (!this.#res.writableEnded) {
-        original.end()
+        this.#call('end', [])
       }
     }
   }
@@ -185,48 +216,67 @@ class ResponseGate {
     res.end('Internal Server Error')
   }
 
-  #writeHead(args: unknown[]): ServerResponse {
+  writeHead(args: unknown[]): ServerResponse {
     const res = this.#res
-    const original = this.#original
     // After a failure only our own error response may write headers.
-    if (this.phase === 'failed') return res.headersSent ? res : original.writeHead(...args)
-    const call = (): ServerResponse =>
-      original.writeHead(...withOurCookies(args, this.sessions.written))
-    return this.#beforeHeaders(call) ? call() : res
+    if (this.phase === 'failed') return res.headersSent ? res : this.#call('writeHead', args)
+    return this.#beforeHeaders('writeHead', args) ? this.#call('writeHead', args) : res
   }
 
-  #write(args: unknown[]): boolean {
-    const original = this.#original
-    if (this.phase === 'failed') return this.#reporting ? original.write(...args) : false
-    if (!this.#beforeHeaders(() => original.write(...args))) return true
-    return original.write(...args)
+  write(args: unknown[]): boolean {
+    if (this.phase === 'failed') return this.#reporting ? this.#call('write', args) : false
+    if (!this.#beforeHeaders('write', args)) return true
+    return this.#call('write', args)
   }
 
-  #end(args: unknown[]): ServerResponse {
-    const original = this.#original
-    if (this.phase === 'failed') return this.#reporting ? original.end(...args) : this.#res
-    if (!this.#beforeHeaders(() => original.end(...args))) {
+  end(args: unknown[]): ServerResponse {
+    if (this.phase === 'failed') return this.#reporting ? this.#call('end', args) : this.#res
+    if (!this.#beforeHeaders('end', args)) {
       this.#endHeld = true
       return this.#res
     }
-    return original.end(...args)
+    return this.#call('end', args)
   }
 
-  #flushHeaders(): void {
-    const original = this.#original
-    const call = (): void => {
-      original.flushHeaders()
+  flushHeaders(): void {
+    if (this.#beforeHeaders('flushHeaders', [])) this.#call('flushHeaders', [])
+  }
+
+  // The response's own method. writeHead gets our cookies merged into headers passed to it,
+  // unless the response failed (then only onError's response goes out, without them).
+  #call(method: 'writeHead' | 'end', args: unknown[]): ServerResponse
+  #call(method: 'write', args: unknown[]): boolean
+  #call(method: 'flushHeaders', args: unknown[]): void
+  #call(method: ResponseMethod, args: unknown[]): unknown
+  #call(method: ResponseMethod, args: unknown[]): unknown {
+    const res = this.#res
+    switch (method) {
+      case 'writeHead':
+        return Reflect.apply(
+          this.#writeHead,
+          res,
+          this.phase === 'failed' ? args : withOurCookies(args, this.sessions.written),
+        )
+      case 'write':
+        return Reflect.apply(this.#write, res, args)
+      case 'end':
+        return Reflect.apply(this.#end, res, args)
+      case 'flushHeaders':
+        return Reflect.apply(this.#flushHeaders, res, args)
     }
-    if (this.#beforeHeaders(call)) call()
+  }
+
+  #hold(method: ResponseMethod, args: unknown[]): void {
+    ;(this.#held ??= []).push({ method, args })
   }
 
   // Commits at the first call that would send headers. True when the call may go through
   // now; false when it was held (or the response failed).
-  #beforeHeaders(call: Held): boolean {
+  #beforeHeaders(method: ResponseMethod, args: unknown[]): boolean {
     if (this.phase === 'done' || this.#res.headersSent) return true
     if (this.phase === 'failed') return false
     if (this.phase === 'saving') {
-      this.#held.push(call)
+      this.#hold(method, args)
       return false
     }
     if (this.#hooks.isErrorResponse?.(this.#res) === true && !this.sessions.requestFailed()) {
@@ -245,7 +295,7 @@ class ResponseGate {
       return true
     }
     this.phase = 'saving'
-    this.#held.push(call)
+    this.#hold(method, args)
     this.#release(saving)
     return false
   }
@@ -258,7 +308,9 @@ class ResponseGate {
           if (this.phase === 'failed') return
           this.phase = 'done'
           try {
-            for (const held of this.#held.splice(0)) held()
+            const held = this.#held ?? []
+            this.#held = undefined
+            for (const call of held) this.#call(call.method, call.args)
           } catch (error) {
             // A replayed call threw (a bad header, say); the handler is no longer there to see it.
             this.#fail(error)
@@ -279,7 +331,7 @@ class ResponseGate {
     const res = this.#res
     this.phase = 'failed'
     this.sessions.fail()
-    this.#held.length = 0
+    this.#held = undefined
     this.#reporting = true
     try {
       this.#onError(error, this.#req, res)
@@ -297,15 +349,41 @@ class ResponseGate {
       if (!frameworkAnswers && !res.headersSent) {
         res.statusCode = 500
         res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-        this.#original.end('Internal Server Error')
+        this.#call('end', ['Internal Server Error'])
       } else if (!frameworkAnswers && !res.writableEnded) {
-        this.#original.end()
+        this.#call('end', [])
       }
     }
   }
 }
 
-function transportOf(req: IncomingMessage, options: NodeSessionsOptions) {
+// The four response methods the gate stands in for. Shared by every response: they find
+// their gate on the response itself (`this`, as Node's own methods do), so a request costs
+// no bound functions or closures for them.
+function gatedWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  return gateOfResponse(this).writeHead(args)
+}
+
+function gatedWrite(this: ServerResponse, ...args: unknown[]): boolean {
+  return gateOfResponse(this).write(args)
+}
+
+function gatedEnd(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  return gateOfResponse(this).end(args)
+}
+
+function gatedFlushHeaders(this: ServerResponse): void {
+  gateOfResponse(this).flushHeaders()
+}
+
+function gateOfResponse(res: ServerResponse): ResponseGate {
+  const gate = (res as GatedResponse | undefined)?.[gateKey]
+  if (gate === undefined)
+    throw new TypeError('A sessionkit response method was called on another object')
+  return gate
+}
+
+function transportOf(req: IncomingMessage, trustProxy: boolean): RequestTransport {
   return requestTransport(
     {
       encrypted: (req.socket as { encrypted?: unknown }).encrypted === true,
@@ -313,15 +391,8 @@ function transportOf(req: IncomingMessage, options: NodeSessionsOptions) {
       forwardedProto: req.headers['x-forwarded-proto'],
       forwardedHost: req.headers['x-forwarded-host'],
     },
-    options.trustProxy === true,
+    trustProxy,
   )
-}
-
-interface Original {
-  readonly writeHead: (...args: unknown[]) => ServerResponse
-  readonly write: (...args: unknown[]) => boolean
-  readonly end: (...args: unknown[]) => ServerResponse
-  readonly flushHeaders: () => void
 }
 
 /** A response's headers as the sessions see them. */
@@ -352,11 +423,16 @@ export class ResponseHeaders implements SessionHeaders {
   }
 }
 
-// The gate lives on the request itself rather than in a WeakMap: it references the request,
-// and V8 promotes WeakMap entries whose value references their key to the old generation.
+// The gate lives on the request (and the response) itself rather than in a WeakMap: it
+// references the request, and V8 promotes WeakMap entries whose value references their key
+// to the old generation.
 const gateKey = Symbol('sessionkit.gate')
 
 interface GatedRequest extends IncomingMessage {
+  [gateKey]?: ResponseGate
+}
+
+interface GatedResponse extends ServerResponse {
   [gateKey]?: ResponseGate
 }
 

@@ -132,8 +132,9 @@ export function parseCookieHeader(
 ): Record<string, string> {
   // A null prototype makes `__proto__`, `constructor` and friends ordinary keys.
   const cookies = Object.create(null) as Record<string, string>
-  scanCookieHeader(header, readLimits(limits), (name, value) => {
-    if (!Object.hasOwn(cookies, name)) cookies[name] = value
+  scanCookieHeader(header, readLimits(limits), (line, nameStart, nameEnd, start, end) => {
+    const name = line.slice(nameStart, nameEnd)
+    if (!Object.hasOwn(cookies, name)) cookies[name] = line.slice(start, end)
   })
   return cookies
 }

@@ -24,7 +24,7 @@ interface Entry {
   loading: Promise<AnySession>
   session: AnySession | undefined
   /** Destroyed sessions replaced by a reclaimed one; saved (deleted) before it. */
-  readonly retired: AnySession[]
+  retired: AnySession[] | undefined
 }
 
 function allowsReclaim(store: object): boolean {
@@ -88,7 +88,7 @@ export class SessionRegistry {
       if (current?.isDestroyed === true && allowsReclaim(store)) {
         const fresh = store.create() as unknown as AnySession
         this.#observe(name, fresh)
-        existing.retired.push(current)
+        ;(existing.retired ??= []).push(current)
         existing.session = fresh
         existing.loading = Promise.resolve(fresh)
       }
@@ -105,7 +105,7 @@ export class SessionRegistry {
       store: store as unknown as AnyStore,
       loading: loading as unknown as Promise<AnySession>,
       session: undefined,
-      retired: [],
+      retired: undefined,
     }
     this.#entries.set(name, entry)
     loading.then(
@@ -147,7 +147,7 @@ export class SessionRegistry {
   get hasChanges(): boolean {
     for (const entry of this.#entries.values()) {
       if (entry.session?.isDirty === true) return true
-      if (entry.retired.some((session) => session.isDirty)) return true
+      if (entry.retired?.some((session) => session.isDirty) === true) return true
     }
     return false
   }
@@ -202,12 +202,12 @@ export class SessionRegistry {
   }
 
   #settle(outcomes: readonly Outcome[]): readonly string[] {
-    const errors: { sessionName: string; error: unknown }[] = []
+    let errors: { sessionName: string; error: unknown }[] | undefined
     const stillSend: string[] = []
-    warnIfDropped(this.#transport(), outcomes)
+    warnIfDropped(this.#transport, outcomes)
     for (const outcome of outcomes) {
       if ('error' in outcome) {
-        errors.push({ sessionName: outcome.name, error: outcome.error })
+        ;(errors ??= []).push({ sessionName: outcome.name, error: outcome.error })
         const header = outcome.header
         if (header !== undefined) {
           this.#setCookies.set(outcome.name, header)
@@ -215,7 +215,7 @@ export class SessionRegistry {
         }
       } else if (outcome.header !== undefined) this.#setCookies.set(outcome.name, outcome.header)
     }
-    if (errors.length > 0) throw new SessionSaveError(errors, stillSend)
+    if (errors !== undefined) throw new SessionSaveError(errors, stillSend)
     return this.setCookies
   }
 }
@@ -223,36 +223,41 @@ export class SessionRegistry {
 function saveEntry(name: string, entry: Entry): Awaitable<Outcome> {
   const session = entry.session
   if (session === undefined) return { name, header: undefined }
-  if (entry.retired.length === 0) return saveOne(name, entry.store, session)
+  const retired = entry.retired
+  if (retired === undefined || retired.length === 0) return saveOne(name, entry.store, session)
   // Reclaimed: delete the destroyed sessions first, then save the new one. Its cookie (if
   // any) replaces theirs; without one, the last deletion cookie goes out.
   return (async (): Promise<Outcome> => {
     let header: string | undefined
-    for (const retired of entry.retired) {
-      const outcome = await saveOne(name, entry.store, retired)
+    for (const old of retired) {
+      const outcome = await saveOne(name, entry.store, old)
       if ('error' in outcome) return outcome
       header = outcome.header ?? header
     }
     const outcome = await saveOne(name, entry.store, session)
     if ('error' in outcome) return outcome
-    entry.retired.length = 0
+    retired.length = 0
     return { name, header: outcome.header ?? header }
   })()
 }
 
 function saveOne(name: string, store: AnyStore, session: AnySession): Awaitable<Outcome> {
-  const failed = (error: unknown): Outcome => ({
-    name,
-    error,
-    header: deletionCookieOf(store, session),
-  })
   try {
     const header = store.save(session)
-    if (isPromise(header)) return header.then((value) => ({ name, header: value }), failed)
+    if (isPromise(header)) {
+      return header.then(
+        (value) => ({ name, header: value }),
+        (error: unknown) => failedSave(name, store, session, error),
+      )
+    }
     return { name, header }
   } catch (error) {
-    return failed(error)
+    return failedSave(name, store, session, error)
   }
+}
+
+function failedSave(name: string, store: AnyStore, session: AnySession, error: unknown): Outcome {
+  return { name, error, header: deletionCookieOf(store, session) }
 }
 
 // The save's own failure is what the registry reports: a store that also fails to say which

@@ -80,15 +80,19 @@ interface SessionState {
   id: string | undefined
   isNew: boolean
   readonly values: Map<string, unknown>
+  // The collections below are made at their first write and are `undefined` until then: most
+  // sessions never hold a flash, and most requests change a value or two at most. Each
+  // session has its own; none is ever shared, so no write can reach another session.
   /** Flash values still to be delivered, by key. */
-  readonly flash: Map<string, unknown[]>
+  flash: Map<string, unknown[]> | undefined
   /** Flash values delivered in this request (removed from what is saved). */
-  readonly flashRead: Map<string, unknown[]>
-  readonly frozen: Set<string>
+  flashRead: Map<string, unknown[]> | undefined
+  /** Keys whose value is deep-frozen already. */
+  frozen: Set<string> | undefined
   /** Value keys set or deleted since the last save (for per-key patches). */
-  readonly changedValues: Set<string>
+  changedValues: Set<string> | undefined
   /** Flash keys added, replaced or consumed since the last save. */
-  readonly changedFlash: Set<string>
+  changedFlash: Set<string> | undefined
   dirty: boolean
   destroyed: boolean
   /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`). */
@@ -146,10 +150,10 @@ export interface SaveMark {
 
 interface Mark extends SaveMark {
   readonly generation: number
-  /** The changed values as written (`ABSENT` for a removed key). */
-  readonly values: ReadonlyMap<string, unknown>
-  /** The changed flash lists as written (`undefined` for a removed key). */
-  readonly flash: ReadonlyMap<string, readonly unknown[] | undefined>
+  /** The changed values as written (`ABSENT` for a removed key); `undefined`: none changed. */
+  readonly values: ReadonlyMap<string, unknown> | undefined
+  /** The changed flash lists as written (`undefined` for a removed key, or when none changed). */
+  readonly flash: ReadonlyMap<string, readonly unknown[] | undefined> | undefined
   readonly touched: boolean
   readonly regenerate: RegenerateRequest | undefined
   readonly userKey: string | undefined
@@ -158,15 +162,24 @@ interface Mark extends SaveMark {
 
 const ABSENT = Symbol('absent')
 
+// What a collection not made yet iterates as: frozen, and only ever read.
+const NONE: readonly string[] = Object.freeze([])
+
 function markOf(state: SessionState): Mark {
-  const values = new Map<string, unknown>()
-  for (const key of state.changedValues) {
-    values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
+  let values: Map<string, unknown> | undefined
+  if (state.changedValues !== undefined && state.changedValues.size > 0) {
+    values = new Map()
+    for (const key of state.changedValues) {
+      values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
+    }
   }
-  const flash = new Map<string, readonly unknown[] | undefined>()
-  for (const key of state.changedFlash) {
-    const list = state.flash.get(key)
-    flash.set(key, list === undefined ? undefined : [...list])
+  let flash: Map<string, readonly unknown[] | undefined> | undefined
+  if (state.changedFlash !== undefined && state.changedFlash.size > 0) {
+    flash = new Map()
+    for (const key of state.changedFlash) {
+      const list = state.flash?.get(key)
+      flash.set(key, list === undefined ? undefined : [...list])
+    }
   }
   return {
     generation: state.generation,
@@ -203,18 +216,22 @@ function markSaved(state: SessionState): void {
   if (state.generation === mark.generation) {
     state.dirty = false
     state.touched = false
-    state.changedValues.clear()
-    state.changedFlash.clear()
+    state.changedValues = undefined
+    state.changedFlash = undefined
     state.userChanged = false
     return
   }
   // Values are frozen copies, so the same reference means the value written is still current.
-  for (const [key, written] of mark.values) {
-    const current = state.values.has(key) ? state.values.get(key) : ABSENT
-    if (current === written) state.changedValues.delete(key)
+  if (mark.values !== undefined) {
+    for (const [key, written] of mark.values) {
+      const current = state.values.has(key) ? state.values.get(key) : ABSENT
+      if (current === written) state.changedValues?.delete(key)
+    }
   }
-  for (const [key, written] of mark.flash) {
-    if (sameList(state.flash.get(key), written)) state.changedFlash.delete(key)
+  if (mark.flash !== undefined) {
+    for (const [key, written] of mark.flash) {
+      if (sameList(state.flash?.get(key), written)) state.changedFlash?.delete(key)
+    }
   }
   if (mark.touched) state.touched = false
   if (state.userKey === mark.userKey && state.meta === mark.meta) state.userChanged = false
@@ -238,16 +255,12 @@ function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | und
 // ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
 // The cookie attributes for this response stay (the deletion cookie needs them).
 function resetState(state: SessionState, createdAt: number): void {
-  for (const collection of [
-    state.values,
-    state.flash,
-    state.flashRead,
-    state.frozen,
-    state.changedValues,
-    state.changedFlash,
-  ]) {
-    collection.clear()
-  }
+  state.values.clear()
+  state.flash = undefined
+  state.flashRead = undefined
+  state.frozen = undefined
+  state.changedValues = undefined
+  state.changedFlash = undefined
   state.id = undefined
   state.isNew = true
   state.createdAt = createdAt
@@ -374,7 +387,7 @@ class StoreView implements SessionInternals {
     return this.#state.dirty
   }
   get isEmpty(): boolean {
-    return this.#state.values.size === 0 && this.#state.flash.size === 0
+    return this.#state.values.size === 0 && (this.#state.flash?.size ?? 0) === 0
   }
   get touched(): boolean {
     return this.#state.touched
@@ -407,7 +420,7 @@ class StoreView implements SessionInternals {
   snapshot(): SessionSnapshot {
     const state = this.#state
     const flash = new Map<string, readonly unknown[]>()
-    for (const [key, list] of state.flash) flash.set(key, [...list])
+    if (state.flash !== undefined) for (const [key, list] of state.flash) flash.set(key, [...list])
     return {
       values: new Map(state.values),
       flash,
@@ -423,14 +436,14 @@ class StoreView implements SessionInternals {
     const state = this.#state
     const set = new Map<string, unknown>()
     const unset: string[] = []
-    for (const key of state.changedValues) {
+    for (const key of state.changedValues ?? NONE) {
       if (state.values.has(key)) set.set(key, state.values.get(key))
       else unset.push(key)
     }
     const flashSet = new Map<string, readonly unknown[]>()
     const flashUnset: string[] = []
-    for (const key of state.changedFlash) {
-      const list = state.flash.get(key)
+    for (const key of state.changedFlash ?? NONE) {
+      const list = state.flash?.get(key)
       if (list === undefined) flashUnset.push(key)
       else flashSet.set(key, [...list])
     }
@@ -478,6 +491,15 @@ export interface SessionInit {
 }
 
 let stateOf: (session: object) => SessionState
+
+// The cookie overrides of a session that has none. Frozen: `setCookieOptions` replaces the
+// object rather than writing to it.
+const NO_COOKIE_OVERRIDES: Omit<SessionCookieOverrides, 'maxAge'> = Object.freeze({})
+
+function nonEmptyMap<V>(entries: Iterable<readonly [string, V]>): Map<string, V> | undefined {
+  const map = new Map(entries)
+  return map.size === 0 ? undefined : map
+}
 
 /**
  * The store's view of a session: what to persist and the save protocol (see
@@ -553,18 +575,18 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       id: init.id,
       isNew: init.isNew,
       values: new Map(init.values),
-      flash: new Map(init.flash),
-      flashRead: new Map(),
-      frozen: new Set(),
-      changedValues: new Set(),
-      changedFlash: new Set(),
+      flash: init.flash === undefined ? undefined : nonEmptyMap(init.flash),
+      flashRead: undefined,
+      frozen: undefined,
+      changedValues: undefined,
+      changedFlash: undefined,
       dirty: false,
       destroyed: false,
       touched: false,
       createdAt: init.createdAt,
       maxAge: init.maxAge,
       idleTimeout: init.idleTimeout,
-      cookie: {},
+      cookie: NO_COOKIE_OVERRIDES,
       loadError: init.loadError,
       regenerate: undefined,
       userKey: init.userKey,
@@ -636,8 +658,8 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   set<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
     const state = this.#live()
     state.values.set(key, state.copyValue(key, value, 'value'))
-    state.frozen.add(key)
-    state.changedValues.add(key)
+    ;(state.frozen ??= new Set()).add(key)
+    ;(state.changedValues ??= new Set()).add(key)
     changed(state)
   }
 
@@ -653,9 +675,9 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   delete(key: SessionKey<Data>): boolean {
     const state = this.#live()
     const existed = state.values.delete(key)
-    state.frozen.delete(key)
+    state.frozen?.delete(key)
     if (existed) {
-      state.changedValues.add(key)
+      ;(state.changedValues ??= new Set()).add(key)
       changed(state)
     }
     return existed
@@ -665,9 +687,12 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   clear(): void {
     const state = this.#live()
     const had = state.values.size > 0
-    for (const key of state.values.keys()) state.changedValues.add(key)
+    if (had) {
+      const changedValues = (state.changedValues ??= new Set())
+      for (const key of state.values.keys()) changedValues.add(key)
+    }
     state.values.clear()
-    state.frozen.clear()
+    state.frozen = undefined
     if (had) changed(state)
   }
 
@@ -727,18 +752,20 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Appends a flash value under `key` (gorilla `AddFlash(value, key)`). */
   addFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
-    const list = state.flash.get(key) ?? []
+    const flash = (state.flash ??= new Map<string, unknown[]>())
+    const list = flash.get(key) ?? []
     list.push(state.copyValue(key, value, 'flash'))
-    state.flash.set(key, list)
-    state.changedFlash.add(key)
+    flash.set(key, list)
+    ;(state.changedFlash ??= new Set()).add(key)
     changed(state)
   }
 
   /** Replaces the flash under `key` with one value (go-sessions `SetFlash`). */
   setFlash<K extends SessionKey<Flash>>(key: K, value: Flash[K]): void {
     const state = this.#live()
-    state.flash.set(key, [state.copyValue(key, value, 'flash')])
-    state.changedFlash.add(key)
+    const copy = state.copyValue(key, value, 'flash')
+    ;(state.flash ??= new Map()).set(key, [copy])
+    ;(state.changedFlash ??= new Set()).add(key)
     changed(state)
   }
 
@@ -753,39 +780,44 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** What {@link flashes} would return, without consuming it. */
   peekFlashes<K extends SessionKey<Flash>>(key: K): Flash[K][] {
     const state = this.#live()
-    const list = [...(state.flashRead.get(key) ?? []), ...(state.flash.get(key) ?? [])]
+    const list = [...(state.flashRead?.get(key) ?? []), ...(state.flash?.get(key) ?? [])]
     return this.#exposedFlash(key, list) as Flash[K][]
   }
 
   /** Whether a flash exists under `key`, or under any key when none is given. */
   hasFlash(key?: SessionKey<Flash>): boolean {
     const state = this.#live()
-    if (key === undefined) return state.flash.size > 0 || state.flashRead.size > 0
-    return state.flash.has(key) || state.flashRead.has(key)
+    if (key === undefined) return (state.flash?.size ?? 0) > 0 || (state.flashRead?.size ?? 0) > 0
+    return state.flash?.has(key) === true || state.flashRead?.has(key) === true
   }
 
   /** The keys that hold a flash, read in this request or not. */
   flashKeys(): SessionKey<Flash>[] {
     const state = this.#live()
-    return [...new Set([...state.flashRead.keys(), ...state.flash.keys()])] as SessionKey<Flash>[]
+    const keys = [...(state.flashRead?.keys() ?? NONE), ...(state.flash?.keys() ?? NONE)]
+    return [...new Set(keys)] as SessionKey<Flash>[]
   }
 
   /** Removes the flashes under `key`, or every flash when none is given, without reading them. */
   clearFlashes(key?: SessionKey<Flash>): void {
     const state = this.#live()
     if (key !== undefined) {
-      const had = state.flash.delete(key)
-      state.flashRead.delete(key)
+      const had = state.flash?.delete(key) === true
+      state.flashRead?.delete(key)
       if (had) {
-        state.changedFlash.add(key)
+        ;(state.changedFlash ??= new Set()).add(key)
         changed(state)
       }
       return
     }
-    const had = state.flash.size > 0
-    for (const pending of state.flash.keys()) state.changedFlash.add(pending)
-    state.flash.clear()
-    state.flashRead.clear()
+    const flash = state.flash
+    const had = flash !== undefined && flash.size > 0
+    if (had) {
+      const changedFlash = (state.changedFlash ??= new Set())
+      for (const pending of flash.keys()) changedFlash.add(pending)
+    }
+    state.flash = undefined
+    state.flashRead = undefined
     if (had) changed(state)
   }
 
@@ -899,11 +931,11 @@ export class Session<Data extends object = SessionData, Flash extends object = S
     const state = this.#state
     state.destroyed = true
     state.values.clear()
-    state.flash.clear()
-    state.flashRead.clear()
-    state.frozen.clear()
-    state.changedValues.clear()
-    state.changedFlash.clear()
+    state.flash = undefined
+    state.flashRead = undefined
+    state.frozen = undefined
+    state.changedValues = undefined
+    state.changedFlash = undefined
     state.regenerate = undefined
     changed(state)
   }
@@ -921,9 +953,9 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   #read(key: string): unknown {
     const state = this.#live()
     const value = state.values.get(key)
-    if (!state.frozen.has(key) && state.values.has(key)) {
+    if (state.frozen?.has(key) !== true && state.values.has(key)) {
       deepFreeze(value)
-      state.frozen.add(key)
+      ;(state.frozen ??= new Set()).add(key)
     }
     return this.#exposed(key, value)
   }
@@ -956,13 +988,13 @@ export class Session<Data extends object = SessionData, Flash extends object = S
 
   #consumeFlash(key: string): unknown[] {
     const state = this.#live()
-    const pending = state.flash.get(key)
-    const read = state.flashRead.get(key) ?? []
+    const pending = state.flash?.get(key)
+    const read = state.flashRead?.get(key) ?? []
     if (pending !== undefined) {
-      state.flash.delete(key)
+      state.flash?.delete(key)
       read.push(...pending)
-      state.flashRead.set(key, read)
-      state.changedFlash.add(key)
+      ;(state.flashRead ??= new Map()).set(key, read)
+      ;(state.changedFlash ??= new Set()).add(key)
       changed(state)
     }
     return this.#exposedFlash(key, read)

@@ -31,6 +31,19 @@ const DQUOTE = 0x22
 const SEMICOLON = 0x3b
 const EQUALS = 0x3d
 
+/**
+ * Told about one well-formed pair: its name is `line.slice(nameStart, nameEnd)` (never empty),
+ * its value `line.slice(valueStart, valueEnd)`. Positions rather than strings, so a caller
+ * looking for one name slices only the values it wants.
+ */
+export type PairVisitor = (
+  line: string,
+  nameStart: number,
+  nameEnd: number,
+  valueStart: number,
+  valueEnd: number,
+) => void
+
 export function defaultBudget(): ScanBudget {
   return { pairs: DEFAULT_MAX_PAIRS, chars: DEFAULT_MAX_HEADER_LENGTH }
 }
@@ -51,8 +64,10 @@ export function cookieCandidates(
   const present =
     typeof header === 'string' ? header.includes(name) : header.some((line) => line.includes(name))
   if (!present) return { values, complete: true }
-  const complete = scanCookieHeader(header, budget, (pairName, value) => {
-    if (pairName === name) values.push(value)
+  const complete = scanCookieHeader(header, budget, (line, nameStart, nameEnd, start, end) => {
+    if (nameEnd - nameStart === name.length && line.startsWith(name, nameStart)) {
+      values.push(line.slice(start, end))
+    }
   })
   return { values, complete }
 }
@@ -66,7 +81,7 @@ export function cookieCandidates(
 export function scanCookieHeader(
   header: CookieHeaderLines,
   budget: ScanBudget,
-  visit: (name: string, value: string) => void,
+  visit: PairVisitor,
 ): boolean {
   if (header === null || header === undefined) return true
   if (typeof header === 'string') return scanLine(header, budget, visit)
@@ -77,11 +92,7 @@ export function scanCookieHeader(
 }
 
 /** @returns Whether the whole line was read. */
-function scanLine(
-  line: string,
-  budget: ScanBudget,
-  visit: (name: string, value: string) => void,
-): boolean {
+function scanLine(line: string, budget: ScanBudget, visit: PairVisitor): boolean {
   const cut = line.length > budget.chars
   const end = cut ? budget.chars : line.length
   budget.chars -= end
@@ -112,7 +123,7 @@ function emitPair(
   start: number,
   eq: number,
   stop: number,
-  visit: (name: string, value: string) => void,
+  visit: PairVisitor,
 ): boolean {
   let nameStart = start
   let nameEnd = eq
@@ -134,7 +145,7 @@ function emitPair(
     valueStart++
     valueEnd--
   }
-  visit(line.slice(nameStart, nameEnd), line.slice(valueStart, valueEnd))
+  visit(line, nameStart, nameEnd, valueStart, valueEnd)
   return true
 }
 

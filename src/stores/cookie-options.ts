@@ -66,8 +66,14 @@ export function createCookieOptionsCache(
     base,
     forSession(session) {
       const start = auto && session.transport?.secure === false ? insecure : base
-      if (Object.keys(session.cookie).length === 0) return start
+      if (!hasOwnKeys(session.cookie)) return start
       return resolveCookieOptions(session.name, session.cookie, start)
     },
   }
+}
+
+// Object.keys(...).length without the array: asked on every save, almost always of `{}`.
+function hasOwnKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true
+  return false
 }

@@ -11,10 +11,16 @@
 
 import { createTokenCodec, type OpenResult, type TokenFormat } from '../core/codec.ts'
 import { serializeResolvedSetCookie, type StoreCookieOptions } from '../core/cookie.ts'
-import { CookieTooLargeError, SessionConfigError, type InvalidCookieError } from '../errors.ts'
+import {
+  CookieTooLargeError,
+  SessionConfigError,
+  type InvalidCookieError,
+  type InvalidCookieReason,
+} from '../errors.ts'
 import type { KeyRing } from '../core/keyring.ts'
 import { resolveLifetime } from '../lib/lifetime.ts'
 import { all, isPromise, then, type Awaitable } from '../lib/awaitable.ts'
+import { mayDelete } from '../lib/candidates.ts'
 import type { CookieCandidates } from '../lib/cookie-scan.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
@@ -151,10 +157,14 @@ export function createCookieStore<
     try {
       const request = kit.candidates(name, cookieHeader)
       if (request === undefined) return Promise.resolve(kit.fresh(name, false))
+      const values = request.values
       // On the node backend this stays synchronous; one resolved promise, no await chain.
-      const loaded = then(all(request.values.map((value) => codec.open(name, value))), (results) =>
-        choose(name, results, request.found),
-      )
+      const loaded =
+        values.length === 1
+          ? then(codec.open(name, values[0] ?? ''), (result) => chooseOnly(name, result, request))
+          : then(all(values.map((value) => codec.open(name, value))), (results) =>
+              choose(name, results, request.found),
+            )
       return isPromise(loaded) ? loaded : Promise.resolve(loaded)
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
@@ -174,15 +184,32 @@ export function createCookieStore<
       authentic: results.flatMap((result, index) =>
         result.ok ? [{ index, issuedAt: result.issuedAt, token: result }] : [],
       ),
-      load: ({ token }) => {
-        const payload = parsePayload(token.payload)
-        if (payload === undefined) return { reason: 'malformed' as const }
-        if (payload.c + absoluteTimeout * 1000 <= now()) return { reason: 'expired' as const }
-        return { session: loadedSession(name, payload, token.issuedAt, token.rotated) }
-      },
+      load: ({ token }) => load(name, token),
       reject: (reason, deletable) => kit.reject(name, reason ?? 'malformed', deletable),
     })
   }
+
+  // The one value of the name (nearly every request): what `choose` decides for a single
+  // value, without its candidate lists.
+  function chooseOnly(
+    name: string,
+    result: OpenResult,
+    request: { readonly found: CookieCandidates },
+  ): Session<Data, Flash> {
+    const outcome = result.ok ? load(name, result) : result
+    if ('session' in outcome) return outcome.session
+    return kit.reject(name, outcome.reason, mayDelete(request.found, true))
+  }
+
+  function load(name: string, token: OpenResult & { ok: true }): Loaded {
+    const payload = parsePayload(token.payload)
+    if (payload === undefined) return { reason: 'malformed' }
+    if (payload.c + absoluteTimeout * 1000 <= now()) return { reason: 'expired' }
+    return { session: loadedSession(name, payload, token.issuedAt, token.rotated) }
+  }
+
+  type Loaded =
+    { readonly session: Session<Data, Flash> } | { readonly reason: InvalidCookieReason }
 
   function loadedSession(
     name: string,

@@ -220,7 +220,8 @@ export function createStoreKit<
     candidates(name, header) {
       const found = cookieCandidates(header, name)
       if (found.values.length === 0) return undefined
-      return { found, values: distinct(found.values) }
+      // One value (the usual case) is distinct already: no copy.
+      return { found, values: found.values.length === 1 ? found.values : distinct(found.values) }
     },
     fresh,
     loaded(sessionInit, meta) {
