@@ -20,8 +20,8 @@ import { performance } from 'node:perf_hooks'
 import { clearTimeout, setTimeout } from 'node:timers'
 import process from 'node:process'
 import { URL } from 'node:url'
-import { SECRET_STRING } from './lib/common.mjs'
 import { removeTemporary, serverStore, sqliteUnavailable } from './lib/drivers.mjs'
+import { expressSessionMiddleware } from './lib/express-session.mjs'
 
 const K = 100
 const REQUEST_TIMEOUT_MS = 10_000
@@ -60,16 +60,8 @@ function keyIndex(url) {
 
 async function expressServer() {
   const { default: express } = await import('express')
-  const { default: session } = await import('express-session')
   const app = express()
-  app.use(
-    session({
-      secret: SECRET_STRING,
-      resave: false,
-      saveUninitialized: false,
-      store: new session.MemoryStore(),
-    }),
-  )
+  app.use(await expressSessionMiddleware())
   app.get('/init', (req, res) => {
     req.session.base = 1
     res.type('text').send('ok')

@@ -12,6 +12,7 @@ import {
   SECRET_STRING,
 } from '../lib/common.mjs'
 import { cookieStore, serverStore } from '../lib/drivers.mjs'
+import { expressSessionMiddleware } from '../lib/express-session.mjs'
 import { bumpBag, bumpGetSet, bumpSessionkit } from '../lib/session-work.mjs'
 
 const HELLO = 'hello world'
@@ -109,15 +110,7 @@ export const FRAMEWORK_SERVERS = {
 
   'express-session': (count) =>
     expressApp(async (app) => {
-      const { default: session } = await import('express-session')
-      app.use(
-        session({
-          secret: SECRET_STRING,
-          resave: false,
-          saveUninitialized: false,
-          store: new session.MemoryStore(),
-        }),
-      )
+      app.use(await expressSessionMiddleware())
     }, expressBag(count)),
 
   'cookie-session': (count) =>

@@ -251,16 +251,21 @@ function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | und
   return a.length === b.length && a.every((value, index) => value === b[index])
 }
 
-// Empties the state into a fresh, unsaved session: what a request holds once its session was
-// ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
-// The cookie attributes for this response stay (the deletion cookie needs them).
-function resetState(state: SessionState, createdAt: number): void {
+/** Drops the values and flash messages and what was noted about them. */
+function clearData(state: SessionState): void {
   state.values.clear()
   state.flash = undefined
   state.flashRead = undefined
   state.frozen = undefined
   state.changedValues = undefined
   state.changedFlash = undefined
+}
+
+// Empties the state into a fresh, unsaved session: what a request holds once its session was
+// ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
+// The cookie attributes for this response stay (the deletion cookie needs them).
+function resetState(state: SessionState, createdAt: number): void {
+  clearData(state)
   state.id = undefined
   state.isNew = true
   state.createdAt = createdAt
@@ -930,12 +935,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   destroy(): void {
     const state = this.#state
     state.destroyed = true
-    state.values.clear()
-    state.flash = undefined
-    state.flashRead = undefined
-    state.frozen = undefined
-    state.changedValues = undefined
-    state.changedFlash = undefined
+    clearData(state)
     state.regenerate = undefined
     changed(state)
   }
