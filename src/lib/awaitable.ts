@@ -5,7 +5,9 @@
 export type Awaitable<T> = T | Promise<T>
 
 export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
-  return value instanceof Promise
+  // Any thenable, not `instanceof Promise`: a promise made in another realm is not an instance
+  // of this one's (Next.js's edge sandbox hands out its host's Web Crypto promises).
+  return typeof (value as { readonly then?: unknown } | null | undefined)?.then === 'function'
 }
 
 /** Applies `next` directly to a plain value, or after the promise settles. */

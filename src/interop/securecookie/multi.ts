@@ -3,7 +3,7 @@
 // a cookie written by the current codec is still readable by the rotated ones.
 
 import type { SecureCookieError } from '../../errors.ts'
-import type { Awaitable } from '../../lib/awaitable.ts'
+import { isPromise, type Awaitable } from '../../lib/awaitable.ts'
 import {
   createSecureCookie,
   type DecodedSecureCookie,
@@ -69,7 +69,7 @@ function tryInOrder<T>(
         errors.push(asCodecError(error))
         continue
       }
-      if (outcome instanceof Promise) {
+      if (isPromise(outcome)) {
         return outcome.then(
           (result) => ({ result, index: i }),
           (error: unknown) => {
@@ -106,7 +106,7 @@ export function encodeMulti(
 ): Awaitable<string> {
   checkCodecs(codecs)
   const out = tryInOrder(codecs, (codec) => codec.encode(name, value))
-  return out instanceof Promise ? out.then((r) => r.result) : out.result
+  return isPromise(out) ? out.then((r) => r.result) : out.result
 }
 
 /** The decoded cookie plus the index of the codec that accepted it. */
@@ -129,7 +129,7 @@ export function decodeMultiDetailed(
     ...r.result,
     codecIndex: r.index,
   })
-  return out instanceof Promise ? out.then(finish) : finish(out)
+  return isPromise(out) ? out.then(finish) : finish(out)
 }
 
 /**
@@ -146,5 +146,5 @@ export function decodeMulti(
   codecs: readonly SecureCookie[],
 ): Awaitable<unknown> {
   const out = decodeMultiDetailed(name, value, codecs)
-  return out instanceof Promise ? out.then((r) => r.value) : out.value
+  return isPromise(out) ? out.then((r) => r.value) : out.value
 }
