@@ -26,15 +26,15 @@ export {
   type SessionKey,
 } from './core/session.ts'
 // For store authors: what a store reads and writes of a session (docs/stores.md).
-export {
-  sessionInternals,
-  type CopyValue,
-  type RegenerateRequest,
-  type SaveMark,
-  type SessionChanges,
-  type SessionInit,
-  type SessionInternals,
-  type SessionSnapshot,
+export { sessionInternals } from './core/store-view.ts'
+export type {
+  CopyValue,
+  RegenerateRequest,
+  SaveMark,
+  SessionChanges,
+  SessionInit,
+  SessionInternals,
+  SessionSnapshot,
 } from './core/session.ts'
 export type { CookieHeader, RequestTransport, SessionStore } from './core/store.ts'
 export { createCookieStore, type CookieStore, type CookieStoreOptions } from './stores/cookie.ts'

@@ -12,7 +12,8 @@
 import { assertCookieName } from './cookie.ts'
 import { SessionRegistryError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
-import { bindTransport, observeChanges, Session } from './session.ts'
+import { Session } from './session.ts'
+import { bindTransport, observeChanges } from './store-view.ts'
 import type { CookieHeader, ReclaimableStore, RequestTransport, SessionStore } from './store.ts'
 import { warnIfDropped } from './transport.ts'
 

@@ -18,7 +18,6 @@ import {
   SessionValueTypeError,
   type InvalidCookieError,
 } from '../errors.ts'
-import type { RequestTransport } from './transport.ts'
 import {
   deepFreeze,
   defineValue,
@@ -26,6 +25,19 @@ import {
   holdsBytes,
   jsonTypeOf,
 } from '../lib/json-value.ts'
+import type { SessionCookieOverrides } from './cookie-overrides.ts'
+import type { CopyValue } from './session-internals.ts'
+import { changed, clearData, exposeState, NONE, type SessionState } from './session-state.ts'
+
+export type { SessionCookieOverrides } from './cookie-overrides.ts'
+export type {
+  CopyValue,
+  RegenerateRequest,
+  SaveMark,
+  SessionChanges,
+  SessionInternals,
+  SessionSnapshot,
+} from './session-internals.ts'
 
 /** The shape constraint for session data and flash types. */
 export type SessionData = Record<string, unknown>
@@ -49,433 +61,6 @@ export type Presence<Value> =
  */
 export const DEFAULT_FLASH_KEY = '_flash'
 
-/** Per-session overrides of how the cookie is written (gorilla `session.Options`). */
-export interface SessionCookieOverrides {
-  /**
-   * Cookie persistence in seconds, with gorilla's meaning: `0` = a browser-session cookie
-   * (no Max-Age), `> 0` = persistent for that long (capped by the session's expiry),
-   * `< 0` = delete the cookie now. Remembered in the session (remember-me).
-   */
-  maxAge?: number
-  path?: string
-  domain?: string
-  secure?: boolean
-  httpOnly?: boolean
-  sameSite?: 'Strict' | 'Lax' | 'None' | false
-  partitioned?: boolean
-}
-
-/** A regeneration asked for with `session.regenerate()`, until a save carries it out. */
-export interface RegenerateRequest {
-  /** Seconds the old id keeps working after the new one is issued (0 = it stops at once). */
-  readonly grace: number
-  /** The absolute lifetime restarts (a login), instead of carrying over. */
-  readonly newLifetime: boolean
-}
-
-// The session's own state. Only this module writes it: `Session` for the application, and
-// `SessionInternals` (below) for stores.
-interface SessionState {
-  readonly name: string
-  id: string | undefined
-  isNew: boolean
-  readonly values: Map<string, unknown>
-  // The collections below are made at their first write and are `undefined` until then: most
-  // sessions never hold a flash, and most requests change a value or two at most. Each
-  // session has its own; none is ever shared, so no write can reach another session.
-  /** Flash values still to be delivered, by key. */
-  flash: Map<string, unknown[]> | undefined
-  /** Flash values delivered in this request (removed from what is saved). */
-  flashRead: Map<string, unknown[]> | undefined
-  /** Keys whose value is deep-frozen already. */
-  frozen: Set<string> | undefined
-  /** Value keys set or deleted since the last save (for per-key patches). */
-  changedValues: Set<string> | undefined
-  /** Flash keys added, replaced or consumed since the last save. */
-  changedFlash: Set<string> | undefined
-  dirty: boolean
-  destroyed: boolean
-  /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`). */
-  touched: boolean
-  createdAt: number
-  /** Remembered per-session cookie Max-Age (`undefined` = the store's default). */
-  maxAge: number | undefined
-  /** Remembered per-session idle timeout in seconds (`updateExpiration`). */
-  idleTimeout: number | undefined
-  /** Cookie attributes for this response only. */
-  cookie: Omit<SessionCookieOverrides, 'maxAge'>
-  loadError: InvalidCookieError | undefined
-  /** A new id was asked for; the old one is retired after `grace` seconds (0 = now). */
-  regenerate: RegenerateRequest | undefined
-  /** The user this session belongs to, for per-user listing and log-out-everywhere. */
-  userKey: string | undefined
-  /** Short labels shown in session lists (say a user-agent description). */
-  meta: Readonly<Record<string, string>> | undefined
-  /** `userKey` or `meta` changed since the last save. */
-  userChanged: boolean
-  readonly copyValue: CopyValue
-  /** Counts every change; a save compares it with its mark. */
-  generation: number
-  /** What the latest save started with (see `beginSave`). */
-  saving: Mark | undefined
-  /** Told about every change (the registry, so adapters can report late changes). */
-  onChange: (() => void) | undefined
-  /** How the request this session answers arrived, asked when a cookie is written. */
-  transport: (() => RequestTransport | undefined) | undefined
-  /** The store-facing view, made when a store first asks for it. */
-  internals: SessionInternals | undefined
-  /** Which store's bookkeeping `storeMeta` is (see `storeMetaOf`). */
-  storeOwner: object | undefined
-  storeMeta: unknown
-}
-
-/**
- * Checks and copies a value for `set` (role `value`) or for a flash setter (role `flash`);
- * throws `SessionValueError` for a value the session's store cannot carry.
- */
-export type CopyValue = (key: string, value: unknown, role: 'value' | 'flash') => unknown
-
-/**
- * What a save persists, taken when it starts ({@link SessionInternals.beginSave}). A save is
- * asynchronous with most stores, and the application may change the session meanwhile (right
- * after `res.end()`, say): only what the save wrote is marked saved, later changes stay
- * pending for the next save.
- */
-export interface SaveMark {
-  /** The remembered cookie Max-Age as this save writes it. */
-  readonly maxAge: number | undefined
-  /** The remembered idle timeout as this save writes it. */
-  readonly idleTimeout: number | undefined
-}
-
-interface Mark extends SaveMark {
-  readonly generation: number
-  /** The changed values as written (`ABSENT` for a removed key); `undefined`: none changed. */
-  readonly values: ReadonlyMap<string, unknown> | undefined
-  /** The changed flash lists as written (`undefined` for a removed key, or when none changed). */
-  readonly flash: ReadonlyMap<string, readonly unknown[] | undefined> | undefined
-  readonly touched: boolean
-  readonly regenerate: RegenerateRequest | undefined
-  readonly userKey: string | undefined
-  readonly meta: SessionState['meta']
-}
-
-const ABSENT = Symbol('absent')
-
-// What a collection not made yet iterates as: frozen, and only ever read.
-const NONE: readonly string[] = Object.freeze([])
-
-function markOf(state: SessionState): Mark {
-  let values: Map<string, unknown> | undefined
-  if (state.changedValues !== undefined && state.changedValues.size > 0) {
-    values = new Map()
-    for (const key of state.changedValues) {
-      values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
-    }
-  }
-  let flash: Map<string, readonly unknown[] | undefined> | undefined
-  if (state.changedFlash !== undefined && state.changedFlash.size > 0) {
-    flash = new Map()
-    for (const key of state.changedFlash) {
-      const list = state.flash?.get(key)
-      flash.set(key, list === undefined ? undefined : [...list])
-    }
-  }
-  return {
-    generation: state.generation,
-    values,
-    flash,
-    touched: state.touched,
-    regenerate: state.regenerate,
-    userKey: state.userKey,
-    meta: state.meta,
-    idleTimeout: state.idleTimeout,
-    maxAge: state.maxAge,
-  }
-}
-
-// A save starts: its mark is taken before the store reads the session; `markSaved` then
-// clears only what this save persisted. A later save replaces the mark.
-function beginSave(state: SessionState): Mark {
-  state.saving = markOf(state)
-  return state.saving
-}
-
-// The mark of the save under way (the session as it is now when none was begun).
-function savingMark(state: SessionState): Mark {
-  return state.saving ?? markOf(state)
-}
-
-// Clears the change tracking for what the save begun with `beginSave` persisted. Changes made
-// while it ran stay pending: the session stays dirty, and the keys changed since keep their
-// place in the patch of the next save.
-function markSaved(state: SessionState): void {
-  const mark = savingMark(state)
-  state.isNew = false
-  if (state.regenerate === mark.regenerate) state.regenerate = undefined
-  if (state.generation === mark.generation) {
-    state.dirty = false
-    state.touched = false
-    state.changedValues = undefined
-    state.changedFlash = undefined
-    state.userChanged = false
-    return
-  }
-  // Values are frozen copies, so the same reference means the value written is still current.
-  if (mark.values !== undefined) {
-    for (const [key, written] of mark.values) {
-      const current = state.values.has(key) ? state.values.get(key) : ABSENT
-      if (current === written) state.changedValues?.delete(key)
-    }
-  }
-  if (mark.flash !== undefined) {
-    for (const [key, written] of mark.flash) {
-      if (sameList(state.flash?.get(key), written)) state.changedFlash?.delete(key)
-    }
-  }
-  if (mark.touched) state.touched = false
-  if (state.userKey === mark.userKey && state.meta === mark.meta) state.userChanged = false
-  state.dirty = true
-}
-
-// Every change goes through here: it marks the session dirty (not for an expiry shift alone,
-// which only touches), counts the change for a save under way, and tells the registry.
-function changed(state: SessionState, dirty = true): void {
-  if (dirty) state.dirty = true
-  state.generation++
-  state.onChange?.()
-}
-
-function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.length === b.length && a.every((value, index) => value === b[index])
-}
-
-/** Drops the values and flash messages and what was noted about them. */
-function clearData(state: SessionState): void {
-  state.values.clear()
-  state.flash = undefined
-  state.flashRead = undefined
-  state.frozen = undefined
-  state.changedValues = undefined
-  state.changedFlash = undefined
-}
-
-// Empties the state into a fresh, unsaved session: what a request holds once its session was
-// ended elsewhere (destroyed, expired), so that saving it again cannot bring the data back.
-// The cookie attributes for this response stay (the deletion cookie needs them).
-function resetState(state: SessionState, createdAt: number): void {
-  clearData(state)
-  state.id = undefined
-  state.isNew = true
-  state.createdAt = createdAt
-  state.maxAge = undefined
-  state.idleTimeout = undefined
-  state.userKey = undefined
-  state.meta = undefined
-  markSaved(state)
-}
-
-/** Everything a session persists, for a store that writes it whole. */
-export interface SessionSnapshot {
-  /** Every value, by key. */
-  readonly values: ReadonlyMap<string, unknown>
-  /** The flash values still to be delivered, by key (those read in this request are gone). */
-  readonly flash: ReadonlyMap<string, readonly unknown[]>
-  readonly createdAt: number
-  readonly maxAge: number | undefined
-  readonly idleTimeout: number | undefined
-  readonly userKey: string | undefined
-  readonly meta: Readonly<Record<string, string>> | undefined
-}
-
-/** What changed since the last save, for a store that writes per-key patches. */
-export interface SessionChanges {
-  /** Values set, in the order of their latest change. */
-  readonly set: ReadonlyMap<string, unknown>
-  /** Value keys removed. */
-  readonly unset: readonly string[]
-  /** Flash keys added to, replaced or partly read, with the whole list still pending. */
-  readonly flashSet: ReadonlyMap<string, readonly unknown[]>
-  /** Flash keys with nothing left to deliver (read or cleared). */
-  readonly flashUnset: readonly string[]
-  /** The user and labels, when `setUser` changed them. */
-  readonly user:
-    | {
-        readonly userKey: string | undefined
-        readonly meta: Readonly<Record<string, string>> | undefined
-      }
-    | undefined
-}
-
-/**
- * A session as its store sees it: the facts it persists, what changed since the last save,
- * and the save protocol. Get it with {@link sessionInternals}; for store authors (see
- * docs/stores.md, "Writing a store"), applications use {@link Session}.
- *
- * The protocol: a save calls {@link SessionInternals.beginSave} before it reads anything,
- * writes, then calls {@link SessionInternals.markSaved}. Changes the application makes while the save runs stay pending, so the
- * session stays dirty and the next save writes them.
- */
-export interface SessionInternals {
-  readonly name: string
-  /** The server-side id; `undefined` until a store assigns one (cookie stores never do). */
-  readonly id: string | undefined
-  /** True until the session was loaded from or saved to the client. */
-  readonly isNew: boolean
-  readonly isDestroyed: boolean
-  /** A change is waiting to be saved. */
-  readonly isDirty: boolean
-  /** No values and no flash still to be delivered. */
-  readonly isEmpty: boolean
-  /** An expiry shift was asked for (`shiftExpiration`, `updateExpiration`): renew it. */
-  readonly touched: boolean
-  /** Milliseconds since the epoch. */
-  readonly createdAt: number
-  /** Remembered cookie persistence in seconds (remember-me); `undefined` = the store's default. */
-  readonly maxAge: number | undefined
-  /** Remembered idle timeout in seconds (`updateExpiration`); `undefined` = the store's. */
-  readonly idleTimeout: number | undefined
-  /** Cookie attributes for this response only (`setCookieOptions` without `maxAge`). */
-  readonly cookie: Readonly<Omit<SessionCookieOverrides, 'maxAge'>>
-  /** A new id was asked for (`regenerate()`); cleared by the save that issues it. */
-  readonly regenerate: RegenerateRequest | undefined
-  readonly userKey: string | undefined
-  readonly meta: Readonly<Record<string, string>> | undefined
-  /**
-   * How the request this session answers arrived (HTTPS or not, its host), when the registry
-   * that loaded it was told: what a cookie with `secure: 'auto'` follows.
-   */
-  readonly transport: RequestTransport | undefined
-  /** Everything the session holds now, copied. */
-  snapshot(): SessionSnapshot
-  /** What changed since the last save, read now. */
-  changes(): SessionChanges
-  /** A save starts: call it first, before reading the session. */
-  beginSave(): SaveMark
-  /** The mark of the save under way (the session as it is now when none was begun). */
-  savingMark(): SaveMark
-  /** The save begun last succeeded: what it wrote is no longer a change. */
-  markSaved(): void
-  /** The session is stored under `id` now (a new session, or a regenerated one). */
-  assignId(id: string): void
-  /** The absolute lifetime is counted from `createdAt` (a login's regeneration restarts it). */
-  setCreatedAt(createdAt: number): void
-  /**
-   * The stored session ended elsewhere (destroyed or expired while this request ran): the
-   * session becomes fresh, empty and unsaved, so saving it again cannot bring the data back.
-   * Its cookie attributes for this response stay (a deletion cookie needs them).
-   */
-  reset(createdAt: number): void
-}
-
-class StoreView implements SessionInternals {
-  readonly #state: SessionState
-
-  constructor(state: SessionState) {
-    this.#state = state
-  }
-
-  get name(): string {
-    return this.#state.name
-  }
-  get id(): string | undefined {
-    return this.#state.id
-  }
-  get isNew(): boolean {
-    return this.#state.isNew
-  }
-  get isDestroyed(): boolean {
-    return this.#state.destroyed
-  }
-  get isDirty(): boolean {
-    return this.#state.dirty
-  }
-  get isEmpty(): boolean {
-    return this.#state.values.size === 0 && (this.#state.flash?.size ?? 0) === 0
-  }
-  get touched(): boolean {
-    return this.#state.touched
-  }
-  get createdAt(): number {
-    return this.#state.createdAt
-  }
-  get maxAge(): number | undefined {
-    return this.#state.maxAge
-  }
-  get idleTimeout(): number | undefined {
-    return this.#state.idleTimeout
-  }
-  get cookie(): Readonly<Omit<SessionCookieOverrides, 'maxAge'>> {
-    return this.#state.cookie
-  }
-  get regenerate(): RegenerateRequest | undefined {
-    return this.#state.regenerate
-  }
-  get userKey(): string | undefined {
-    return this.#state.userKey
-  }
-  get meta(): Readonly<Record<string, string>> | undefined {
-    return this.#state.meta
-  }
-  get transport(): RequestTransport | undefined {
-    return this.#state.transport?.()
-  }
-
-  snapshot(): SessionSnapshot {
-    const state = this.#state
-    const flash = new Map<string, readonly unknown[]>()
-    if (state.flash !== undefined) for (const [key, list] of state.flash) flash.set(key, [...list])
-    return {
-      values: new Map(state.values),
-      flash,
-      createdAt: state.createdAt,
-      maxAge: state.maxAge,
-      idleTimeout: state.idleTimeout,
-      userKey: state.userKey,
-      meta: state.meta,
-    }
-  }
-
-  changes(): SessionChanges {
-    const state = this.#state
-    const set = new Map<string, unknown>()
-    const unset: string[] = []
-    for (const key of state.changedValues ?? NONE) {
-      if (state.values.has(key)) set.set(key, state.values.get(key))
-      else unset.push(key)
-    }
-    const flashSet = new Map<string, readonly unknown[]>()
-    const flashUnset: string[] = []
-    for (const key of state.changedFlash ?? NONE) {
-      const list = state.flash?.get(key)
-      if (list === undefined) flashUnset.push(key)
-      else flashSet.set(key, [...list])
-    }
-    const user = state.userChanged ? { userKey: state.userKey, meta: state.meta } : undefined
-    return { set, unset, flashSet, flashUnset, user }
-  }
-
-  beginSave(): SaveMark {
-    return beginSave(this.#state)
-  }
-  savingMark(): SaveMark {
-    return savingMark(this.#state)
-  }
-  markSaved(): void {
-    markSaved(this.#state)
-  }
-  assignId(id: string): void {
-    this.#state.id = id
-  }
-  setCreatedAt(createdAt: number): void {
-    this.#state.createdAt = createdAt
-  }
-  reset(createdAt: number): void {
-    resetState(this.#state, createdAt)
-  }
-}
-
 export interface SessionInit {
   readonly name: string
   readonly id?: string | undefined
@@ -495,8 +80,6 @@ export interface SessionInit {
   readonly copyValue?: CopyValue | undefined
 }
 
-let stateOf: (session: object) => SessionState
-
 // The cookie overrides of a session that has none. Frozen: `setCookieOptions` replaces the
 // object rather than writing to it.
 const NO_COOKIE_OVERRIDES: Omit<SessionCookieOverrides, 'maxAge'> = Object.freeze({})
@@ -504,53 +87,6 @@ const NO_COOKIE_OVERRIDES: Omit<SessionCookieOverrides, 'maxAge'> = Object.freez
 function nonEmptyMap<V>(entries: Iterable<readonly [string, V]>): Map<string, V> | undefined {
   const map = new Map(entries)
   return map.size === 0 ? undefined : map
-}
-
-/**
- * The store's view of a session: what to persist and the save protocol (see
- * {@link SessionInternals}). For store authors; applications use the session itself.
- *
- * @throws {TypeError} for an object that is not a sessionkit `Session`.
- */
-export function sessionInternals<Data extends object, Flash extends object>(
-  session: Session<Data, Flash>,
-): SessionInternals {
-  const state = stateOf(session)
-  state.internals ??= new StoreView(state)
-  return state.internals
-}
-
-/**
- * A store's own bookkeeping for a session (`owner` is the store's token), kept in the session
- * rather than in a WeakMap per store: an entry per request costs a hash insert and lookup, and
- * V8's young-generation GC keeps WeakMap values alive, so each request's entry was promoted.
- * `undefined` when `owner` has not set any (a session of another store).
- *
- * @throws {TypeError} for an object that is not a sessionkit `Session`.
- */
-export function storeMetaOf(session: object, owner: object): unknown {
-  const state = stateOf(session)
-  return state.storeOwner === owner ? state.storeMeta : undefined
-}
-
-/** Sets `owner`'s bookkeeping for `session` (see {@link storeMetaOf}). */
-export function setStoreMeta(session: object, owner: object, meta: unknown): void {
-  const state = stateOf(session)
-  state.storeOwner = owner
-  state.storeMeta = meta
-}
-
-/** Calls `listener` on every change to the session (the registry, for the adapters). */
-export function observeChanges(session: Session, listener: () => void): void {
-  stateOf(session).onChange = listener
-}
-
-/** Binds a session to its request's transport (the registry does, for every session it gives). */
-export function bindTransport(
-  session: Session,
-  transport: () => RequestTransport | undefined,
-): void {
-  stateOf(session).transport = transport
 }
 
 /**
@@ -568,10 +104,10 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   readonly #state: SessionState
 
   static {
-    stateOf = (session) => {
+    exposeState((session) => {
       if (!(#state in session)) throw new TypeError('Not a sessionkit Session')
       return session.#state
-    }
+    })
   }
 
   constructor(init: SessionInit) {

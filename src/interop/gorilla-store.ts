@@ -53,9 +53,9 @@ import {
   type DecodedMulti,
 } from './securecookie/multi.ts'
 import type { GoSerializer } from './securecookie/serializer.ts'
+import { sessionInternals } from '../core/store-view.ts'
 import {
   DEFAULT_FLASH_KEY,
-  sessionInternals,
   type CopyValue,
   type Session,
   type SessionData,

@@ -25,12 +25,8 @@ import type { CookieCandidates } from '../lib/cookie-scan.ts'
 import type { CryptoChoice } from '../lib/crypto/select.ts'
 import { utf8Decode } from '../lib/encoding.ts'
 import { defineValue } from '../lib/json-value.ts'
-import {
-  sessionInternals,
-  type Session,
-  type SessionData,
-  type SessionSnapshot,
-} from '../core/session.ts'
+import type { Session, SessionData, SessionSnapshot } from '../core/session.ts'
+import { sessionInternals } from '../core/store-view.ts'
 import {
   chooseNewest,
   clientCookie,

@@ -3,13 +3,8 @@
 // request sends under one cookie name (src/lib/candidates.ts has the policy).
 
 import { serializeDeleteCookie, type StoreCookieOptions } from '../core/cookie.ts'
-import {
-  Session,
-  setStoreMeta,
-  storeMetaOf,
-  type SessionInit,
-  type SessionInternals,
-} from '../core/session.ts'
+import { Session, type SessionInit, type SessionInternals } from '../core/session.ts'
+import { setStoreMeta, storeMetaOf } from '../core/store-view.ts'
 import type { CookieHeader } from '../core/store.ts'
 import { InvalidCookieError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'

@@ -12,7 +12,8 @@
  */
 
 import type { SessionRecord } from '../core/driver.ts'
-import { sessionInternals, type Session, type SessionData } from '../core/session.ts'
+import type { Session, SessionData } from '../core/session.ts'
+import { sessionInternals } from '../core/store-view.ts'
 import type { CookieHeader } from '../core/store.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
 import { chooseNewest } from './kit.ts'
