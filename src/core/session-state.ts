@@ -83,10 +83,14 @@ const ABSENT = Symbol('absent')
 export const NONE: readonly string[] = Object.freeze([])
 
 // Set by `Session`'s static block: only code inside the class can read its private `#state`.
-let readState: (session: object) => SessionState
+let readState: ((session: object) => SessionState) | undefined
 
-/** Gives the session modules `Session`'s own accessor of its state (called once, by `Session`). */
+/**
+ * Gives the session modules `Session`'s own accessor of its state. Called once, by `Session`;
+ * a second call is refused, so no other module can put its own reader in place.
+ */
 export function exposeState(read: (session: object) => SessionState): void {
+  if (readState !== undefined) throw new Error('The session state reader is already set')
   readState = read
 }
 
@@ -96,6 +100,7 @@ export function exposeState(read: (session: object) => SessionState): void {
  * @throws {TypeError} for an object that is not a sessionkit `Session`.
  */
 export function stateOf(session: object): SessionState {
+  if (readState === undefined) throw new Error('Session is not loaded yet')
   return readState(session)
 }
 
