@@ -174,7 +174,7 @@ export interface LoadFigures {
   maxMs: number
   /** Failed requests by status and `x-error`. */
   readonly kinds: Map<string, number>
-  /** Failed requests that carried a Set-Cookie (must stay 0: fail closed). */
+  /** Failed requests that carried a Set-Cookie other than a 401's deletion (must stay 0: fail closed). */
   cookiesOnFailure: number
   /** Bumps of a live session answered 401 (a session lost, must stay 0). */
   lost: number
@@ -197,6 +197,13 @@ export function newFigures(): LoadFigures {
   }
 }
 
+/** A Set-Cookie that deletes its cookie: an empty value and `Max-Age=0`. */
+function clearsCookie(line: string): boolean {
+  const [pair = '', ...attributes] = line.split(';')
+  const empty = pair.slice(pair.indexOf('=') + 1).trim() === ''
+  return empty && attributes.some((attribute) => attribute.trim().toLowerCase() === 'max-age=0')
+}
+
 function count(sinks: readonly LoadFigures[], reply: Reply, lost = false): void {
   for (const figures of sinks) countInto(figures, reply, lost)
 }
@@ -210,7 +217,11 @@ function countInto(figures: LoadFigures, reply: Reply, lost: boolean): void {
   figures.lastFailAt = performance.now()
   if (reply.status === 0) figures.hung++
   if (lost) figures.lost++
-  if (reply.setCookies.length > 0) figures.cookiesOnFailure++
+  // A 401 is a session the store no longer has (a new one the switch rolled back): clearing
+  // its cookie is the store's answer to an unknown id. Any other cookie on a failure is not.
+  const carried =
+    reply.status === 401 ? reply.setCookies.filter((line) => !clearsCookie(line)) : reply.setCookies
+  if (carried.length > 0) figures.cookiesOnFailure++
   const kind = `${reply.status} ${reply.error ?? ''}`.trim()
   figures.kinds.set(kind, (figures.kinds.get(kind) ?? 0) + 1)
 }
