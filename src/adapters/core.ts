@@ -18,7 +18,7 @@
  */
 
 import { HeadersSentError } from '../errors.ts'
-import { isPromise, type Awaitable } from '../lib/awaitable.ts'
+import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import { SessionRegistry } from '../core/registry.ts'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
 
@@ -85,12 +85,7 @@ export class AdapterSessionRegistry extends SessionRegistry {
   /** Saves every session now; throws `HeadersSentError` for a change that came too late. */
   override save(): Awaitable<readonly string[]> {
     this.#hooks.beforeSave()
-    const saving = super.save()
-    if (!isPromise(saving)) {
-      this.#hooks.saved(saving)
-      return saving
-    }
-    return saving.then((values) => {
+    return then(super.save(), (values) => {
       this.#hooks.saved(values)
       return values
     })
@@ -302,9 +297,7 @@ export class RequestSessions<
 
   #round(round: number): Awaitable<readonly string[]> {
     this.#pending?.clear()
-    const saving = this.registry.save()
-    if (!isPromise(saving)) return this.#next(round, saving)
-    return saving.then((values) => this.#next(round, values))
+    return then(this.registry.save(), (values) => this.#next(round, values))
   }
 
   #next(round: number, values: readonly string[]): Awaitable<readonly string[]> {

@@ -14,8 +14,9 @@
 import type { CookieCandidates } from './cookie-scan.ts'
 
 /** The values in order, each once: a repeated value has the same outcome. */
-export function distinct(values: readonly string[]): string[] {
-  return values.length < 2 ? [...values] : [...new Set(values)]
+export function distinct(values: readonly string[]): readonly string[] {
+  // One value (nearly every request) is distinct already: no copy.
+  return values.length < 2 ? values : [...new Set(values)]
 }
 
 /** A new array, latest `issuedAt` first; equal times keep their order (the sort is stable). */

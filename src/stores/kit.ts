@@ -144,7 +144,7 @@ export interface StoreKit<
   candidates(
     name: string,
     header: CookieHeader,
-  ): { readonly found: CookieCandidates; readonly values: string[] } | undefined
+  ): { readonly found: CookieCandidates; readonly values: readonly string[] } | undefined
   /** A new session; `present`: the client may hold a cookie of this name (see ClientCookie). */
   fresh(name: string, present: boolean, loadError?: InvalidCookieError): Session<Data, Flash>
   /** A session loaded from the client's cookie, with the store's facts about it. */
@@ -215,8 +215,7 @@ export function createStoreKit<
     candidates(name, header) {
       const found = cookieCandidates(header, name)
       if (found.values.length === 0) return undefined
-      // One value (the usual case) is distinct already: no copy.
-      return { found, values: found.values.length === 1 ? found.values : distinct(found.values) }
+      return { found, values: distinct(found.values) }
     },
     fresh,
     loaded(sessionInit, meta) {
