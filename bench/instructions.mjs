@@ -20,8 +20,13 @@
 // Loopback contenders (a real node:http server and an in-process keep-alive client; the
 // client's and the bare server's cost are the same in every row, so `− bare` is what the
 // handler adds and is compared with `http-raw − bare`):
-//   http-bare, http-raw, http-floor, http-node (getSessions + cookie store), http-fetch
-//   (withSessions over the same minimal Fetch bridge as the HTTP bench)
+//   http-bare, http-raw, http-floor, http-node (getSessions + cookie store), http-fetch-bare
+//   (the minimal Fetch bridge of the HTTP bench, no session) and http-fetch (withSessions
+//   over that bridge)
+// Framework contenders, `fw:<row>` for any framework row of the HTTP bench
+// (bench/http/frameworks.mjs: fw:express-bare, fw:sk-express, fw:hono-bare, ...): its server
+// behind the same keep-alive client; `− bare` is then what the row adds to its framework's bare
+// request.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,7 +38,14 @@ import { evaluateInstructionTargets } from './targets.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const HANDLERS = ['raw', 'floor', 'codec', 'store', 'memory']
-const LOOPBACK = ['http-bare', 'http-raw', 'http-floor', 'http-node', 'http-fetch']
+const LOOPBACK = [
+  'http-bare',
+  'http-raw',
+  'http-floor',
+  'http-node',
+  'http-fetch-bare',
+  'http-fetch',
+]
 export const CONTENDERS = [...HANDLERS, ...LOOPBACK]
 
 function parseArgs(argv) {
@@ -145,7 +157,8 @@ export function measureAll({
   const options = { warmup: Math.max(2000, n), size, stored }
   const rows = {}
   for (const id of only) {
-    if (!CONTENDERS.includes(id)) throw new Error(`unknown contender ${id}`)
+    if (!CONTENDERS.includes(id) && !id.startsWith('fw:'))
+      throw new Error(`unknown contender ${id}`)
     const row = {}
     const a1 = allocationsOf(id, n, options)
     const a2 = allocationsOf(id, 3 * n, options)
@@ -164,26 +177,38 @@ export function measureAll({
   return { n, size, stored, node: process.version, rows }
 }
 
+// The no-session row a loopback row is measured against: its framework's bare row, the bare
+// Fetch bridge for the Fetch row, else bare node:http.
+function bareOf(id) {
+  if (id.startsWith('fw:')) return `fw:${/express|fastify|koa|hono/.exec(id)?.[0]}-bare`
+  if (id === 'http-fetch') return 'http-fetch-bare'
+  return id.startsWith('http-') ? 'http-bare' : undefined
+}
+
 export function printTable(result, log) {
   const { rows } = result
   const raw = rows.raw?.instructions
   const bare = rows['http-bare']?.instructions
   const httpRaw = rows['http-raw']?.instructions
   log('')
-  log(`| contender | Ir per op | × raw | B allocated / op | B promoted / op |`)
-  log(`|---|---:|---:|---:|---:|`)
+  log(`| contender | Ir per op | × raw | Ir above its bare | B allocated / op | B promoted / op |`)
+  log(`|---|---:|---:|---:|---:|---:|`)
   for (const [id, row] of Object.entries(rows)) {
     let ratio = ''
+    let above = ''
     if (row.instructions !== undefined) {
-      if (id.startsWith('http-') && id !== 'http-bare' && bare !== undefined && httpRaw > bare) {
+      const base = bareOf(id)
+      const baseIr = base === undefined || base === id ? undefined : rows[base]?.instructions
+      if (baseIr !== undefined) above = `${Math.round(row.instructions - baseIr)} (− ${base})`
+      if (id.startsWith('http-') && base === 'http-bare' && bare !== undefined && httpRaw > bare) {
         ratio = `${((row.instructions - bare) / (httpRaw - bare)).toFixed(2)} (− bare)`
-      } else if (!id.startsWith('http-') && raw !== undefined) {
+      } else if (bareOf(id) === undefined && raw !== undefined) {
         ratio = (row.instructions / raw).toFixed(2)
       }
     }
     const ir = row.instructions === undefined ? '—' : Math.round(row.instructions).toString()
     log(
-      `| ${id} | ${ir} | ${ratio} | ${Math.round(row.allocatedBytes)} | ${Math.round(row.promotedBytes)} |`,
+      `| ${id} | ${ir} | ${ratio} | ${above} | ${Math.round(row.allocatedBytes)} | ${Math.round(row.promotedBytes)} |`,
     )
   }
 }

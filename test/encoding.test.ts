@@ -7,7 +7,13 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 
 import { createNodeCryptoBackend } from '../src/index.ts'
-import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../src/lib/encoding.ts'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  portableBase64urlEncode,
+  utf8Decode,
+  utf8Encode,
+} from '../src/lib/encoding.ts'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const RUNS = { numRuns: 200 }
@@ -218,6 +224,21 @@ describe('strict base64url', () => {
     const whole = Uint8Array.from({ length: 32 }, (_, i) => i)
     const view = whole.subarray(5, 17)
     assert.equal(node.base64urlEncode(view), base64urlEncode(Uint8Array.from(view)))
+  })
+})
+
+// Runtimes with Uint8Array's own base64 (Deno, Bun, workerd) encode with it; Node 20 and 24
+// have none, so the encoder in use here is the portable one. test/runtimes.test.ts runs the
+// native one, through the cookie stores, on those runtimes.
+describe('base64url encoders', () => {
+  it('the portable encoder agrees with Buffer and with the encoder in use', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        assert.equal(portableBase64urlEncode(bytes), Buffer.from(bytes).toString('base64url'))
+        assert.equal(base64urlEncode(bytes), portableBase64urlEncode(bytes))
+      }),
+      RUNS,
+    )
   })
 })
 

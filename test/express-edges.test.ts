@@ -13,6 +13,7 @@ import express, { type ErrorRequestHandler, type Express, type Request } from 'e
 import express4 from 'express4'
 
 import { sessions } from '../src/express.ts'
+import { getSessions } from '../src/node.ts'
 import type { Session } from '../src/index.ts'
 import {
   cookiePair,
@@ -87,6 +88,30 @@ for (const [name, create] of [
         assert.equal(await response.text(), fileBody)
         const cookie = onlySetCookie(response.headers.getSetCookie(), 'app')
         assert.equal(await readBack(url, cookie), 7)
+      })
+
+      it('a sub-app with its own sessions(), and getSessions from sessionkit/node, share the request registry', async () => {
+        const url = await start((app) => {
+          const sub = create()
+          sub.use(sessions({ store }))
+          sub.get('/', (req, res) => {
+            assert.equal(req.sessions, getSessions(req, res))
+            sessionOf(req).set('n', 11)
+            res.send('sub')
+          })
+          app.use('/sub', sub)
+          app.get('/', (req, res) => {
+            assert.equal(getSessions(req, res), req.sessions)
+            sessionOf(req).set('n', 12)
+            res.send('top')
+          })
+        })
+        const sub = await fetch(`${url}/sub`)
+        assert.equal(await sub.text(), 'sub')
+        assert.equal(await readBack(url, onlySetCookie(sub.headers.getSetCookie(), 'app')), 11)
+        const top = await fetch(url)
+        assert.equal(await top.text(), 'top')
+        assert.equal(await readBack(url, onlySetCookie(top.headers.getSetCookie(), 'app')), 12)
       })
 
       it('res.download after a change: the cookie beside Content-Disposition', async () => {

@@ -147,6 +147,32 @@ for (const runtime of RUNTIMES) {
       })
     }
 
+    for (const backend of [...runtime.backends, 'auto'] as const) {
+      // Decoders that skip whitespace or accept padding (Buffer's, Uint8Array.fromBase64 on
+      // these runtimes) read the same bytes from such a token: the strict one must refuse it.
+      it(`cookie store on the ${backend} backend: a token with whitespace or padding added is refused`, async () => {
+        const browser = client()
+        await browser.json(`/cookie/${backend}/visit`)
+        const value = browser.cookie(backend)
+        assert.ok(value !== undefined)
+        const half = Math.floor(value.length / 2)
+        for (const changed of [
+          `${value.slice(0, half)} ${value.slice(half)}`,
+          `${value.slice(0, half)}\t${value.slice(half)}`,
+          `${value}==`,
+        ]) {
+          const response = await fetch(`${browser.base}/cookie/${backend}/visit`, {
+            headers: { cookie: `${backend}=${changed}` },
+          })
+          assert.deepEqual(
+            await response.json(),
+            { visits: 1, isNew: true, loadError: 'malformed' },
+            JSON.stringify(changed),
+          )
+        }
+      })
+    }
+
     it('keys named after Object.prototype members are plain data', async () => {
       const browser = client()
       const backend = runtime.auto

@@ -248,12 +248,17 @@ async function loopbackServer(id) {
     })
   }
   const { withSessions } = await import('../../dist/fetch.js')
-  const handler = withSessions(async (_request, sessions) => {
-    const session = await sessions.get(store)
-    if (session.isNew) for (const [key, value] of Object.entries(payload)) session.set(key, value)
-    const views = session.increment('views')
-    return new Response(String(views), { headers: { 'Content-Type': 'text/plain' } })
-  })
+  const handler =
+    id === 'http-fetch-bare'
+      ? async () => new Response('1', { headers: { 'Content-Type': 'text/plain' } })
+      : withSessions(async (_request, sessions) => {
+          const session = await sessions.get(store)
+          if (session.isNew) {
+            for (const [key, value] of Object.entries(payload)) session.set(key, value)
+          }
+          const views = session.increment('views')
+          return new Response(String(views), { headers: { 'Content-Type': 'text/plain' } })
+        })
   // The same minimal node:http -> Fetch bridge as bench/http/server.mjs.
   return http.createServer((req, res) => {
     const headers = new Headers()
@@ -273,6 +278,14 @@ async function loopbackServer(id) {
       res.end(Buffer.from(await response.arrayBuffer()))
     })
   })
+}
+
+// A framework row of the HTTP bench (bench/http/frameworks.mjs), e.g. `fw:sk-express`.
+async function frameworkServer(name) {
+  const { FRAMEWORK_SERVERS } = await import('../http/frameworks.mjs')
+  const factory = FRAMEWORK_SERVERS[name]
+  if (factory === undefined) throw new Error(`unknown framework row ${name}`)
+  return factory(() => undefined)
 }
 
 async function runLoopback(server) {
@@ -306,8 +319,11 @@ export async function runChild(id, { n, warmup, size, stored }) {
   if (payload === undefined) throw new Error(`unknown size ${size}`)
   let run
   let close = () => undefined
-  if (id.startsWith('http-')) {
-    const loop = await runLoopback(await loopbackServer(id))
+  if (id.startsWith('http-') || id.startsWith('fw:')) {
+    const server = id.startsWith('fw:')
+      ? await frameworkServer(id.slice(3))
+      : await loopbackServer(id)
+    const loop = await runLoopback(server)
     run = (count) => loop.run(count)
     close = () => loop.close()
   } else {

@@ -21,7 +21,7 @@ import { HeadersSentError } from '../errors.ts'
 import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { logError } from './core.ts'
-import { gatedSessions, type NodeSessionRegistry } from './node.ts'
+import { gatedSessions, type GateHooks, type NodeSessionRegistry } from './node.ts'
 import { hostWithoutPort } from './transport.ts'
 
 /** The registry of an Express request, `req.sessions`: named sessions of any store. */
@@ -71,6 +71,16 @@ interface WithSession {
   session?: unknown
 }
 
+const EXPRESS_HOOKS: GateHooks = {
+  isErrorResponse: (response) => response.statusCode >= 500,
+  answersErrors: true,
+  // Express's own reading, which honours its 'trust proxy' setting.
+  transport: (req) => {
+    const request = req as Request
+    return { secure: request.secure, host: hostWithoutPort(request.hostname) }
+  },
+}
+
 /**
  * The sessions middleware: `req.sessions`, and `req.session` for `options.store`.
  *
@@ -87,6 +97,10 @@ export function sessions<Data extends object = SessionData, Flash extends object
   options: ExpressSessionsOptions<Data, Flash> = {},
 ): RequestHandler {
   const { store, onError = logError } = options
+  const cacheControl =
+    options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }
+  const commitOnError =
+    options.commitOnError === undefined ? {} : { commitOnError: options.commitOnError }
   return (req: Request, res: Response, next: NextFunction): void => {
     const requestSessions = gatedSessions(
       req,
@@ -97,15 +111,10 @@ export function sessions<Data extends object = SessionData, Flash extends object
           if (error instanceof HeadersSentError || res.headersSent) onError(error, req, res)
           else next(error)
         },
-        ...(options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }),
-        ...(options.commitOnError === undefined ? {} : { commitOnError: options.commitOnError }),
+        ...cacheControl,
+        ...commitOnError,
       },
-      {
-        isErrorResponse: (response) => response.statusCode >= 500,
-        answersErrors: true,
-        // Express's own reading, which honours its 'trust proxy' setting.
-        transport: () => ({ secure: req.secure, host: hostWithoutPort(req.hostname) }),
-      },
+      EXPRESS_HOOKS,
     )
     const registry = requestSessions.registry
     req.sessions = registry

@@ -159,10 +159,15 @@ export function appendSetCookies(
 ): Response {
   if (values.length === 0) return response
   // A response committed twice (commitSessions inside withSessions) gets each cookie once.
-  const present = new Set(response.headers.getSetCookie())
-  if (values.every((value) => present.has(value))) return response
+  const present = response.headers.getSetCookie()
+  if (values.every((value) => present.includes(value))) return response
   try {
-    writeSessionCookies(new FetchHeaders(response.headers), values, [], options.cacheControl)
+    writeSessionCookies(
+      new FetchHeaders(response.headers, present),
+      values,
+      [],
+      options.cacheControl,
+    )
     return response
   } catch {
     // Read only here: on @hono/node-server's Response, `type` builds the full Response and
@@ -184,18 +189,32 @@ export function appendSetCookies(
 /** Fetch `Headers` as the sessions see them. */
 class FetchHeaders implements SessionHeaders {
   readonly #headers: Headers
+  /** The `Set-Cookie` values last read (each Headers call costs: read once, append only). */
+  #current: readonly string[] | undefined
 
-  constructor(headers: Headers) {
+  constructor(headers: Headers, current?: readonly string[]) {
     this.#headers = headers
+    this.#current = current
   }
 
   getSetCookie(): readonly string[] {
-    return this.#headers.getSetCookie()
+    this.#current ??= this.#headers.getSetCookie()
+    return this.#current
   }
 
   setSetCookie(values: readonly string[]): void {
-    this.#headers.delete('set-cookie')
-    for (const value of values) this.#headers.append('Set-Cookie', value)
+    const current = this.getSetCookie()
+    let kept = 0
+    while (kept < current.length && current[kept] === values[kept]) kept++
+    if (kept < current.length) {
+      this.#headers.delete('set-cookie')
+      kept = 0
+    }
+    for (let i = kept; i < values.length; i++) {
+      const value = values[i]
+      if (value !== undefined) this.#headers.append('Set-Cookie', value)
+    }
+    this.#current = values
   }
 
   hasCacheControl(): boolean {

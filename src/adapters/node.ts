@@ -19,13 +19,14 @@
  */
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import type { RequestTransport } from '../core/store.ts'
+import type { CookieHeader, RequestTransport } from '../core/store.ts'
 import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
   RequestSessions,
   logError,
+  type RegistryHooks,
   type RequestSessionsOptions,
   type SessionHeaders,
 } from './core.ts'
@@ -77,7 +78,7 @@ export interface GateHooks {
    * How the request arrived, as the framework itself reads it (honouring its own trust-proxy
    * setting); without it, the socket and `trustProxy` decide.
    */
-  readonly transport?: () => RequestTransport
+  readonly transport?: (req: IncomingMessage) => RequestTransport
   /**
    * `onError` hands a failure to the framework, which answers it itself, maybe later (Express's
    * `next(err)`: finalhandler waits for the request body): the gate sends no 500 of its own,
@@ -86,8 +87,29 @@ export interface GateHooks {
   readonly answersErrors?: boolean
 }
 
+// The gate of a registry, for gateOf, without a public accessor.
+let gateOfRegistry: (registry: NodeSessionRegistry) => ResponseGate
+
 /** The registry of a node:http request; `save()` also writes the cookies to the response. */
-export class NodeSessionRegistry extends AdapterSessionRegistry {}
+export class NodeSessionRegistry extends AdapterSessionRegistry {
+  readonly #gate: ResponseGate
+
+  static {
+    gateOfRegistry = (registry) => registry.#gate
+  }
+
+  /** Made by the adapter, one per request. @internal */
+  constructor(cookieHeader: CookieHeader, hooks: RegistryHooks, gate: ResponseGate) {
+    super(cookieHeader, hooks, () => gate.transport())
+    this.#gate = gate
+  }
+}
+
+function registryGate(value: unknown, req: IncomingMessage): ResponseGate | undefined {
+  if (!(value instanceof NodeSessionRegistry)) return undefined
+  const gate = gateOfRegistry(value)
+  return gate.isFor(req) ? gate : undefined
+}
 
 /** A response call held while the sessions are saved, replayed in order afterwards. */
 interface Held {
@@ -158,15 +180,18 @@ class ResponseGate implements RequestSessionsOptions {
     /* eslint-enable @typescript-eslint/unbound-method */
     this.sessions = new RequestSessions(
       this,
-      (registryHooks) =>
-        new NodeSessionRegistry(req.headers.cookie, registryHooks, () => this.transport()),
+      (registryHooks) => new NodeSessionRegistry(req.headers.cookie, registryHooks, this),
     )
-    const gated = res as GatedResponse
-    gated[gateKey] = this
+    ;(res as GatedResponse)[gateKey] = this
     res.writeHead = gatedWriteHead
     res.write = gatedWrite as ServerResponse['write']
     res.end = gatedEnd as ServerResponse['end']
     res.flushHeaders = gatedFlushHeaders
+  }
+
+  /** Whether this is the gate of `req`. */
+  isFor(req: IncomingMessage): boolean {
+    return this.#req === req
   }
 
   /** For the sessions: where a late change is reported (called on its own, so a closure). */
@@ -181,7 +206,8 @@ class ResponseGate implements RequestSessionsOptions {
 
   /** For the registry: how the request arrived, worked out once per request. */
   transport(): RequestTransport {
-    this.#transport ??= this.#hooks.transport?.() ?? transportOf(this.#req, this.#trustProxy)
+    this.#transport ??=
+      this.#hooks.transport?.(this.#req) ?? transportOf(this.#req, this.#trustProxy)
     return this.#transport
   }
 
@@ -423,13 +449,15 @@ export class ResponseHeaders implements SessionHeaders {
   }
 }
 
-// The gate lives on the request (and the response) itself rather than in a WeakMap: it
-// references the request, and V8 promotes WeakMap entries whose value references their key
-// to the old generation.
+// The gate lives on the request itself rather than in a WeakMap: it references the request,
+// and V8 promotes WeakMap entries whose value references their key to the old generation.
+// A framework adapter that sets `req.sessions` (Express) finds it there instead: one property
+// fewer on a request whose every new property costs a hidden class.
 const gateKey = Symbol('sessionkit.gate')
 
 interface GatedRequest extends IncomingMessage {
   [gateKey]?: ResponseGate
+  sessions?: unknown
 }
 
 interface GatedResponse extends ServerResponse {
@@ -443,10 +471,11 @@ function gateOf(
   hooks?: GateHooks,
 ): ResponseGate {
   const gated = req as GatedRequest
-  const existing = gated[gateKey]
+  const existing = gated[gateKey] ?? registryGate(gated.sessions, req)
   if (existing !== undefined) return existing
   const gate = new ResponseGate(req, res, options, hooks)
-  gated[gateKey] = gate
+  // A framework adapter's gate is found through the registry it puts on `req.sessions`.
+  if (hooks === undefined) gated[gateKey] = gate
   return gate
 }
 
