@@ -1,5 +1,5 @@
 // `node bench/instructions.mjs [--only=raw,floor,...] [--n=2000] [--size=small|large]
-// [--allocations-only] [--json=path]` (or `npm run bench -- --instructions`): the cost of one
+// [--allocations-only] [--json=path] [--save]` (or `npm run bench -- --instructions`): the cost of one
 // request of each contender in CPU instructions (valgrind --tool=callgrind, total Ir) and in
 // bytes allocated / promoted on the V8 heap (--trace-gc-nvp), both independent of the load of
 // the machine, so a change can be A/B-tested on a busy one.
@@ -23,6 +23,9 @@
 //   http-bare, http-raw, http-floor, http-node (getSessions + cookie store), http-fetch-bare
 //   (the minimal Fetch bridge of the HTTP bench, no session) and http-fetch (withSessions
 //   over that bridge)
+// Hidden-class contenders, no session (bare node:http doing what Express does to every
+// response): http-props adds five properties to the response, http-proto replaces its
+// prototype (Object.setPrototypeOf, as Express does), http-proto-props does both
 // Framework contenders, `fw:<row>` for any framework row of the HTTP bench
 // (bench/http/frameworks.mjs: fw:express-bare, fw:sk-express, fw:hono-bare, ...): its server
 // behind the same keep-alive client; `− bare` is then what the row adds to its framework's bare
@@ -33,10 +36,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import console from 'node:console'
-import { fileURLToPath } from 'node:url'
+import { URL, fileURLToPath } from 'node:url'
 import { evaluateInstructionTargets } from './targets.mjs'
 
 const self = fileURLToPath(import.meta.url)
+const SAVED = new URL('./results/instructions.json', import.meta.url)
+
+function commitOf() {
+  const git = (argv) =>
+    spawnSync('git', argv, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' })
+  const commit = git(['rev-parse', '--short', 'HEAD']).stdout.trim()
+  const dirty = git(['status', '--porcelain', '--', 'src']).stdout.trim() !== ''
+  return `${commit === '' ? 'unknown' : commit}${dirty ? ' (src/ changed since)' : ''}`
+}
+
 const HANDLERS = ['raw', 'floor', 'codec', 'store', 'memory']
 const LOOPBACK = [
   'http-bare',
@@ -46,7 +59,8 @@ const LOOPBACK = [
   'http-fetch-bare',
   'http-fetch',
 ]
-export const CONTENDERS = [...HANDLERS, ...LOOPBACK]
+const HIDDEN_CLASSES = ['http-props', 'http-proto', 'http-proto-props']
+export const CONTENDERS = [...HANDLERS, ...LOOPBACK, ...HIDDEN_CLASSES]
 
 function parseArgs(argv) {
   return Object.fromEntries(
@@ -74,6 +88,13 @@ export function main(argv) {
     console.log(`${t.status.padEnd(7)} ${t.text}: ${t.measured}`)
   }
   if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`)
+  // --save keeps the counts for BENCHMARKS.md (bench/lib/instructions-report.mjs), with the
+  // commit they were measured at: callgrind takes minutes per contender, too long for every run.
+  if (args.save !== undefined) {
+    const saved = { ...result, commit: commitOf(), date: new Date().toISOString() }
+    writeFileSync(SAVED, `${JSON.stringify(saved, null, 2)}\n`)
+    console.log(`saved to ${fileURLToPath(SAVED)}`)
+  }
   return result
 }
 
@@ -200,7 +221,8 @@ export function printTable(result, log) {
       const base = bareOf(id)
       const baseIr = base === undefined || base === id ? undefined : rows[base]?.instructions
       if (baseIr !== undefined) above = `${Math.round(row.instructions - baseIr)} (− ${base})`
-      if (id.startsWith('http-') && base === 'http-bare' && bare !== undefined && httpRaw > bare) {
+      const session = id.startsWith('http-') && !HIDDEN_CLASSES.includes(id)
+      if (session && base === 'http-bare' && bare !== undefined && httpRaw > bare) {
         ratio = `${((row.instructions - bare) / (httpRaw - bare)).toFixed(2)} (− bare)`
       } else if (bareOf(id) === undefined && raw !== undefined) {
         ratio = (row.instructions / raw).toFixed(2)

@@ -12,6 +12,7 @@ import { mysqlSection } from './mysql-report.mjs'
 import { postgresSection } from './postgres-report.mjs'
 import { renderRedis } from './redis.mjs'
 import { renderFsSyscalls } from './lib/fs-syscalls-hook.mjs'
+import { renderInstructions } from './lib/instructions-report.mjs'
 import { renderScale } from './scale.mjs'
 
 const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
@@ -312,7 +313,7 @@ ${performanceTargetsSection(results.performanceTargets)}${httpSection(http, vers
 ${microSection(micro)}${storesSection(stores)}
 ${memorySection(memory)}
 ${results.scale === undefined ? '' : `${renderScale(results.scale).join('\n')}\n`}
-${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}${renderFsSyscalls(results.fsSyscalls)}
+${lostUpdatesSection(lostUpdates)}${postgresSection(results.postgres)}${mysqlSection(results.mysql)}${renderRedis(results.redis)}${renderFsSyscalls(results.fsSyscalls)}${renderInstructions(results.instructions)}
 ## Versions and notes
 
 ${header(['package', 'version'])}

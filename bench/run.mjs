@@ -16,6 +16,7 @@ import { evaluatePerformanceTargets, evaluateTargets } from './targets.mjs'
 import { scaleTargets } from './scale.mjs'
 import { renderReport } from './report.mjs'
 import { measureFsSyscallsIfPresent } from './lib/fs-syscalls-hook.mjs'
+import { loadInstructions } from './lib/instructions-report.mjs'
 
 const quick = process.argv.includes('--quick')
 const onlyHttp = process.argv.includes('--only-http')
@@ -224,6 +225,8 @@ function upgrade(results) {
 const reportOnly = process.argv.includes('--report-only')
 const latest = new URL('bench/results/latest.json', root)
 const results = reportOnly ? upgrade(JSON.parse(readFileSync(latest, 'utf8'))) : await measure()
+// Saved callgrind counts (bench/instructions.mjs --save) as they are now, with their commit.
+results.instructions = loadInstructions()
 results.targets = evaluateTargets(results)
 results.performanceTargets = [
   ...evaluatePerformanceTargets(results),

@@ -2,6 +2,7 @@
 // (what the profile showed, see BENCHMARKS.md "Findings"); nothing is dropped or hidden.
 import { median } from './lib/common.mjs'
 import { passRatio, perRoundFigure, seriesOf, sliceValues } from './analysis.mjs'
+import { hiddenClassCost, instructionShare, instructionsOf } from './lib/instructions-report.mjs'
 
 const SIZES = ['small', 'large']
 
@@ -347,6 +348,7 @@ const FRAMEWORK_TARGETS = [
     ours: 'sk-express',
     peer: 'express-session',
     peerOurs: 'sk-express-memory',
+    why: hiddenClassCost,
   },
   { name: 'fastify', bare: 'fastify-bare', ours: 'sk-fastify', peer: 'fastify-session' },
   { name: 'koa', bare: 'koa-bare', ours: 'sk-koa', peer: 'koa-session' },
@@ -358,7 +360,7 @@ const pct = (part, whole) => `${((100 * part) / whole).toFixed(0)} %`
 const roundsText = (f) =>
   f.rounds > 1 ? ` (rounds ${f.min.toFixed(2)}–${f.max.toFixed(2)})` : ' (1 round)'
 
-function perfTarget(http, spec) {
+function perfTarget(http, spec, counts) {
   const perRound = http?.perRound ?? []
   const missing = spec.ids.filter((id) => sliceValues(perRound, id).length === 0)
   const base = { id: spec.id, text: spec.text }
@@ -378,7 +380,7 @@ function perfTarget(http, spec) {
     ratio: figure.median,
     spread: { min: figure.min, max: figure.max },
     measured: `${fmt(figure.median)}${roundsText(figure)}, target ${spec.atLeast ? '≥' : '≤'} ${spec.limit}×${extra}`,
-    why: pass ? undefined : spec.why(cpu, perRound),
+    why: pass ? undefined : spec.why(cpu, perRound, counts),
   }
 }
 
@@ -429,10 +431,10 @@ function whyFastify(cpu, perRound) {
   return `${text} @fastify/secure-session adds ${µs(theirs)} above fastify-bare, and fastify-bare itself costs ${moreOrLess(framework)} than bare node:http.${rawNote}`
 }
 
-function whyFetch(cpu) {
+function whyFetch(cpu, _perRound, { ir }) {
   const fetchAdd = sessionCost(cpu, 'sk-fetch', 'fetch-bare')
   const nodeAdd = sessionCost(cpu, 'sk-node', 'node-bare')
-  return `sk-fetch adds ${µs(fetchAdd)} per request above the Fetch bridge alone (fetch-bare), the same cookie store on node:http adds ${µs(nodeAdd)} above bare node:http: the Fetch adapter's own work (reading the Cookie header from Headers, appending Set-Cookie to the Response) costs ${moreOrLess(fetchAdd - nodeAdd)} per request than the node:http adapter's.`
+  return `sk-fetch adds ${µs(fetchAdd)} per request above the Fetch bridge alone (fetch-bare), the same cookie store on node:http adds ${µs(nodeAdd)} above bare node:http: ${moreOrLess(fetchAdd - nodeAdd)} per request on the Fetch path.${instructionShare(ir, 'sk-fetch', 'fetch-bare')}`
 }
 
 function whyMemory(cpu) {
@@ -441,10 +443,11 @@ function whyMemory(cpu) {
 }
 
 function whyOverhead(t) {
-  return (cpu) => {
+  return (cpu, _perRound, { ir, saved }) => {
     const ours = sessionCost(cpu, t.ours, t.bare)
     const node = sessionCost(cpu, 'sk-node', 'node-bare')
-    return `${t.ours} adds ${µs(ours)} per request above ${t.bare}, the same cookie store on node:http adds ${µs(node)} above bare node:http: the ${t.name} adapter costs ${moreOrLess(ours - node)} per request than the node:http adapter (its hooks into ${t.name}'s request and response).`
+    const share = instructionShare(ir, t.ours, t.bare)
+    return `${t.ours} adds ${µs(ours)} per request above ${t.bare}, the same cookie store on node:http adds ${µs(node)} above bare node:http: ${moreOrLess(ours - node)} per request on ${t.name}.${share}${t.why?.(saved) ?? ''}`
   }
 }
 
@@ -534,6 +537,8 @@ const PERFORMANCE_SPECS = [
 /** The performance targets, each from server CPU per request in the HTTP slices. */
 export function evaluatePerformanceTargets(results) {
   const http = results.http?.method === 'interleaved-slices' ? results.http : undefined
+  // The saved instruction counts, for the explanations (bench/lib/instructions-report.mjs).
+  const counts = { ir: instructionsOf(results.instructions), saved: results.instructions }
   return PERFORMANCE_SPECS.map((spec) => {
     if (http === undefined) {
       return {
@@ -543,6 +548,6 @@ export function evaluatePerformanceTargets(results) {
         measured: 'no interleaved HTTP slices in this run',
       }
     }
-    return perfTarget(http, spec)
+    return perfTarget(http, spec, counts)
   })
 }

@@ -223,6 +223,7 @@ async function loopbackServer(id) {
       res.end('hello world')
     })
   }
+  if (id.startsWith('http-props') || id.startsWith('http-proto')) return hiddenClassServer(id)
   if (id === 'http-raw' || id === 'http-floor') {
     const handler = id === 'http-raw' ? rawHandler : floorHandler
     return http.createServer((req, res) => {
@@ -277,6 +278,29 @@ async function loopbackServer(id) {
       if (cookies.length > 0) res.setHeader('Set-Cookie', cookies)
       res.end(Buffer.from(await response.arrayBuffer()))
     })
+  })
+}
+
+// What Express does to every request and response (Object.setPrototypeOf to its own
+// prototypes), with and without five properties added afterwards, as a framework's
+// middleware adds them: `http-props` (five properties, no prototype change), `http-proto`
+// (the prototype change alone), `http-proto-props` (both).
+const expressLikeResponse = Object.create(http.ServerResponse.prototype)
+
+function hiddenClassServer(id) {
+  const swap = id.startsWith('http-proto')
+  const add = id.endsWith('props')
+  return http.createServer((_req, res) => {
+    if (swap) Object.setPrototypeOf(res, expressLikeResponse)
+    if (add) {
+      res.one = 1
+      res.two = 2
+      res.three = 3
+      res.four = 4
+      res.five = 5
+    }
+    res.setHeader('Content-Type', 'text/plain')
+    res.end('hello world')
   })
 }
 
