@@ -452,18 +452,29 @@ function whyOverhead(t) {
 }
 
 function whyPeer(t, ours) {
-  return (cpu, perRound) => {
-    const peer = cpu(t.peer)
-    const bare = cpu(t.bare)
-    if (sliceValues(perRound, t.bare).length === 0) {
-      return `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))} (no ${t.bare} row ran, so the framework's own share is not separated).`
-    }
-    const head = `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))}; ${t.bare} alone costs ${µs(bare)}, which both pay.`
-    if (peer / bare < 1.5) {
-      return `${head} Even a session layer that cost nothing would be only ${fmt(peer / bare)} faster than ${t.peer} on ${t.name} here, so 1.5× is out of reach on this framework.`
-    }
-    return `${head} ${t.peer}'s session work is ${µs(peer - bare)}, ours ${µs(cpu(ours) - bare)}; 1.5× needs our session work at ${µs(peer / 1.5 - bare)} or less (${t.bare} + that = ${t.peer} ÷ 1.5).`
+  return (cpu, perRound, { ir }) =>
+    `${peerCpu(t, ours, cpu, perRound)}${peerInstructions(t, ours, ir)}`
+}
+
+// The same comparison in instructions, when both rows and the bare one were counted.
+function peerInstructions(t, ours, ir) {
+  const [peer, mine, bare] = [ir(t.peer), ir(ours), ir(t.bare)]
+  if (peer === undefined || mine === undefined || bare === undefined) return ''
+  const k = (value) => `${Math.round(value / 1000)}k`
+  return ` In instructions (callgrind), ${t.peer}'s session work is ${k(peer - bare)} per request and ours ${k(mine - bare)}: ${fmt((peer - bare) / (mine - bare))} in our favour on the session work alone, ${fmt(peer / mine)} on the whole request.`
+}
+
+function peerCpu(t, ours, cpu, perRound) {
+  const peer = cpu(t.peer)
+  const bare = cpu(t.bare)
+  if (sliceValues(perRound, t.bare).length === 0) {
+    return `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))} (no ${t.bare} row ran, so the framework's own share is not separated).`
   }
+  const head = `${t.peer} costs ${µs(peer)} per request, ${ours} ${µs(cpu(ours))}; ${t.bare} alone costs ${µs(bare)}, which both pay.`
+  if (peer / bare < 1.5) {
+    return `${head} Even a session layer that cost nothing would be only ${fmt(peer / bare)} faster than ${t.peer} on ${t.name} here, so 1.5× is out of reach on this framework.`
+  }
+  return `${head} ${t.peer}'s session work is ${µs(peer - bare)}, ours ${µs(cpu(ours) - bare)}; 1.5× needs our session work at ${µs(peer / 1.5 - bare)} or less (${t.bare} + that = ${t.peer} ÷ 1.5).`
 }
 
 function frameworkSpecs(t) {
