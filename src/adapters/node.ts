@@ -502,7 +502,9 @@ export function getSessions(
 
 /**
  * The sessions of this request for a framework adapter on node:http (Express): the gate, with
- * the framework's hooks. Not part of the public API.
+ * the framework's hooks. The adapter puts their registry on `req.sessions` at once: that is
+ * where a later call (another middleware, `getSessions`) finds this gate. Not part of the
+ * public API.
  */
 export function gatedSessions(
   req: IncomingMessage,
