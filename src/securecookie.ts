@@ -30,7 +30,9 @@ export {
   type DecodedMulti,
 } from './interop/securecookie/multi.ts'
 export { SecureCookieMultiError, GO_MESSAGES } from './interop/securecookie/errors.ts'
-export { goJsonDecode, goJsonEncode, goJsonSerializer } from './interop/securecookie/go-json.ts'
+export { goJsonDecode } from './interop/securecookie/go-json-decode.ts'
+export { goJsonEncode } from './interop/securecookie/go-json-encode.ts'
+export { goJsonSerializer } from './interop/securecookie/go-json.ts'
 export type { GoSerializer } from './interop/securecookie/serializer.ts'
 export type { SecureCookieCryptoChoice, SecureCookieHash } from './interop/securecookie/crypto.ts'
 export {

@@ -38,22 +38,8 @@
  * @module
  */
 
-import { createHash, randomBytes } from 'node:crypto'
-import { constants as fsConstants } from 'node:fs'
-import {
-  chmod,
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  realpath,
-  rename,
-  rmdir,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises'
-import { join, resolve, sep } from 'node:path'
+import { rmdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
 
 import {
   applyPatch,
@@ -64,9 +50,40 @@ import {
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import { pathInside } from '../lib/node/contained-path.ts'
+import {
+  publishFile,
+  replaceFile,
+  TEMP_NAME,
+  type AtomicWriteOptions,
+} from '../lib/node/atomic-write.ts'
+import { breakStaleLock, FileLocks } from '../lib/node/file-lock.ts'
+import { forEachLimit } from '../lib/node/for-each-limit.ts'
+import { errorCode, listNames, lstatOrUndefined, unlinkIfPresent } from '../lib/node/fs-calls.ts'
 import { KeyedMutex } from '../lib/node/keyed-mutex.ts'
+import { LazyResource } from '../lib/node/lazy-resource.ts'
+import {
+  discardIfSame as discardFileIfSame,
+  readRecordFile,
+  type RecordRead,
+} from '../lib/node/record-file.ts'
+import { encodeRecord } from '../lib/node/record-format.ts'
+import {
+  hashSessionId,
+  hashUserKey,
+  HEX64,
+  LOCK_NAME,
+  lockPath,
+  markerPath,
+  openSessionDirectory,
+  RECORD_NAME,
+  recordPath,
+  userDir,
+  type SessionPaths,
+} from '../lib/node/session-layout.ts'
+import { Sweeper } from '../lib/node/sweeper.ts'
+import { addMarker as addMarkerFile } from '../lib/node/user-index.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
-import { unrefTimer } from '../lib/timeout.ts'
 
 export interface FilesystemDriverOptions {
   /**
@@ -134,38 +151,9 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   listing: true,
 })
 
-const FORMAT = 1
-const ID_HASH_PREFIX = 'sessionkit:fs:id:'
-const USER_HASH_PREFIX = 'sessionkit:fs:user:'
-const RECORD_SUFFIX = '.json'
-const LOCK_SUFFIX = '.lock'
-const TEMP_PREFIX = '.tmp-'
-const HEX64 = /^[0-9a-f]{64}$/
-const RECORD_NAME = /^([0-9a-f]{64})\.json$/
-const LOCK_NAME = /^[0-9a-f]{64}\.lock$/
-const TEMP_NAME = /^\.tmp-[0-9a-f]{32}$/
 /** Temp files older than this (real time) belong to a crashed write. */
 const STALE_TEMP_MS = 60_000
 const PRUNE_PARALLELISM = 8
-
-// Flags some platforms lack (Windows): 0 there.
-const O_NOFOLLOW: number = optionalFlag('O_NOFOLLOW')
-const O_NONBLOCK: number = optionalFlag('O_NONBLOCK')
-const READ_FLAGS: number = fsConstants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK
-const CREATE_FLAGS: number =
-  fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | O_NOFOLLOW
-
-/** What reading a record file found. `ino` identifies the file for a later guarded removal. */
-type Read =
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'corrupt'; readonly ino: bigint | undefined }
-  | { readonly kind: 'ok'; readonly record: SessionRecord; readonly ino: bigint }
-
-interface Paths {
-  readonly root: string
-  readonly sessions: string
-  readonly users: string
-}
 
 /**
  * Creates a filesystem driver. The directory is opened (created, checked and its mode set) on
@@ -195,326 +183,55 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   const staleLockTimeout = integer('staleLockTimeout', options.staleLockTimeout ?? 10_000, 1)
   const durable = options.fsync ?? true
   const clock = options.now ?? Date.now
-  const onSweepError = options.onSweepError
   const requested = resolve(options.directory)
 
   const mutex = new KeyedMutex()
-  const pending = new Set<Promise<unknown>>()
-  let paths: Paths | undefined
-  let opening: Promise<Paths> | undefined
-  let closed = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let sweeping = false
-  /** Whether the last lock file came out of `open` with exactly `fileMode` (the umask). */
-  let openKeepsFileMode = false
-
-  // ---------------------------------------------------------------------------------------
-  // Opening the directory
-
-  async function ensureDir(path: string, create: 'recursive' | 'single'): Promise<void> {
-    try {
-      await mkdir(path, { mode: dirMode, recursive: create === 'recursive' })
-    } catch (error) {
-      if (code(error) !== 'EEXIST') throw error
-    }
-    const stats = await lstat(path)
-    if (!stats.isDirectory()) {
-      throw new Error('The session directory (or one of its subdirectories) is not a directory')
-    }
-    if ((stats.mode & 0o777) !== dirMode) await chmod(path, dirMode)
+  const locks = new FileLocks({ fileMode, lockTimeout, staleLockTimeout })
+  const writing: AtomicWriteOptions = {
+    fileMode,
+    durable,
+    // The lock file this write holds was created just before with the same mode, and its
+    // fstat told whether the umask removed bits from it.
+    openKeepsFileMode: () => locks.openKeepsFileMode,
   }
-
-  async function openDirectory(): Promise<Paths> {
-    await mkdir(requested, { recursive: true, mode: dirMode })
-    // The configured path may go through symlinks (/var/run → /run); everything below the
-    // real directory is ours, and none of it is followed.
-    const root = await realpath(requested)
-    await ensureDir(root, 'single')
-    const opened: Paths = { root, sessions: join(root, 'sessions'), users: join(root, 'users') }
-    await ensureDir(opened.sessions, 'single')
-    await ensureDir(opened.users, 'single')
-    return opened
-  }
-
-  function ready(): Promise<Paths> {
-    if (paths !== undefined) return Promise.resolve(paths)
-    opening ??= openDirectory().then(
-      (opened) => {
-        paths = opened
-        return opened
-      },
-      (error: unknown) => {
-        opening = undefined // retry on the next call
-        throw error
-      },
-    )
-    return opening
-  }
-
+  const markerModes = { dirMode, fileMode }
+  const sessionDir = new LazyResource(
+    () => openSessionDirectory(requested, dirMode),
+    'The filesystem session store is closed',
+  )
   /** Runs a driver call: refused after close, awaited by close. */
-  function operation<T>(body: (p: Paths) => Promise<T>): Promise<T> {
-    if (closed) return Promise.reject(new Error('The filesystem session store is closed'))
-    const running = ready().then(body)
-    const tracked = running.then(
-      () => undefined,
-      () => undefined,
-    )
-    pending.add(tracked)
-    void tracked.then(() => pending.delete(tracked))
-    return running
-  }
+  const operation = <T>(body: (p: SessionPaths) => Promise<T>): Promise<T> => sessionDir.run(body)
 
   // ---------------------------------------------------------------------------------------
-  // Names and paths
+  // The files of one session (src/lib/node does the work; this binds the options)
 
-  function inside(dir: string, name: string): string {
-    const path = resolve(dir, name)
-    if (!path.startsWith(dir + sep) || path.length === dir.length + 1) {
-      throw new Error('A session path escaped the session directory')
-    }
-    return path
-  }
-
-  const recordPath = (p: Paths, hash: string): string => inside(p.sessions, hash + RECORD_SUFFIX)
-  const lockPath = (p: Paths, hash: string): string => inside(p.sessions, hash + LOCK_SUFFIX)
-  const userDir = (p: Paths, userHash: string): string => inside(p.users, userHash)
-  const markerPath = (p: Paths, userHash: string, hash: string): string =>
-    inside(userDir(p, userHash), hash)
-
-  // ---------------------------------------------------------------------------------------
-  // Reading
-
-  async function readRecord(p: Paths, hash: string): Promise<Read> {
-    const path = recordPath(p, hash)
-    if (O_NOFOLLOW === 0) {
-      // No O_NOFOLLOW (Windows): check before opening.
-      const stats = await lstatOrUndefined(path)
-      if (stats === undefined) return { kind: 'missing' }
-      if (!stats.isFile()) return { kind: 'corrupt', ino: stats.ino }
-    }
-    let handle: FileHandle
-    try {
-      handle = await open(path, READ_FLAGS)
-    } catch (error) {
-      const failure = code(error)
-      if (failure === 'ENOENT') return { kind: 'missing' }
-      // A symlink under O_NOFOLLOW: ELOOP (Linux, macOS), EMLINK (FreeBSD), EFTYPE (NetBSD).
-      if (failure === 'ELOOP' || failure === 'EMLINK' || failure === 'EFTYPE') {
-        const stats = await lstatOrUndefined(path)
-        return stats === undefined ? { kind: 'missing' } : { kind: 'corrupt', ino: stats.ino }
-      }
-      if (failure === 'EISDIR') return { kind: 'corrupt', ino: undefined }
-      throw error
-    }
-    try {
-      const stats = await handle.stat({ bigint: true })
-      if (!stats.isFile() || stats.size > BigInt(maxRecordBytes)) {
-        return { kind: 'corrupt', ino: stats.ino }
-      }
-      // Reads the size fstat gave rather than `handle.readFile()`, which would fstat again:
-      // one thread-pool round trip less. A file cut short meanwhile reads short and is corrupt.
-      const bytes = await readExactly(handle, Number(stats.size))
-      const record = decode(bytes, hash)
-      return record === undefined
-        ? { kind: 'corrupt', ino: stats.ino }
-        : { kind: 'ok', record, ino: stats.ino }
-    } finally {
-      await handle.close()
-    }
-  }
-
+  const readRecord = (p: SessionPaths, hash: string): Promise<RecordRead> =>
+    readRecordFile(recordPath(p, hash), hash, maxRecordBytes)
   /** Removes the record file if it is still the one that was read (same inode). */
-  async function discardIfSame(p: Paths, hash: string, ino: bigint | undefined): Promise<boolean> {
-    const path = recordPath(p, hash)
-    const stats = await lstatOrUndefined(path)
-    if (stats === undefined) return false
-    if (ino !== undefined && stats.ino !== ino) return false
-    if (stats.isDirectory()) return false // not ours to remove; it stays "no session"
-    return unlinkIfPresent(path)
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // Writing
-
-  function encode(record: SessionRecord): string {
-    const stored: Record<string, unknown> = {
-      format: FORMAT,
-      id: record.id,
-      version: record.version,
-      createdAt: record.createdAt,
-      lastSeenAt: record.lastSeenAt,
-      expiresAt: record.expiresAt,
-      values: record.values,
-      flash: record.flash,
-    }
-    if (record.userKey !== undefined) stored['userKey'] = record.userKey
-    if (record.meta !== undefined) stored['meta'] = record.meta
-    const text = JSON.stringify(stored)
-    if (Buffer.byteLength(text) > maxRecordBytes) {
-      throw new Error(`The session record exceeds maxRecordBytes (${maxRecordBytes} bytes)`)
-    }
-    return text
-  }
-
-  /** Writes `data` to a fresh temp file (0600, fsync'd) and returns its path. */
-  async function writeTemp(p: Paths, data: string): Promise<string> {
-    const temp = inside(p.sessions, TEMP_PREFIX + randomBytes(16).toString('hex'))
-    const handle = await open(temp, CREATE_FLAGS, fileMode)
-    try {
-      // The umask may have removed bits from the open mode; the lock file this write holds
-      // was created just before with the same mode and its fstat tells whether it did.
-      if (!openKeepsFileMode) await handle.chmod(fileMode)
-      await handle.writeFile(data, 'utf8')
-      if (durable) await handle.sync()
-      await handle.close()
-    } catch (error) {
-      await handle.close().catch(() => undefined)
-      await unlinkIfPresent(temp).catch(() => undefined)
-      throw error
-    }
-    return temp
-  }
-
-  async function syncDir(dir: string): Promise<void> {
-    if (!durable) return
-    let handle: FileHandle | undefined
-    try {
-      handle = await open(dir, fsConstants.O_RDONLY)
-      await handle.sync()
-    } catch (error) {
-      // Directories cannot be opened or fsync'd everywhere (Windows, some network mounts).
-      const failure = code(error)
-      if (failure !== 'EISDIR' && failure !== 'EPERM' && failure !== 'EINVAL') throw error
-    } finally {
-      await handle?.close()
-    }
-  }
-
+  const discardIfSame = (p: SessionPaths, hash: string, ino: bigint | undefined) =>
+    discardFileIfSame(recordPath(p, hash), ino)
+  const encode = (record: SessionRecord): string => encodeRecord(record, maxRecordBytes)
   /** Atomically replaces (or creates) the record file. */
-  async function replace(p: Paths, hash: string, data: string): Promise<void> {
-    const temp = await writeTemp(p, data)
-    try {
-      await rename(temp, recordPath(p, hash))
-    } catch (error) {
-      await unlinkIfPresent(temp).catch(() => undefined)
-      throw error
-    }
-    await syncDir(p.sessions)
-  }
-
+  const replace = (p: SessionPaths, hash: string, data: string): Promise<void> =>
+    replaceFile(p.sessions, recordPath(p, hash), data, writing)
   /** Atomically creates the record file; false when one exists already. */
-  async function publishNew(p: Paths, hash: string, data: string): Promise<boolean> {
-    const temp = await writeTemp(p, data)
-    const target = recordPath(p, hash)
-    try {
-      await link(temp, target)
-    } catch (error) {
-      const failure = code(error)
-      if (failure === 'EEXIST') {
-        await unlinkIfPresent(temp)
-        return false
-      }
-      if (failure !== 'EPERM' && failure !== 'ENOTSUP' && failure !== 'EOPNOTSUPP') {
-        await unlinkIfPresent(temp).catch(() => undefined)
-        throw error
-      }
-      // No hard links on this filesystem: the lock already keeps other writers out.
-      try {
-        await rename(temp, target)
-      } catch (renameError) {
-        await unlinkIfPresent(temp).catch(() => undefined)
-        throw renameError
-      }
-      await syncDir(p.sessions)
-      return true
-    }
-    await unlinkIfPresent(temp)
-    await syncDir(p.sessions)
-    return true
-  }
+  const publishNew = (p: SessionPaths, hash: string, data: string): Promise<boolean> =>
+    publishFile(p.sessions, recordPath(p, hash), data, writing)
+  const addMarker = (p: SessionPaths, userHash: string, hash: string): Promise<void> =>
+    addMarkerFile(userDir(p, userHash), markerPath(p, userHash, hash), markerModes)
 
-  async function addMarker(p: Paths, userHash: string, hash: string): Promise<void> {
-    const dir = userDir(p, userHash)
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await mkdir(dir, { mode: dirMode })
-        await chmod(dir, dirMode)
-      } catch (error) {
-        if (code(error) !== 'EEXIST') throw error
-      }
-      try {
-        const handle = await open(markerPath(p, userHash, hash), CREATE_FLAGS, fileMode)
-        try {
-          await handle.chmod(fileMode)
-        } finally {
-          await handle.close()
-        }
-        return
-      } catch (error) {
-        const failure = code(error)
-        if (failure === 'EEXIST') return
-        // A prune removed the (empty) user directory in between: make it again.
-        if (failure !== 'ENOENT' || attempt >= 3) throw error
-      }
-    }
-  }
-
-  async function removeMarker(p: Paths, userHash: string, hash: string): Promise<void> {
+  async function removeMarker(p: SessionPaths, userHash: string, hash: string): Promise<void> {
     await unlinkIfPresent(markerPath(p, userHash, hash))
   }
 
-  // ---------------------------------------------------------------------------------------
-  // Locking
-
-  async function acquireFileLock(p: Paths, hash: string): Promise<bigint> {
-    const path = lockPath(p, hash)
-    const deadline = Date.now() + lockTimeout
-    let wait = 2
-    for (;;) {
-      let handle: FileHandle | undefined
-      try {
-        handle = await open(path, CREATE_FLAGS, fileMode)
-        // The fstat that gives the lock's identity also shows whether the umask removed bits
-        // from the open mode: only then is a chmod needed, here and for the temp file.
-        const { ino, mode } = await handle.stat({ bigint: true })
-        openKeepsFileMode = Number(mode & 0o777n) === fileMode
-        if (!openKeepsFileMode) await handle.chmod(fileMode)
-        await handle.close()
-        return ino
-      } catch (error) {
-        if (handle !== undefined) {
-          // Created but unusable: do not leave a lock behind for others to wait on.
-          await handle.close().catch(() => undefined)
-          await unlinkIfPresent(path).catch(() => undefined)
-        }
-        if (code(error) !== 'EEXIST') throw error
-      }
-      // Held by another process (this one's calls are queued by the mutex), or left by a
-      // crashed one.
-      if (await breakStaleLock(path, staleLockTimeout)) continue
-      if (Date.now() >= deadline) {
-        throw new Error('Timed out waiting for the lock on a session file')
-      }
-      await sleep(Math.min(wait, Math.max(1, deadline - Date.now())))
-      wait = Math.min(wait * 2, 50)
-    }
-  }
-
-  async function releaseFileLock(p: Paths, hash: string, ino: bigint): Promise<void> {
-    const path = lockPath(p, hash)
-    const stats = await lstatOrUndefined(path)
-    // Our lock may have been broken as stale (a very slow write) and taken by another.
-    if (stats?.ino === ino) await unlinkIfPresent(path)
-  }
-
   /** Serializes writes to one session, in this process and across processes. */
-  function withLock<T>(p: Paths, hash: string, body: () => Promise<T>): Promise<T> {
+  function withLock<T>(p: SessionPaths, hash: string, body: () => Promise<T>): Promise<T> {
     return mutex.run(hash, async () => {
-      const ino = await acquireFileLock(p, hash)
+      const ino = await locks.acquire(lockPath(p, hash))
       try {
         return await body()
       } finally {
-        await releaseFileLock(p, hash, ino)
+        await locks.release(lockPath(p, hash), ino)
       }
     })
   }
@@ -523,7 +240,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   // Operations on one session (all under its lock)
 
   /** The live record, dropping an expired or corrupt file on sight. */
-  async function readLive(p: Paths, hash: string, now: number): Promise<Read> {
+  async function readLive(p: SessionPaths, hash: string, now: number): Promise<RecordRead> {
     const read = await readRecord(p, hash)
     if (read.kind === 'corrupt') {
       await discardIfSame(p, hash, read.ino)
@@ -537,18 +254,22 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   }
 
   async function removeLocked(
-    p: Paths,
+    p: SessionPaths,
     hash: string,
-    read: Extract<Read, { kind: 'ok' }>,
+    read: Extract<RecordRead, { kind: 'ok' }>,
   ): Promise<boolean> {
     const removed = await discardIfSame(p, hash, read.ino)
     const userKey = read.record.userKey
-    if (userKey !== undefined) await removeMarker(p, hashUser(userKey), hash)
+    if (userKey !== undefined) await removeMarker(p, hashUserKey(userKey), hash)
     return removed
   }
 
   /** Drops an expired or corrupt file found without the lock, checking again under it. */
-  async function dropIfDead(p: Paths, hash: string, now: number): Promise<SessionRecord | false> {
+  async function dropIfDead(
+    p: SessionPaths,
+    hash: string,
+    now: number,
+  ): Promise<SessionRecord | false> {
     return withLock(p, hash, async () => {
       const read = await readRecord(p, hash)
       if (read.kind === 'corrupt') {
@@ -564,11 +285,11 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   }
 
   /** Removes an index marker whose session is gone or belongs to another user now. */
-  async function dropMarkerIfStale(p: Paths, userHash: string, hash: string): Promise<void> {
+  async function dropMarkerIfStale(p: SessionPaths, userHash: string, hash: string): Promise<void> {
     await withLock(p, hash, async () => {
       const read = await readRecord(p, hash)
       const owner = read.kind === 'ok' ? read.record.userKey : undefined
-      if (owner === undefined || hashUser(owner) !== userHash) {
+      if (owner === undefined || hashUserKey(owner) !== userHash) {
         await removeMarker(p, userHash, hash)
       }
     })
@@ -577,25 +298,16 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   // ---------------------------------------------------------------------------------------
   // Listing
 
-  async function listNames(dir: string): Promise<string[]> {
-    try {
-      return await readdir(dir)
-    } catch (error) {
-      if (code(error) === 'ENOENT') return []
-      throw error
-    }
-  }
-
-  async function pruneAt(p: Paths, now: number): Promise<string[]> {
+  async function pruneAt(p: SessionPaths, now: number): Promise<string[]> {
     const removed: string[] = []
     const owners = new Map<string, string>() // record hash → user hash, for live records
-    await forEachLimit(await listNames(p.sessions), async (name) => {
+    await forEachLimit(await listNames(p.sessions), PRUNE_PARALLELISM, async (name) => {
       const match = RECORD_NAME.exec(name)
       if (match?.[1] !== undefined) {
         const hash = match[1]
         const read = await readRecord(p, hash)
         if (read.kind === 'ok' && read.record.expiresAt > now) {
-          if (read.record.userKey !== undefined) owners.set(hash, hashUser(read.record.userKey))
+          if (read.record.userKey !== undefined) owners.set(hash, hashUserKey(read.record.userKey))
           return
         }
         if (read.kind === 'missing') return
@@ -604,7 +316,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         return
       }
       if (TEMP_NAME.test(name)) {
-        const path = inside(p.sessions, name)
+        const path = pathInside(p.sessions, name)
         const stats = await lstatOrUndefined(path)
         if (stats !== undefined && Date.now() - Number(stats.mtimeMs) > STALE_TEMP_MS) {
           await unlinkIfPresent(path)
@@ -612,7 +324,10 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         return
       }
       if (LOCK_NAME.test(name)) {
-        await breakStaleLock(inside(p.sessions, name), Math.max(staleLockTimeout, STALE_TEMP_MS))
+        await breakStaleLock(
+          pathInside(p.sessions, name),
+          Math.max(staleLockTimeout, STALE_TEMP_MS),
+        )
       }
     })
     await sweepIndex(p, owners)
@@ -620,11 +335,11 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   }
 
   /** Removes markers of sessions that are gone, and empty user directories. */
-  async function sweepIndex(p: Paths, owners: ReadonlyMap<string, string> | undefined) {
+  async function sweepIndex(p: SessionPaths, owners: ReadonlyMap<string, string> | undefined) {
     for (const userHash of await listNames(p.users)) {
       if (!HEX64.test(userHash)) continue
       const dir = userDir(p, userHash)
-      await forEachLimit(await listNames(dir), async (hash) => {
+      await forEachLimit(await listNames(dir), PRUNE_PARALLELISM, async (hash) => {
         if (!HEX64.test(hash)) return
         if (owners?.get(hash) === userHash) return
         await dropMarkerIfStale(p, userHash, hash)
@@ -632,63 +347,32 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
       try {
         await rmdir(dir)
       } catch (error) {
-        const failure = code(error)
+        const failure = errorCode(error)
         if (failure !== 'ENOTEMPTY' && failure !== 'EEXIST' && failure !== 'ENOENT') throw error
       }
     }
   }
 
   // ---------------------------------------------------------------------------------------
-  // The sweeper
+  // The sweeper: prune on a timer, so expired sessions nobody asks for again go too
 
-  function schedule(): void {
-    if (closed || sweepInterval === 0) return
-    const jitter = sweepInterval * 0.1 * (2 * Math.random() - 1)
-    timer = setTimeout(
-      () => {
-        timer = undefined
-        sweep()
-      },
-      Math.max(1, Math.round(sweepInterval + jitter)),
-    )
-    unrefTimer(timer)
-  }
-
-  function sweep(): void {
-    if (closed || sweeping) {
-      schedule()
-      return
-    }
-    sweeping = true
-    operation((p) => pruneAt(p, clock()))
-      .catch((error: unknown) => {
-        try {
-          onSweepError?.(error)
-        } catch {
-          // A failing error hook must not become an unhandled rejection.
-        }
-      })
-      .finally(() => {
-        sweeping = false
-        schedule()
-      })
-  }
-
-  schedule()
-
-  // ---------------------------------------------------------------------------------------
+  const sweeper = new Sweeper({
+    interval: sweepInterval,
+    run: () => operation((p) => pruneAt(p, clock())),
+    onError: options.onSweepError,
+  })
 
   const driver: FilesystemDriver = {
     name: 'filesystem',
     capabilities: CAPABILITIES,
     get directory() {
-      return paths?.root ?? requested
+      return sessionDir.current?.root ?? requested
     },
 
     get(id, now) {
       return operation(async (p) => {
         if (!isValidSessionId(id)) return undefined
-        const hash = hashId(id)
+        const hash = hashSessionId(id)
         const read = await readRecord(p, hash)
         if (read.kind === 'missing') return undefined
         if (read.kind === 'ok' && read.record.expiresAt > now) return read.record
@@ -702,13 +386,13 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         if (!isValidSessionId(record.id)) {
           throw new TypeError('The filesystem session store refuses an invalid session id')
         }
-        const hash = hashId(record.id)
+        const hash = hashSessionId(record.id)
         const data = encode({ ...record, version: 1 })
         return withLock(p, hash, async () => {
           const existing = await readRecord(p, hash)
           if (existing.kind === 'ok' && existing.record.expiresAt > now) return false
           const userKey = record.userKey
-          if (userKey !== undefined) await addMarker(p, hashUser(userKey), hash)
+          if (userKey !== undefined) await addMarker(p, hashUserKey(userKey), hash)
           if (existing.kind === 'missing') {
             if (!(await publishNew(p, hash, data))) return false
           } else {
@@ -716,7 +400,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
           }
           const previousUser = existing.kind === 'ok' ? existing.record.userKey : undefined
           if (previousUser !== undefined && previousUser !== userKey) {
-            await removeMarker(p, hashUser(previousUser), hash)
+            await removeMarker(p, hashUserKey(previousUser), hash)
           }
           return true
         })
@@ -726,7 +410,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     update(id, patch, now): Promise<UpdateResult> {
       return operation(async (p) => {
         if (!isValidSessionId(id)) return { status: 'missing' }
-        const hash = hashId(id)
+        const hash = hashSessionId(id)
         return withLock(p, hash, async (): Promise<UpdateResult> => {
           const read = await readLive(p, hash, now)
           if (read.kind !== 'ok') return { status: 'missing' }
@@ -737,11 +421,11 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
           const next = applyPatch(stored, patch)
           const data = encode(next)
           if (next.userKey !== undefined && next.userKey !== stored.userKey) {
-            await addMarker(p, hashUser(next.userKey), hash)
+            await addMarker(p, hashUserKey(next.userKey), hash)
           }
           await replace(p, hash, data)
           if (stored.userKey !== undefined && stored.userKey !== next.userKey) {
-            await removeMarker(p, hashUser(stored.userKey), hash)
+            await removeMarker(p, hashUserKey(stored.userKey), hash)
           }
           return { status: 'updated', version: next.version }
         })
@@ -751,7 +435,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     touch(id, lastSeenAt, expiresAt, now) {
       return operation(async (p) => {
         if (!isValidSessionId(id)) return false
-        const hash = hashId(id)
+        const hash = hashSessionId(id)
         return withLock(p, hash, async () => {
           const read = await readLive(p, hash, now)
           if (read.kind !== 'ok') return false
@@ -764,7 +448,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     delete(id) {
       return operation(async (p) => {
         if (!isValidSessionId(id)) return false
-        const hash = hashId(id)
+        const hash = hashSessionId(id)
         return withLock(p, hash, async () => {
           const read = await readRecord(p, hash)
           if (read.kind === 'missing') return false
@@ -779,26 +463,30 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
 
     listByUser(userKey, now) {
       return operation(async (p) => {
-        const userHash = hashUser(userKey)
+        const userHash = hashUserKey(userKey)
         const out: SessionSummary[] = []
-        await forEachLimit(await listNames(userDir(p, userHash)), async (hash) => {
-          if (!HEX64.test(hash)) return
-          const read = await readRecord(p, hash)
-          if (read.kind === 'ok' && read.record.userKey === userKey) {
-            const stored = read.record
-            if (stored.expiresAt > now) {
-              out.push({
-                id: stored.id,
-                createdAt: stored.createdAt,
-                lastSeenAt: stored.lastSeenAt,
-                expiresAt: stored.expiresAt,
-                meta: stored.meta,
-              })
+        await forEachLimit(
+          await listNames(userDir(p, userHash)),
+          PRUNE_PARALLELISM,
+          async (hash) => {
+            if (!HEX64.test(hash)) return
+            const read = await readRecord(p, hash)
+            if (read.kind === 'ok' && read.record.userKey === userKey) {
+              const stored = read.record
+              if (stored.expiresAt > now) {
+                out.push({
+                  id: stored.id,
+                  createdAt: stored.createdAt,
+                  lastSeenAt: stored.lastSeenAt,
+                  expiresAt: stored.expiresAt,
+                  meta: stored.meta,
+                })
+              }
+              return
             }
-            return
-          }
-          await dropMarkerIfStale(p, userHash, hash)
-        })
+            await dropMarkerIfStale(p, userHash, hash)
+          },
+        )
         return out.sort(
           (a, b) =>
             a.createdAt - b.createdAt ||
@@ -810,11 +498,11 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
 
     deleteByUser(userKey, exceptId) {
       return operation(async (p) => {
-        const userHash = hashUser(userKey)
-        const except = exceptId === undefined ? undefined : hashId(exceptId)
+        const userHash = hashUserKey(userKey)
+        const except = exceptId === undefined ? undefined : hashSessionId(exceptId)
         const removed: string[] = []
         const dir = userDir(p, userHash)
-        await forEachLimit(await listNames(dir), async (hash) => {
+        await forEachLimit(await listNames(dir), PRUNE_PARALLELISM, async (hash) => {
           if (!HEX64.test(hash) || hash === except) return
           await withLock(p, hash, async () => {
             const read = await readRecord(p, hash)
@@ -838,7 +526,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     deleteAll() {
       return operation(async (p) => {
         let count = 0
-        await forEachLimit(await listNames(p.sessions), async (name) => {
+        await forEachLimit(await listNames(p.sessions), PRUNE_PARALLELISM, async (name) => {
           const hash = RECORD_NAME.exec(name)?.[1]
           if (hash === undefined) return
           await withLock(p, hash, async () => {
@@ -860,22 +548,12 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     },
 
     async close() {
-      if (closed) return
-      closed = true
-      if (timer !== undefined) clearTimeout(timer)
-      timer = undefined
-      while (pending.size > 0) await Promise.all(pending)
+      if (sessionDir.closed) return
+      sweeper.stop()
+      await sessionDir.close()
     },
   }
   return driver
-}
-
-// ---------------------------------------------------------------------------------------
-// Helpers
-
-function optionalFlag(name: string): number {
-  const value: unknown = Reflect.get(fsConstants, name)
-  return typeof value === 'number' ? value : 0
 }
 
 function integer(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -883,141 +561,4 @@ function integer(name: string, value: number, min: number, max = Number.MAX_SAFE
     throw new SessionConfigError(`${name} must be an integer between ${min} and ${max}`)
   }
   return value
-}
-
-function hashId(id: string): string {
-  return createHash('sha256').update(ID_HASH_PREFIX).update(id, 'utf8').digest('hex')
-}
-
-function hashUser(userKey: string): string {
-  return createHash('sha256').update(USER_HASH_PREFIX).update(userKey, 'utf8').digest('hex')
-}
-
-function code(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined
-  const value = (error as { code?: unknown }).code
-  return typeof value === 'string' ? value : undefined
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path, { bigint: true })
-  } catch (error) {
-    if (code(error) === 'ENOENT') return undefined
-    throw error
-  }
-}
-
-async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
-    await unlink(path)
-    return true
-  } catch (error) {
-    if (code(error) === 'ENOENT') return false
-    throw error
-  }
-}
-
-/** Removes a lock file older than `maxAge` ms (real time); true when it is gone now. */
-async function breakStaleLock(path: string, maxAge: number): Promise<boolean> {
-  const stats = await lstatOrUndefined(path)
-  if (stats === undefined) return true
-  if (Date.now() - Number(stats.mtimeMs) <= maxAge) return false
-  await unlinkIfPresent(path)
-  return true
-}
-
-/** Reads `size` bytes from the start of the file, fewer when it ends sooner. */
-async function readExactly(handle: FileHandle, size: number): Promise<Uint8Array> {
-  const buffer = Buffer.alloc(size)
-  let filled = 0
-  while (filled < size) {
-    const { bytesRead } = await handle.read(buffer, filled, size - filled, filled)
-    if (bytesRead === 0) break
-    filled += bytesRead
-  }
-  return buffer.subarray(0, filled)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms))
-}
-
-async function forEachLimit<T>(items: readonly T[], body: (item: T) => Promise<void>) {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T
-      await body(item)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PRUNE_PARALLELISM, items.length) }, worker))
-}
-
-// ---------------------------------------------------------------------------------------
-// The record format
-
-// ignoreBOM: a record is exactly what was written; a leading U+FEFF makes it not JSON.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
-/** Parses and checks a record file; undefined when anything is off (STO-10, STO-13). */
-function decode(bytes: Uint8Array, hash: string): SessionRecord | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(decoder.decode(bytes))
-  } catch {
-    return undefined
-  }
-  if (!isPlainObject(parsed)) return undefined
-  const id = own(parsed, 'id')
-  if (own(parsed, 'format') !== FORMAT || !isValidSessionId(id) || hashId(id) !== hash) {
-    return undefined
-  }
-  const version = own(parsed, 'version')
-  const createdAt = own(parsed, 'createdAt')
-  const lastSeenAt = own(parsed, 'lastSeenAt')
-  const expiresAt = own(parsed, 'expiresAt')
-  const values = own(parsed, 'values')
-  const flash = own(parsed, 'flash')
-  const userKey = own(parsed, 'userKey')
-  const meta = own(parsed, 'meta')
-  if (
-    typeof version !== 'number' ||
-    !Number.isSafeInteger(version) ||
-    version < 1 ||
-    !isTime(createdAt) ||
-    !isTime(lastSeenAt) ||
-    !isTime(expiresAt) ||
-    !isPlainObject(values) ||
-    !isPlainObject(flash) ||
-    !Object.values(flash).every((list) => Array.isArray(list)) ||
-    (userKey !== undefined && typeof userKey !== 'string') ||
-    (meta !== undefined &&
-      (!isPlainObject(meta) || !Object.values(meta).every((v) => typeof v === 'string')))
-  ) {
-    return undefined
-  }
-  return {
-    id,
-    values,
-    flash: flash as Record<string, readonly unknown[]>,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey,
-    meta: meta as Record<string, string> | undefined,
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value)
-}
-
-function own(object: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined
 }

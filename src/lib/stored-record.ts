@@ -104,7 +104,7 @@ export function storedRecord(id: string, parts: StoredRecordParts): StoredRecord
   return { id, values, flash, version, createdAt, lastSeenAt, expiresAt, userKey, meta }
 }
 
-interface StoredRecord extends StoredSummary {
+export interface StoredRecord extends StoredSummary {
   readonly values: Record<string, unknown>
   readonly flash: Record<string, readonly unknown[]>
   readonly version: number
