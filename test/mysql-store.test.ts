@@ -873,15 +873,22 @@ describe('mysql: source', () => {
   })
 })
 
-/** The TypeScript source of the driver, found through the compiled module's source map. */
+/**
+ * The TypeScript source of the driver and of the lib modules that build its SQL text and bound
+ * values, together, each found through the compiled module's source map.
+ */
 function driverSource(): string {
-  const map = new URL('../src/drivers/mysql.js.map', import.meta.url)
+  return ['drivers/mysql', 'lib/mysql/sql', 'lib/mysql/values'].map(moduleSource).join('\n')
+}
+
+function moduleSource(module: string): string {
+  const map = new URL(`../src/${module}.js.map`, import.meta.url)
   if (existsSync(map)) {
     const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }
     const ts = new URL(sources[0] ?? '', map)
     if (existsSync(ts)) return readFileSync(ts, 'utf8')
   }
-  const beside = new URL('../src/drivers/mysql.ts', import.meta.url)
-  assert.ok(existsSync(beside), 'src/drivers/mysql.ts not found from the compiled test')
+  const beside = new URL(`../src/${module}.ts`, import.meta.url)
+  assert.ok(existsSync(beside), `src/${module}.ts not found from the compiled test`)
   return readFileSync(beside, 'utf8')
 }

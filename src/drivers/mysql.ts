@@ -38,12 +38,22 @@
 import {
   FULL_CAPABILITIES,
   type ListingSessionDriver,
-  type SessionPatch,
   type SessionRecord,
   type SessionSummary,
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
+import {
+  listedStatements,
+  pad,
+  patchStatement,
+  placeholders,
+  quoteTable,
+  SAME_USER,
+  statements,
+  tableSchema,
+} from '../lib/mysql/sql.ts'
+import { asciiJson, hasLoneSurrogate, shallow, storableUserKey } from '../lib/mysql/values.ts'
 import {
   parseStoredFlash,
   parseStoredMeta,
@@ -87,21 +97,10 @@ export interface MySQLDriver extends ListingSessionDriver {
   migrate(): Promise<void>
 }
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 const MAX_BATCH = 10_000
 // Ids are base64url: 43 characters for a random id or for a SHA-256 of one. Anything else
 // cannot be stored, so it is looked up nowhere.
 const STORED_ID = /^[A-Za-z0-9_-]{1,64}$/
-
-const SAME_USER = 'user_key = ? AND CHAR_LENGTH(user_key) = CHAR_LENGTH(?)'
-
-// MariaDB's JSON functions refuse documents nested 32 levels deep or more (MySQL's limit is
-// 100), and a refused document would make every later `update` of the session miss. So the
-// driver refuses such data itself, at create and at update, before anything is written.
-const MAX_DEPTH = 31
-
-const COLUMNS =
-  'id, values_json, flash_json, version, created_at, last_seen_at, expires_at, user_key, meta_json'
 
 const MISSING: UpdateResult = Object.freeze({ status: 'missing' })
 
@@ -112,23 +111,7 @@ const MISSING: UpdateResult = Object.freeze({ status: 'missing' })
  * @throws {SessionConfigError} for an invalid table name.
  */
 export function mysqlSchema(table = 'sessionkit_sessions'): string {
-  const t = quoteTable(table)
-  // STO-12: the id column is ascii_bin, so ids compare byte for byte (no case folding).
-  // utf8mb4_bin elsewhere: a user key matches exactly, never case- or accent-insensitively.
-  return `CREATE TABLE IF NOT EXISTS ${t} (
-  id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-  values_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  flash_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  version BIGINT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_seen_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  user_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  meta_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  PRIMARY KEY (id),
-  INDEX expires_at (expires_at),
-  INDEX user_key (user_key)
-) ENGINE=InnoDB`
+  return tableSchema(quoteTable(table))
 }
 
 /**
@@ -153,25 +136,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
   }
   const schema = mysqlSchema(table)
 
-  const sql = {
-    select: `SELECT ${COLUMNS} FROM ${t} WHERE id = ? AND expires_at > ?`,
-    insert: `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-    // An expired row does not exist as far as the contract goes: create may take its place.
-    replace: `UPDATE ${t} SET values_json = ?, flash_json = ?, version = 1, created_at = ?,
-      last_seen_at = ?, expires_at = ?, user_key = ?, meta_json = ? WHERE id = ? AND expires_at <= ?`,
-    // CON-03: a touch moves the times and nothing else, so it cannot undo a data write.
-    touch: `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE id = ? AND expires_at > ?`,
-    remove: `DELETE FROM ${t} WHERE id = ?`,
-    // A corrupt row is removed only as it was read: a writer that replaced it meanwhile wins.
-    removeCorrupt: `DELETE FROM ${t} WHERE id = ? AND version <=> ? AND last_seen_at <=> ? AND expires_at <=> ?`,
-    // `*_bin` collations are PAD SPACE (`'alice' = 'alice '`), so user keys are matched with
-    // their length too: another user whose key only adds trailing spaces is not this user.
-    listByUser: `SELECT id, created_at, last_seen_at, expires_at, meta_json FROM ${t}
-      WHERE ${SAME_USER} AND expires_at > ? ORDER BY created_at, last_seen_at, id`,
-    idsByUser: `SELECT id FROM ${t} WHERE ${SAME_USER} AND id <> ? ORDER BY id LIMIT ${batch}`,
-    expired: `SELECT id FROM ${t} WHERE expires_at <= ? ORDER BY expires_at LIMIT ${batch}`,
-    deleteSome: `DELETE FROM ${t} ORDER BY id LIMIT ${batch}`,
-  }
+  const sql = statements(t, batch)
 
   let closed = false
 
@@ -204,13 +169,10 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     if (ids.length === 0) return []
     const slots = placeholders(ids.length)
     const padded = pad(ids, slots)
-    const list = `(${marks(slots)})`
-    const deleted = await header(`DELETE FROM ${t} WHERE id IN ${list} AND ${condition}`, [
-      ...padded,
-      ...values,
-    ])
+    const listedSql = listedStatements(t, slots, condition)
+    const deleted = await header(listedSql.remove, [...padded, ...values])
     if (deleted.affected === ids.length) return [...ids]
-    const left = await rows(`SELECT id FROM ${t} WHERE id IN ${list}`, padded)
+    const left = await rows(listedSql.left, padded)
     const remaining = new Set(left.map((row) => row['id']))
     return ids.filter((id) => !remaining.has(id))
   }
@@ -322,7 +284,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     async listByUser(userKey, now) {
       live()
       // No stored key holds a lone surrogate, and the server would match its U+FFFD stand-in.
-      if (LONE_SURROGATE_TEXT.test(userKey)) return []
+      if (hasLoneSurrogate(userKey)) return []
       const out: SessionSummary[] = []
       for (const row of await rows(sql.listByUser, [userKey, userKey, now])) {
         const summary = decodeSummary(row)
@@ -334,7 +296,7 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
 
     async deleteByUser(userKey, exceptId) {
       live()
-      if (LONE_SURROGATE_TEXT.test(userKey)) return []
+      if (hasLoneSurrogate(userKey)) return []
       const out: string[] = []
       // `id <> ''` matches every stored id, so "no exception" needs no other statement.
       for (;;) {
@@ -373,151 +335,10 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
   return driver
 }
 
-// ---------------------------------------------------------------------------------------
-// The per-key UPDATE.
-
-interface Statement {
-  readonly sql: string
-  readonly values: MySQLValue[]
-}
-
-/**
- * One `UPDATE` for a patch. The number of `JSON_SET` pairs is rounded up to a power of two
- * (the last pair repeated, which sets the same key to the same value again), so the statement
- * text, and with it the number of prepared statements per connection, stays small.
- */
-function patchStatement(t: string, patch: SessionPatch, id: string, now: number): Statement {
-  const values: MySQLValue[] = []
-  const parts: string[] = []
-  const column = (
-    name: string,
-    set: Readonly<Record<string, unknown>>,
-    unset: readonly string[],
-  ) => {
-    const pairs = Object.entries(set)
-    // One slot count for the removed and the set keys, so the text varies with it alone.
-    // Removed keys go through JSON_REMOVE, one path each (padded with the set keys, which
-    // JSON_SET writes again right after), not one JSON_MERGE_PATCH of nulls: MariaDB 10.11's
-    // merge patch keeps some keys when it removes several in another order than stored.
-    const removed = [...unset, ...pairs.map(([key]) => key)]
-    const slots = removed.length === 0 ? 0 : placeholders(Math.max(pairs.length, unset.length))
-    for (let i = 0; i < slots; i++) {
-      values.push(jsonPath(removed[Math.min(i, removed.length - 1)] ?? ''))
-    }
-    const setSlots = pairs.length === 0 ? 0 : slots
-    for (let i = 0; i < setSlots; i++) {
-      const pair = pairs[Math.min(i, pairs.length - 1)]
-      if (pair !== undefined) values.push(jsonPath(pair[0]), asciiJson(shallow(pair[1], 1)))
-    }
-    const kept = slots === 0 ? name : `JSON_REMOVE(${name}, ${marks(slots)})`
-    const sets = ", ?, JSON_EXTRACT(?, '$')".repeat(setSlots)
-    parts.push(setSlots === 0 ? `${name} = ${kept}` : `${name} = JSON_SET(${kept}${sets})`)
-  }
-  column('values_json', patch.set, patch.unset)
-  column('flash_json', patch.flashSet, patch.flashUnset)
-  parts.push('version = LAST_INSERT_ID(version + 1)', 'last_seen_at = ?', 'expires_at = ?')
-  values.push(patch.lastSeenAt, patch.expiresAt)
-  // `IF(?, new, old)` rather than an optional assignment: one statement text either way.
-  parts.push('user_key = IF(?, ?, user_key)', 'meta_json = IF(?, ?, meta_json)')
-  values.push(
-    patch.userKey === undefined ? 0 : 1,
-    patch.userKey == null ? null : storableUserKey(patch.userKey),
-  )
-  values.push(patch.meta === undefined ? 0 : 1, patch.meta == null ? null : asciiJson(patch.meta))
-  // A row the server can see is corrupt (JSON that is not an object, a version below 1)
-  // matches nothing and is removed by the second read; one only the decoder can tell (a flash
-  // entry that is not a list) is written to and removed by the next read, unseen. CASE, not
-  // AND: MySQL raises an error for invalid JSON in JSON_TYPE, so JSON_VALID must come first.
-  values.push(id, now, patch.expectVersion ?? null, patch.expectVersion ?? null)
-  return {
-    sql: `UPDATE ${t} SET ${parts.join(', ')}
-      WHERE id = ? AND expires_at > ? AND (? IS NULL OR version = ?) AND version >= 1
-      AND CASE WHEN JSON_VALID(values_json) THEN JSON_TYPE(values_json) END = 'OBJECT'
-      AND CASE WHEN JSON_VALID(flash_json) THEN JSON_TYPE(flash_json) END = 'OBJECT'
-      AND (meta_json IS NULL
-        OR CASE WHEN JSON_VALID(meta_json) THEN JSON_TYPE(meta_json) END = 'OBJECT')`,
-    values,
-  }
-}
-
-/**
- * `$."key"`: a member name in double quotes, escaped as a JSON string, which both MySQL and
- * MariaDB unescape. Quoting makes `.`, `*`, `[`, `$` and spaces plain characters of the name.
- */
-function jsonPath(key: string): string {
-  return '$.' + asciiJson(key)
-}
-
-// ---------------------------------------------------------------------------------------
-// Encoding and decoding.
-
-// JSON.stringify writes `\uXXXX` only for control characters and for lone surrogates (which
-// no UTF-8 text can hold: MySQL and MariaDB reject them as broken JSON).
-const LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/
-const NON_ASCII = /[\u007f-\uffff]/g
-
-/**
- * JSON text in ASCII only (`\uXXXX` for the rest), so it reaches the server intact whatever
- * the connection's character set. A lone surrogate is refused here, before anything is sent:
- * the server would refuse the whole document.
- */
-function asciiJson(value: unknown): string {
-  const text = JSON.stringify(value)
-  if (LONE_SURROGATE.test(text)) {
-    throw new Error(
-      'The MySQL driver cannot store a string or key holding a lone UTF-16 surrogate (MySQL and MariaDB refuse it in JSON)',
-    )
-  }
-  return text.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
-}
-
-/**
- * `value` itself, after checking that, placed `level` levels below the top of its column's
- * document, it nests no deeper than {@link MAX_DEPTH}. Iterative, so no input overflows the
- * stack.
- */
-function shallow<T>(value: T, level: number): T {
-  const pending: [unknown, number][] = [[value, level + 1]]
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [item, depth] = next
-    if (typeof item !== 'object' || item === null) continue
-    if (depth > MAX_DEPTH) {
-      throw new Error(
-        `The MySQL driver cannot store data nested more than ${MAX_DEPTH} levels deep (MariaDB's JSON functions refuse it)`,
-      )
-    }
-    for (const child of Object.values(item)) pending.push([child, depth + 1])
-  }
-  return value
-}
-
-// With the `u` flag a class of surrogates matches only unpaired ones.
-const LONE_SURROGATE_TEXT = /[\ud800-\udfff]/u
-
-/**
- * A user key as stored. One with a lone surrogate is refused: the connection would send it as
- * U+FFFD, so `'a\ud800'` and `'a\udc00'` would become one user.
- */
-function storableUserKey(userKey: string): string {
-  if (LONE_SURROGATE_TEXT.test(userKey)) {
-    throw new Error('The MySQL driver cannot store a user key holding a lone UTF-16 surrogate')
-  }
-  return userKey
-}
-
 function storableId(id: string): string {
   if (!STORED_ID.test(id))
     throw new Error('The MySQL driver stores base64url ids of 1 to 64 characters')
   return id
-}
-
-function quoteTable(table: unknown): string {
-  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-    throw new SessionConfigError(
-      'table must be 1 to 64 characters of A-Z, a-z, 0-9 and _, not starting with a digit',
-    )
-  }
-  return `\`${table}\``
 }
 
 function isPool(value: unknown): value is MySQLPool {
@@ -530,25 +351,6 @@ function isDuplicateKey(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
   const { code, errno } = error as { code?: unknown; errno?: unknown }
   return code === 'ER_DUP_ENTRY' || errno === 1062
-}
-
-/** The smallest power of two ≥ n (n ≥ 1). */
-function placeholders(n: number): number {
-  let slots = 1
-  while (slots < n) slots *= 2
-  return slots
-}
-
-/** `?, ?, …`: n placeholders. */
-function marks(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ')
-}
-
-function pad(ids: readonly string[], slots: number): string[] {
-  const out = [...ids]
-  const last = ids[ids.length - 1]
-  while (last !== undefined && out.length < slots) out.push(last)
-  return out
 }
 
 type Row = Readonly<Record<string, unknown>>

@@ -42,16 +42,26 @@
 import {
   FULL_CAPABILITIES,
   type ListingSessionDriver,
-  type SessionPatch,
-  type SessionRecord,
   type SessionSummary,
   type UpdateResult,
 } from '../core/driver.ts'
 import { SessionConfigError } from '../errors.ts'
-import { base64urlEncode, utf8Decode } from '../lib/encoding.ts'
-import { defineValue } from '../lib/json-value.ts'
+import { evalScript } from '../lib/redis/eval.ts'
+import { decode, decodeSummary, encode, SUMMARY_FIELDS, updateArgs } from '../lib/redis/hash.ts'
+import { isValidPrefix, MAX_PREFIX, redisKeys } from '../lib/redis/keys.ts'
+import { fieldsOf, scanReply, strings, text } from '../lib/redis/reply.ts'
+import {
+  CREATE,
+  DELETE,
+  DELETE_OWNED,
+  DROP,
+  DROP_OTHER_TYPE,
+  PRUNE,
+  TOUCH,
+  UPDATE,
+} from '../lib/redis/scripts.ts'
+import { senderOf, type RedisClientKind } from '../lib/redis/sender.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
-import { parseStoredMeta, storedSummary } from '../lib/stored-record.ts'
 
 // ---------------------------------------------------------------------------------------
 // The clients, structurally.
@@ -92,9 +102,8 @@ export interface NodeRedisCluster {
 export type RedisClient =
   IORedisClient | IORedisCluster | NodeRedisClient | NodeRedisSentinel | NodeRedisCluster
 
-/** The shape the driver detected. ioredis in Sentinel mode is an `'ioredis'` client. */
-export type RedisClientKind =
-  'ioredis' | 'ioredis-cluster' | 'node-redis' | 'node-redis-sentinel' | 'node-redis-cluster'
+// The shape the driver detected; told apart where the sender is made.
+export type { RedisClientKind }
 
 export interface RedisDriverOptions {
   /** A connected client of yours (see {@link RedisClient}). `close()` does not close it. */
@@ -130,101 +139,8 @@ export interface RedisDriver extends ListingSessionDriver {
   userIndexKey(userKey: string): Promise<string>
 }
 
-const MAX_PREFIX = 64
 const MAX_BATCH = 10_000
 const MAX_GRACE = 366 * 86_400_000
-// Lua's unpack() has a stack limit of a few thousand values: long argument lists go in chunks.
-const LUA_CHUNK = 1000
-
-// ---------------------------------------------------------------------------------------
-// The scripts. Each touches one session hash (KEYS[1]); values arrive and leave as opaque
-// strings. ARGV[1] is the caller's `now` wherever expiry matters.
-
-// Same chunked HSET/HDEL for every script that writes fields.
-const WRITE_FIELDS = `
-local function fields(cmd, key, from, to)
-  local i = from
-  while i <= to do
-    local j = math.min(i + ${LUA_CHUNK - 1}, to)
-    redis.call(cmd, key, unpack(ARGV, i, j))
-    i = j + 1
-  end
-end`
-
-/** ARGV: now, pexpireat, field/value pairs. 1 when created; 0 when a live record has the id. */
-const CREATE = `${WRITE_FIELDS}
-local e = tonumber(redis.call('HGET', KEYS[1], 'expires'))
-if e ~= nil and e > tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-fields('HSET', KEYS[1], 3, #ARGV)
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-return 1`
-
-/**
- * ARGV: now, expected version or '', lastSeenAt, expiresAt, pexpireat, user mode ('k'eep,
- * 'd'elete, 's'et), user, meta mode, meta JSON, count of fields to delete, those fields, then
- * field/value pairs to set. {0} missing, {1, version} updated, {2, version} conflict.
- */
-const UPDATE = `${WRITE_FIELDS}
-local h = redis.call('HMGET', KEYS[1], 'version', 'expires')
-local version = tonumber(h[1])
-local expires = tonumber(h[2])
-if version == nil or expires == nil or expires <= tonumber(ARGV[1]) then return {0} end
-if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= version then return {2, version} end
-local n = tonumber(ARGV[10])
-fields('HDEL', KEYS[1], 11, 10 + n)
-fields('HSET', KEYS[1], 11 + n, #ARGV)
-version = version + 1
-redis.call('HSET', KEYS[1], 'version', tostring(version), 'seen', ARGV[3], 'expires', ARGV[4])
-if ARGV[6] == 's' then redis.call('HSET', KEYS[1], 'user', ARGV[7])
-elseif ARGV[6] == 'd' then redis.call('HDEL', KEYS[1], 'user') end
-if ARGV[8] == 's' then redis.call('HSET', KEYS[1], 'meta', ARGV[9])
-elseif ARGV[8] == 'd' then redis.call('HDEL', KEYS[1], 'meta') end
-redis.call('PEXPIREAT', KEYS[1], ARGV[5])
-return {1, version}`
-
-/** ARGV: now, lastSeenAt, expiresAt, pexpireat. 1 when touched, 0 when missing. */
-const TOUCH = `
-local e = tonumber(redis.call('HGET', KEYS[1], 'expires'))
-if e == nil or e <= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'seen', ARGV[2], 'expires', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return 1`
-
-/** No ARGV. {deleted (0 or 1), user or nothing}. */
-const DELETE = `
-local u = redis.call('HGET', KEYS[1], 'user')
-return {redis.call('DEL', KEYS[1]), u}`
-
-/** ARGV: user. 1 deleted (it was the user's), -1 no such key, 0 someone else's (kept). */
-const DELETE_OWNED = `
-local u = redis.call('HGET', KEYS[1], 'user')
-if u == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return 0`
-
-/** ARGV: now. Deletes an expired (or corrupt) record: {1, user or nothing}; live: nil. */
-const PRUNE = `
-local h = redis.call('HMGET', KEYS[1], 'expires', 'user')
-local e = tonumber(h[1])
-if e ~= nil and e > tonumber(ARGV[1]) then return false end
-if redis.call('DEL', KEYS[1]) == 0 then return false end
-return {1, h[2]}`
-
-/** ARGV: the version seen ('' for none). Deletes a corrupt record unless it was rewritten. */
-const DROP = `
-local v = redis.call('HGET', KEYS[1], 'version')
-if (v or '') ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])`
-
-/** Deletes a key of another type than a hash (it cannot be a session). */
-const DROP_OTHER_TYPE = `
-if redis.call('TYPE', KEYS[1]).ok == 'hash' then return 0 end
-return redis.call('DEL', KEYS[1])`
-
-const SUMMARY_FIELDS = ['created', 'seen', 'expires', 'user', 'meta'] as const
-
-// ---------------------------------------------------------------------------------------
 
 /**
  * Creates a Redis driver on a connected client.
@@ -248,10 +164,8 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
     throw new SessionConfigError(`batchSize must be an integer from 1 to ${MAX_BATCH}`)
   }
 
-  const sessionHead = `${prefix}s{`
-  const sessionKey = (id: string) => `${sessionHead}${id}}`
-  const userIndexKey = async (userKey: string) =>
-    `${prefix}u{${base64urlEncode(await digest('SHA-256', userKey))}}`
+  const keys = redisKeys(prefix)
+  const { sessionKey, userIndexKey } = keys
   const pexpireAt = (expiresAt: number) => String(expiresAt + grace)
 
   let closed = false
@@ -267,13 +181,11 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
     for (const node of await sender.primaries()) {
       let cursor = '0'
       do {
-        const reply = await node(['SCAN', cursor, 'MATCH', match, 'COUNT', String(batch)])
-        if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
-          throw new Error('Redis answered SCAN with something else than a cursor and keys')
-        }
-        cursor = text(reply[0]) ?? '0'
-        const keys = (reply[1] as unknown[]).map(text).filter((k) => k !== undefined)
-        if (keys.length > 0) await each(keys)
+        const reply = scanReply(
+          await node(['SCAN', cursor, 'MATCH', match, 'COUNT', String(batch)]),
+        )
+        cursor = reply.cursor
+        if (reply.keys.length > 0) await each(reply.keys)
       } while (cursor !== '0')
     }
   }
@@ -458,10 +370,10 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
     async deleteAll() {
       live()
       let count = 0
-      await scan(`${prefix}[su]{*`, async (keys) => {
-        const results = await Promise.all(keys.map((key) => sender.send(key, ['UNLINK', key])))
-        keys.forEach((key, i) => {
-          if (results[i] === 1 && key.startsWith(sessionHead)) count++
+      await scan(keys.allPattern, async (found) => {
+        const results = await Promise.all(found.map((key) => sender.send(key, ['UNLINK', key])))
+        found.forEach((key, i) => {
+          if (results[i] === 1 && keys.isSessionKey(key)) count++
         })
       })
       return count
@@ -471,10 +383,8 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
       live()
       const pruned: string[] = []
       const byIndex = new Map<string, string[]>()
-      await scan(`${sessionHead}*`, async (keys) => {
-        const ids = keys
-          .map((key) => (key.endsWith('}') ? key.slice(sessionHead.length, -1) : ''))
-          .filter((id) => isValidSessionId(id))
+      await scan(keys.sessionPattern, async (found) => {
+        const ids = found.map(keys.sessionIdOf).filter((id) => isValidSessionId(id))
         const results = await Promise.all(
           ids.map((id) => run(PRUNE, sessionKey(id), [String(now)])),
         )
@@ -490,7 +400,7 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
       })
       for (const [index, ids] of byIndex) await unlinkGone(index, ids)
       // Sessions Redis expired on its own left entries behind in their users' indexes.
-      await scan(`${prefix}u{*`, async (indexes) => {
+      await scan(keys.userIndexPattern, async (indexes) => {
         for (const index of indexes) await compactIndex(index)
       })
       return pruned
@@ -504,205 +414,9 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
   return driver
 }
 
-// ---------------------------------------------------------------------------------------
-// The command sender: one way to send a command, whatever the client's shape.
-
-type NodeSend = (args: string[]) => Promise<unknown>
-
-interface Sender {
-  /** Sends one command; `key` routes it in Cluster. */
-  send(key: string, args: string[]): Promise<unknown>
-  /** One sender per primary, for SCAN (the whole keyspace of a single server is one). */
-  primaries(): Promise<NodeSend[]>
-}
-
-function has<K extends string>(value: object, name: K): value is Record<K, unknown> {
-  return name in value
-}
-
-function isFunction(value: object, name: string): boolean {
-  return has(value, name) && typeof value[name] === 'function'
-}
-
-function senderOf(client: unknown): { kind: RedisClientKind; sender: Sender } {
-  if (typeof client !== 'object' || client === null) throw badClient()
-  if (isFunction(client, 'call')) {
-    const io = client as IORedisClient
-    const viaCall: NodeSend = (node) => {
-      const [command = '', ...args] = node
-      return io.call(command, ...args)
-    }
-    if (isFunction(client, 'nodes')) {
-      const cluster = client as IORedisCluster
-      return {
-        kind: 'ioredis-cluster',
-        sender: {
-          send: (_key, args) => viaCall(args),
-          primaries: () =>
-            Promise.resolve(
-              cluster.nodes('master').map((node): NodeSend => (args) => {
-                const [command = '', ...rest] = args
-                return node.call(command, ...rest)
-              }),
-            ),
-        },
-      }
-    }
-    return {
-      kind: 'ioredis',
-      sender: { send: (_key, args) => viaCall(args), primaries: () => Promise.resolve([viaCall]) },
-    }
-  }
-  if (!isFunction(client, 'sendCommand')) throw badClient()
-  if (isFunction(client, 'nodeClient') && has(client, 'masters')) {
-    const cluster = client as NodeRedisCluster
-    return {
-      kind: 'node-redis-cluster',
-      sender: {
-        // Never a replica: a session just written must be read back as written.
-        send: (key, args) => cluster.sendCommand(key, false, args),
-        primaries: async () => {
-          const clients = await Promise.all(
-            cluster.masters.map(async (node) => cluster.nodeClient(node as never)),
-          )
-          return clients.map(
-            (node): NodeSend =>
-              (args) =>
-                node.sendCommand(args),
-          )
-        },
-      },
-    }
-  }
-  if (isFunction(client, 'getMasterNode')) {
-    const sentinel = client as NodeRedisSentinel
-    const viaMaster: NodeSend = (args) => sentinel.sendCommand(false, args)
-    return {
-      kind: 'node-redis-sentinel',
-      sender: {
-        send: (_key, args) => viaMaster(args),
-        primaries: () => Promise.resolve([viaMaster]),
-      },
-    }
-  }
-  const single = client as NodeRedisClient
-  const viaClient: NodeSend = (args) => single.sendCommand(args)
-  return {
-    kind: 'node-redis',
-    sender: {
-      send: (_key, args) => viaClient(args),
-      primaries: () => Promise.resolve([viaClient]),
-    },
-  }
-}
-
-function badClient(): SessionConfigError {
-  return new SessionConfigError(
-    'client must be a connected Redis client: node-redis 5 (createClient, createSentinel, createCluster) or ioredis 5 (Redis, Redis.Cluster)',
-  )
-}
-
-// EVALSHA sends 40 bytes instead of the script; a server that does not have it yet (after a
-// restart, a failover, SCRIPT FLUSH, or a new Cluster node) says NOSCRIPT once, and EVAL both
-// runs and caches it there.
-const shas = new Map<string, Promise<string>>()
-
-async function evalScript(
-  sender: Sender,
-  script: string,
-  key: string,
-  args: readonly string[],
-): Promise<unknown> {
-  let sha = shas.get(script)
-  if (sha === undefined) {
-    sha = digest('SHA-1', script).then(hex)
-    shas.set(script, sha)
-  }
-  try {
-    return await sender.send(key, ['EVALSHA', await sha, '1', key, ...args])
-  } catch (error) {
-    if (!isNoScript(error)) throw error
-    return sender.send(key, ['EVAL', script, '1', key, ...args])
-  }
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT')
-}
-
-async function digest(algorithm: 'SHA-1' | 'SHA-256', text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(algorithm, new TextEncoder().encode(text)))
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
-
-function isValidPrefix(prefix: unknown): prefix is string {
-  if (typeof prefix !== 'string' || prefix.length < 1 || prefix.length > MAX_PREFIX) return false
-  for (let i = 0; i < prefix.length; i++) {
-    const c = prefix.charCodeAt(i)
-    if (c < 0x21 || c > 0x7e) return false
-  }
-  return !/[*?[\]{}\\]/.test(prefix)
-}
-
-// ---------------------------------------------------------------------------------------
-// Records in and out.
-
 const MISSING: UpdateResult = Object.freeze({ status: 'missing' })
 
-function encode(record: SessionRecord): string[] {
-  const out = [
-    'version',
-    '1',
-    'created',
-    String(record.createdAt),
-    'seen',
-    String(record.lastSeenAt),
-    'expires',
-    String(record.expiresAt),
-  ]
-  if (record.userKey !== undefined) out.push('user', record.userKey)
-  if (record.meta !== undefined) out.push('meta', JSON.stringify(record.meta))
-  pushFields(out, 'v:', record.values)
-  pushFields(out, 'f:', record.flash)
-  return out
-}
-
-function pushFields(out: string[], head: string, map: Readonly<Record<string, unknown>>): void {
-  for (const [key, value] of Object.entries(map)) {
-    const json = JSON.stringify(value) as string | undefined
-    // As in a JSON object: a key whose value has no JSON form is left out.
-    if (json !== undefined) out.push(head + key, json)
-  }
-}
-
-function updateArgs(patch: SessionPatch, now: number, expireAt: string): string[] {
-  const unset = [...patch.unset.map((key) => `v:${key}`), ...patch.flashUnset.map((k) => `f:${k}`)]
-  const set: string[] = []
-  pushFields(set, 'v:', patch.set)
-  pushFields(set, 'f:', patch.flashSet)
-  const user = patch.userKey
-  const meta = patch.meta
-  return [
-    String(now),
-    patch.expectVersion === undefined ? '' : String(patch.expectVersion),
-    String(patch.lastSeenAt),
-    String(patch.expiresAt),
-    expireAt,
-    user === undefined ? 'k' : user === null ? 'd' : 's',
-    user ?? '',
-    meta === undefined ? 'k' : meta === null ? 'd' : 's',
-    meta === undefined || meta === null ? '' : JSON.stringify(meta),
-    String(unset.length),
-    ...unset,
-    ...set,
-  ]
-}
-
+/** The UPDATE script's reply as the contract's answer (its type is core's, so it stays here). */
 function updateResult(reply: unknown): UpdateResult {
   if (!Array.isArray(reply)) throw new Error('Redis answered an update with something else')
   const [status, version] = reply as unknown[]
@@ -711,116 +425,4 @@ function updateResult(reply: unknown): UpdateResult {
   if (status === 1) return { status: 'updated', version }
   if (status === 2) return { status: 'conflict', version }
   throw new Error('Redis answered an update with an unknown status')
-}
-
-/** A reply's string, from a string, bytes or a number; `undefined` for nil and the rest. */
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (value instanceof Uint8Array) return utf8Decode(value)
-  if (typeof value === 'number') return String(value)
-  return undefined
-}
-
-function strings(reply: unknown): string[] {
-  if (!Array.isArray(reply)) throw new Error('Redis answered with something else than a list')
-  return (reply as unknown[]).map(text).filter((item) => item !== undefined)
-}
-
-/**
- * A hash as field → value, from a flat array (RESP2, and every client's raw replies), a Map
- * (RESP3 with a Map type mapping) or an object (ioredis's HGETALL, RESP3 defaults).
- */
-function fieldsOf(reply: unknown): Map<string, string> {
-  const out = new Map<string, string>()
-  const add = (field: unknown, value: unknown) => {
-    const f = text(field)
-    const v = text(value)
-    if (f !== undefined && v !== undefined) out.set(f, v)
-  }
-  if (reply === null || reply === undefined) return out
-  if (Array.isArray(reply)) {
-    const list = reply as unknown[]
-    for (let i = 0; i + 1 < list.length; i += 2) add(list[i], list[i + 1])
-  } else if (reply instanceof Map) {
-    for (const [field, value] of reply as Map<unknown, unknown>) add(field, value)
-  } else if (typeof reply === 'object') {
-    for (const [field, value] of Object.entries(reply)) add(field, value)
-  } else {
-    throw new Error('Redis answered HGETALL with something else than a hash')
-  }
-  return out
-}
-
-function integer(value: string | undefined): number | undefined {
-  if (value === undefined || !/^-?[0-9]{1,16}$/.test(value)) return undefined
-  const n = Number(value)
-  return Number.isSafeInteger(n) ? n : undefined
-}
-
-function parseJson(value: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(value) as unknown }
-  } catch {
-    return { ok: false }
-  }
-}
-
-/** `undefined` → absent; anything but a JSON map of strings → corrupt (`false`). */
-function parseMeta(
-  value: string | undefined,
-): Readonly<Record<string, string>> | undefined | false {
-  return value === undefined ? undefined : parseStoredMeta(value)
-}
-
-/** The record a hash holds, or `undefined` when any part of it is corrupt (STO-10). */
-function decode(id: string, fields: ReadonlyMap<string, string>): SessionRecord | undefined {
-  const version = integer(fields.get('version'))
-  const createdAt = integer(fields.get('created'))
-  const lastSeenAt = integer(fields.get('seen'))
-  const expiresAt = integer(fields.get('expires'))
-  const meta = parseMeta(fields.get('meta'))
-  if (
-    version === undefined ||
-    version < 1 ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    expiresAt === undefined ||
-    meta === false
-  ) {
-    return undefined
-  }
-  const values: Record<string, unknown> = {}
-  const flash: Record<string, readonly unknown[]> = {}
-  for (const [field, json] of fields) {
-    const isValue = field.startsWith('v:')
-    if (!isValue && !field.startsWith('f:')) continue
-    const parsed = parseJson(json)
-    if (!parsed.ok) return undefined
-    if (isValue) defineValue(values, field.slice(2), parsed.value)
-    else if (Array.isArray(parsed.value)) defineValue(flash, field.slice(2), parsed.value)
-    else return undefined
-  }
-  return {
-    id,
-    values,
-    flash,
-    version,
-    createdAt,
-    lastSeenAt,
-    expiresAt,
-    userKey: fields.get('user'),
-    meta,
-  }
-}
-
-/** HMGET created seen expires user meta, as a summary; `undefined` when corrupt. */
-function decodeSummary(
-  id: string,
-  row: readonly (string | undefined)[],
-): SessionSummary | undefined {
-  const createdAt = integer(row[0])
-  const lastSeenAt = integer(row[1])
-  const expiresAt = integer(row[2])
-  const meta = parseMeta(row[4])
-  return storedSummary({ id, createdAt, lastSeenAt, expiresAt, meta })
 }
