@@ -54,7 +54,7 @@ import { pathInside } from '../lib/node/contained-path.ts'
 import {
   publishFile,
   replaceFile,
-  TEMP_NAME,
+  isTempName,
   type AtomicWriteOptions,
 } from '../lib/node/atomic-write.ts'
 import { breakStaleLock, FileLocks } from '../lib/node/file-lock.ts'
@@ -71,12 +71,12 @@ import { encodeRecord } from '../lib/node/record-format.ts'
 import {
   hashSessionId,
   hashUserKey,
-  HEX64,
-  LOCK_NAME,
+  isHash,
+  isLockName,
   lockPath,
   markerPath,
   openSessionDirectory,
-  RECORD_NAME,
+  recordHashOf,
   recordPath,
   userDir,
   type SessionPaths,
@@ -302,9 +302,8 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
     const removed: string[] = []
     const owners = new Map<string, string>() // record hash → user hash, for live records
     await forEachLimit(await listNames(p.sessions), PRUNE_PARALLELISM, async (name) => {
-      const match = RECORD_NAME.exec(name)
-      if (match?.[1] !== undefined) {
-        const hash = match[1]
+      const hash = recordHashOf(name)
+      if (hash !== undefined) {
         const read = await readRecord(p, hash)
         if (read.kind === 'ok' && read.record.expiresAt > now) {
           if (read.record.userKey !== undefined) owners.set(hash, hashUserKey(read.record.userKey))
@@ -315,7 +314,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         if (dropped !== false) removed.push(dropped.id)
         return
       }
-      if (TEMP_NAME.test(name)) {
+      if (isTempName(name)) {
         const path = pathInside(p.sessions, name)
         const stats = await lstatOrUndefined(path)
         if (stats !== undefined && Date.now() - Number(stats.mtimeMs) > STALE_TEMP_MS) {
@@ -323,7 +322,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         }
         return
       }
-      if (LOCK_NAME.test(name)) {
+      if (isLockName(name)) {
         await breakStaleLock(
           pathInside(p.sessions, name),
           Math.max(staleLockTimeout, STALE_TEMP_MS),
@@ -337,10 +336,10 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
   /** Removes markers of sessions that are gone, and empty user directories. */
   async function sweepIndex(p: SessionPaths, owners: ReadonlyMap<string, string> | undefined) {
     for (const userHash of await listNames(p.users)) {
-      if (!HEX64.test(userHash)) continue
+      if (!isHash(userHash)) continue
       const dir = userDir(p, userHash)
       await forEachLimit(await listNames(dir), PRUNE_PARALLELISM, async (hash) => {
-        if (!HEX64.test(hash)) return
+        if (!isHash(hash)) return
         if (owners?.get(hash) === userHash) return
         await dropMarkerIfStale(p, userHash, hash)
       })
@@ -469,7 +468,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
           await listNames(userDir(p, userHash)),
           PRUNE_PARALLELISM,
           async (hash) => {
-            if (!HEX64.test(hash)) return
+            if (!isHash(hash)) return
             const read = await readRecord(p, hash)
             if (read.kind === 'ok' && read.record.userKey === userKey) {
               const stored = read.record
@@ -503,7 +502,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
         const removed: string[] = []
         const dir = userDir(p, userHash)
         await forEachLimit(await listNames(dir), PRUNE_PARALLELISM, async (hash) => {
-          if (!HEX64.test(hash) || hash === except) return
+          if (!isHash(hash) || hash === except) return
           await withLock(p, hash, async () => {
             const read = await readRecord(p, hash)
             if (read.kind === 'ok' && read.record.userKey === userKey) {
@@ -527,7 +526,7 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
       return operation(async (p) => {
         let count = 0
         await forEachLimit(await listNames(p.sessions), PRUNE_PARALLELISM, async (name) => {
-          const hash = RECORD_NAME.exec(name)?.[1]
+          const hash = recordHashOf(name)
           if (hash === undefined) return
           await withLock(p, hash, async () => {
             const read = await readRecord(p, hash)

@@ -12,8 +12,12 @@ import { errorCode, unlinkIfPresent } from './fs-calls.ts'
 import { CREATE_FLAGS } from './open-flags.ts'
 
 const TEMP_PREFIX = '.tmp-'
-/** A temp file's name: one left behind belongs to a write that crashed. */
-export const TEMP_NAME = /^\.tmp-[0-9a-f]{32}$/
+const TEMP_NAME = /^\.tmp-[0-9a-f]{32}$/
+
+/** Whether `name` is a temp file's name: one left behind belongs to a write that crashed. */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name)
+}
 
 export interface AtomicWriteOptions {
   /** Mode of the new file, whatever the umask. */

@@ -2,6 +2,7 @@
 // a failure: another process (or a prune) may remove any file at any moment, so ENOENT comes
 // back as `undefined`, `false` or `[]` and every other error is thrown as it came.
 
+import type { BigIntStats } from 'node:fs'
 import { lstat, readdir, unlink } from 'node:fs/promises'
 
 /** The `code` of a Node system error (`'ENOENT'`, ...); undefined for anything else. */
@@ -12,7 +13,7 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /** `lstat` with bigint fields (inode numbers do not fit a double everywhere). */
-export async function lstatOrUndefined(path: string) {
+export async function lstatOrUndefined(path: string): Promise<BigIntStats | undefined> {
   try {
     return await lstat(path, { bigint: true })
   } catch (error) {

@@ -26,11 +26,24 @@ const USER_HASH_PREFIX = 'sessionkit:fs:user:'
 const RECORD_SUFFIX = '.json'
 const LOCK_SUFFIX = '.lock'
 
-/** A hash as names use it: a marker's name, a user directory's name. */
-export const HEX64 = /^[0-9a-f]{64}$/
-/** A record file's name; the first group is the session's hash. */
-export const RECORD_NAME = /^([0-9a-f]{64})\.json$/
-export const LOCK_NAME = /^[0-9a-f]{64}\.lock$/
+const HEX64 = /^[0-9a-f]{64}$/
+const RECORD_NAME = /^([0-9a-f]{64})\.json$/
+const LOCK_NAME = /^[0-9a-f]{64}\.lock$/
+
+/** Whether `name` is a hash as names use it: a marker's name, a user directory's name. */
+export function isHash(name: string): boolean {
+  return HEX64.test(name)
+}
+
+/** The session hash a record file's name holds, or undefined for any other name. */
+export function recordHashOf(name: string): string | undefined {
+  return RECORD_NAME.exec(name)?.[1]
+}
+
+/** Whether `name` is a lock file's name. */
+export function isLockName(name: string): boolean {
+  return LOCK_NAME.test(name)
+}
 
 export function hashSessionId(id: string): string {
   return createHash('sha256').update(ID_HASH_PREFIX).update(id, 'utf8').digest('hex')
