@@ -2,13 +2,6 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
-// 255 marks a character outside the base64url alphabet.
-const DECODE_TABLE = /* @__PURE__ */ (() => {
-  const table = new Uint8Array(128).fill(255)
-  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i
-  return table
-})()
-
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -161,7 +154,9 @@ export function base64urlDecode(text: string): Uint8Array | undefined {
 /** The 6-bit value of the base64url character at `index`, or 255 outside the alphabet. */
 export function sextet(text: string, index: number): number {
   const code = text.charCodeAt(index)
-  return code < 128 ? (DECODE_TABLE[code] ?? 255) : 255
+  // The last quarter of QUARTET holds each character's sextet unshifted.
+  const value = code < 128 ? (QUARTET[384 + code] ?? -1) : -1
+  return value < 0 ? 255 : value
 }
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
