@@ -19,6 +19,7 @@
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
+import { isPromise } from '../lib/awaitable.ts'
 import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
 import { hostWithoutPort } from './transport.ts'
 
@@ -147,7 +148,9 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
     const requestSessions = (request as Carrier)[sessionsKey]
     // Not loaded (the request failed before onRequest), discarded, or the save failed.
     if (requestSessions?.phase !== 'open') return payload
-    await requestSessions.commit()
+    // A commit that finished at once (the cookie store on node:crypto) costs no extra tick.
+    const committed = requestSessions.commit()
+    if (isPromise(committed)) await committed
     requestSessions.afterCommit()
     return payload
   })
