@@ -56,9 +56,15 @@ export function hiddenClassCost(saved) {
     'http-proto-props',
   ].map((id) => rows[id])
   if ([bare, props, proto, both].some((row) => row?.instructions === undefined)) return ''
-  const added = (row) => row.instructions - bare.instructions
-  const bytes = (row) => Math.round(row.allocatedBytes - bare.allocatedBytes)
-  return ` Express gives every request and response its own prototype (Object.setPrototypeOf), and V8 then makes a new hidden class for each property added to that object: on bare node:http, five properties added to the response cost ${thousands(added(props))} instructions and ${bytes(props)} B per request, the prototype change alone ${thousands(added(proto))} and ${bytes(proto)} B, both together ${thousands(added(both))} and ${bytes(both)} B (http-props, http-proto, http-proto-props below). The adapter adds its four response stand-ins, a gate, req.sessions and req.session after Express's prototype change, and every later access to req and res misses V8's inline caches.`
+  const cost = (row) => {
+    const instructions = row.instructions - bare.instructions
+    const bytes = Math.round(row.allocatedBytes - bare.allocatedBytes)
+    // Differences this small are the runs' noise.
+    return Math.abs(instructions) < 5000 && Math.abs(bytes) < 500
+      ? 'nothing measurable'
+      : `${thousands(instructions)} instructions and ${bytes} B`
+  }
+  return ` Express gives every request and response its own prototype (Object.setPrototypeOf), and V8 then makes a new hidden class for each property added to that object: on bare node:http, five properties added to the response cost ${cost(props)} per request, the prototype change alone ${cost(proto)}, both together ${cost(both)} (http-props, http-proto, http-proto-props below). The adapter adds its four response stand-ins, a gate, req.sessions and req.session after Express's prototype change, and every later access to req and res misses V8's inline caches.`
 }
 
 function row(cells) {
