@@ -23,7 +23,7 @@
  * @module
  */
 
-import { patchRecord } from '../lib/patch.ts'
+import { patchRecord, type SessionPatch } from '../lib/patch.ts'
 
 /** One stored session. */
 export interface SessionRecord {
@@ -43,25 +43,8 @@ export interface SessionRecord {
   readonly meta: Readonly<Record<string, string>> | undefined
 }
 
-/** A per-key change to a stored session. Keys not mentioned stay as they are. */
-export interface SessionPatch {
-  /** Values to set (replacing whole values; values are never merged deeply). */
-  readonly set: Readonly<Record<string, unknown>>
-  /** Value keys to remove. */
-  readonly unset: readonly string[]
-  /** Flash lists to set, by key (replacing the list). */
-  readonly flashSet: Readonly<Record<string, readonly unknown[]>>
-  /** Flash keys to remove. */
-  readonly flashUnset: readonly string[]
-  readonly lastSeenAt: number
-  readonly expiresAt: number
-  /** `undefined` leaves the user as it is; `null` removes it. */
-  readonly userKey?: string | null
-  /** `undefined` leaves the labels as they are; `null` removes them. */
-  readonly meta?: Readonly<Record<string, string>> | null
-  /** Apply only when the stored version equals this (optimistic versioning). */
-  readonly expectVersion?: number
-}
+// Defined in lib, where the drivers' encoders (SQL, Redis) read it too.
+export type { SessionPatch } from '../lib/patch.ts'
 
 export type UpdateResult =
   | { readonly status: 'updated'; readonly version: number }

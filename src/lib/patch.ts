@@ -17,18 +17,22 @@ export function patchRecord<T>(
   return out
 }
 
-/**
- * core's SessionPatch, spelled out for the drivers' encoders in lib (lib cannot import core);
- * the drivers pass core's patches in, which checks that they fit.
- */
-export interface PatchParts {
+/** A per-key change to a stored session. Keys not mentioned stay as they are. */
+export interface SessionPatch {
+  /** Values to set (replacing whole values; values are never merged deeply). */
   readonly set: Readonly<Record<string, unknown>>
+  /** Value keys to remove. */
   readonly unset: readonly string[]
+  /** Flash lists to set, by key (replacing the list). */
   readonly flashSet: Readonly<Record<string, readonly unknown[]>>
+  /** Flash keys to remove. */
   readonly flashUnset: readonly string[]
   readonly lastSeenAt: number
   readonly expiresAt: number
+  /** `undefined` leaves the user as it is; `null` removes it. */
   readonly userKey?: string | null
+  /** `undefined` leaves the labels as they are; `null` removes them. */
   readonly meta?: Readonly<Record<string, string>> | null
+  /** Apply only when the stored version equals this (optimistic versioning). */
   readonly expectVersion?: number
 }

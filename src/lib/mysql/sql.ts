@@ -4,7 +4,7 @@
 // bound values. One module, so what reaches the server as SQL can be read in one place.
 
 import { SessionConfigError } from '../../errors.ts'
-import type { PatchParts } from '../patch.ts'
+import type { SessionPatch } from '../patch.ts'
 import { asciiJson, shallow, storableUserKey } from './values.ts'
 
 /** What a statement binds: the MySQL driver's `MySQLValue`. */
@@ -99,7 +99,7 @@ export interface Statement {
  * (the last pair repeated, which sets the same key to the same value again), so the statement
  * text, and with it the number of prepared statements per connection, stays small.
  */
-export function patchStatement(t: string, patch: PatchParts, id: string, now: number): Statement {
+export function patchStatement(t: string, patch: SessionPatch, id: string, now: number): Statement {
   const values: BoundValue[] = []
   const parts: string[] = []
   const column = (

@@ -5,7 +5,7 @@
 // the driver passes and returns core's types, which checks that these fit them.
 
 import { defineValue } from '../json-value.ts'
-import type { PatchParts } from '../patch.ts'
+import type { SessionPatch } from '../patch.ts'
 import { parseStoredMeta, storedSummary } from '../stored-record.ts'
 
 type Labels = Readonly<Record<string, string>>
@@ -60,7 +60,7 @@ function pushFields(out: string[], head: string, map: Readonly<Record<string, un
 }
 
 /** The ARGV of the UPDATE script after its key, for a patch. */
-export function updateArgs(patch: PatchParts, now: number, expireAt: string): string[] {
+export function updateArgs(patch: SessionPatch, now: number, expireAt: string): string[] {
   const unset = [...patch.unset.map((key) => `v:${key}`), ...patch.flashUnset.map((k) => `f:${k}`)]
   const set: string[] = []
   pushFields(set, 'v:', patch.set)
