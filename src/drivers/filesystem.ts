@@ -84,6 +84,7 @@ import {
 import { Sweeper } from '../lib/node/sweeper.ts'
 import { addMarker as addMarkerFile } from '../lib/node/user-index.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
+import { bySessionAge, summaryOf } from '../lib/stored-record.ts'
 
 export interface FilesystemDriverOptions {
   /**
@@ -473,25 +474,14 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Filesy
             if (read.kind === 'ok' && read.record.userKey === userKey) {
               const stored = read.record
               if (stored.expiresAt > now) {
-                out.push({
-                  id: stored.id,
-                  createdAt: stored.createdAt,
-                  lastSeenAt: stored.lastSeenAt,
-                  expiresAt: stored.expiresAt,
-                  meta: stored.meta,
-                })
+                out.push(summaryOf(stored))
               }
               return
             }
             await dropMarkerIfStale(p, userHash, hash)
           },
         )
-        return out.sort(
-          (a, b) =>
-            a.createdAt - b.createdAt ||
-            a.lastSeenAt - b.lastSeenAt ||
-            (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-        )
+        return out.sort(bySessionAge)
       })
     },
 

@@ -29,6 +29,7 @@ import type {
 import { SessionConfigError } from '../errors.ts'
 import { flatString, frozenCopy } from '../lib/compact-copy.ts'
 import { patchRecord } from '../lib/patch.ts'
+import { summaryOf } from '../lib/stored-record.ts'
 import { unrefTimer } from '../lib/timeout.ts'
 
 export interface MemoryDriverOptions {
@@ -297,13 +298,7 @@ export function createMemoryDriver(options: MemoryDriverOptions = {}): MemoryDri
       for (const id of ids) {
         const stored = lookup(id)
         if (stored === undefined || stored.expiresAt <= now) continue
-        out.push({
-          id: stored.id,
-          createdAt: stored.createdAt,
-          lastSeenAt: stored.lastSeenAt,
-          expiresAt: stored.expiresAt,
-          meta: stored.meta,
-        })
+        out.push(summaryOf(stored))
       }
       return out.sort((a, b) => a.createdAt - b.createdAt || a.lastSeenAt - b.lastSeenAt)
     },

@@ -62,6 +62,7 @@ import {
 } from '../lib/redis/scripts.ts'
 import { senderOf, type RedisClientKind } from '../lib/redis/sender.ts'
 import { isValidSessionId } from '../lib/session-id.ts'
+import { bySessionAge } from '../lib/stored-record.ts'
 
 // ---------------------------------------------------------------------------------------
 // The clients, structurally.
@@ -346,12 +347,7 @@ export function createRedisDriver(options: RedisDriverOptions): RedisDriver {
         if (summary !== undefined && summary.expiresAt > now) out.push(summary)
       })
       await unlinkGone(index, gone)
-      return out.sort(
-        (a, b) =>
-          a.createdAt - b.createdAt ||
-          a.lastSeenAt - b.lastSeenAt ||
-          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-      )
+      return out.sort(bySessionAge)
     },
 
     async deleteByUser(userKey, exceptId) {

@@ -68,7 +68,7 @@ const ENCODE_OPTIONS = Object.freeze({ alphabet: 'base64url', omitPadding: true 
 export function base64urlEncode(bytes: Uint8Array): string {
   return nativeEncode === undefined
     ? portableBase64urlEncode(bytes)
-    : Reflect.apply(nativeEncode, bytes, [ENCODE_OPTIONS])
+    : nativeEncode.call(bytes, ENCODE_OPTIONS)
 }
 
 /** {@link base64urlEncode} in JavaScript, for runtimes without a native one. @internal */

@@ -104,6 +104,26 @@ export function storedRecord(id: string, parts: StoredRecordParts): StoredRecord
   return { id, values, flash, version, createdAt, lastSeenAt, expiresAt, userKey, meta }
 }
 
+/** A stored record's list entry: its summary fields, none of its data. */
+export function summaryOf(record: StoredSummary): StoredSummary {
+  return {
+    id: record.id,
+    createdAt: record.createdAt,
+    lastSeenAt: record.lastSeenAt,
+    expiresAt: record.expiresAt,
+    meta: record.meta,
+  }
+}
+
+/** The order of a user's session list: oldest first, then least recently seen, then by id. */
+export function bySessionAge(a: StoredSummary, b: StoredSummary): number {
+  return (
+    a.createdAt - b.createdAt ||
+    a.lastSeenAt - b.lastSeenAt ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  )
+}
+
 export interface StoredRecord extends StoredSummary {
   readonly values: Record<string, unknown>
   readonly flash: Record<string, readonly unknown[]>
