@@ -37,6 +37,7 @@ import { join } from 'node:path'
 import process from 'node:process'
 import console from 'node:console'
 import { URL, fileURLToPath } from 'node:url'
+import { bareContenderOf as bareOf } from './lib/instructions-report.mjs'
 import { evaluateInstructionTargets } from './targets.mjs'
 
 const self = fileURLToPath(import.meta.url)
@@ -196,14 +197,6 @@ export function measureAll({
     )
   }
   return { n, size, stored, node: process.version, rows }
-}
-
-// The no-session row a loopback row is measured against: its framework's bare row, the bare
-// Fetch bridge for the Fetch row, else bare node:http.
-function bareOf(id) {
-  if (id.startsWith('fw:')) return `fw:${/express|fastify|koa|hono/.exec(id)?.[0]}-bare`
-  if (id === 'http-fetch') return 'http-fetch-bare'
-  return id.startsWith('http-') ? 'http-bare' : undefined
 }
 
 export function printTable(result, log) {

@@ -28,6 +28,16 @@ export function instructionsOf(saved) {
   return (row) => saved?.rows?.[CONTENDER_OF[row] ?? `fw:${row}`]?.instructions
 }
 
+/**
+ * The no-session contender a loopback contender is measured against: its framework's bare row,
+ * the bare Fetch bridge for the Fetch row, else bare node:http; undefined for in-process rows.
+ */
+export function bareContenderOf(id) {
+  if (id.startsWith('fw:')) return `fw:${/express|fastify|koa|hono/.exec(id)?.[0]}-bare`
+  if (id === 'http-fetch') return 'http-fetch-bare'
+  return id.startsWith('http-') ? 'http-bare' : undefined
+}
+
 const thousands = (value) => `${Math.round(value / 1000)}k`
 
 /**
@@ -78,13 +88,8 @@ export function renderInstructions(saved) {
     return `${heading}Not measured: no bench/results/instructions.json (\`node bench/instructions.mjs --save\`).\n`
   }
   const rows = saved.rows
-  const bareOf = (id) => {
-    if (id.startsWith('fw:')) return `fw:${/express|fastify|koa|hono/.exec(id)?.[0]}-bare`
-    if (id === 'http-fetch') return 'http-fetch-bare'
-    return id.startsWith('http-') ? 'http-bare' : undefined
-  }
   const lines = Object.entries(rows).map(([id, r]) => {
-    const base = bareOf(id)
+    const base = bareContenderOf(id)
     const baseIr = base === undefined || base === id ? undefined : rows[base]?.instructions
     const above =
       r.instructions === undefined || baseIr === undefined
