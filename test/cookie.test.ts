@@ -1052,6 +1052,25 @@ describe('properties', () => {
     )
   })
 
+  it('a maxHeaderLength cut keeps exactly the pairs before it, as a reference split of the prefix', () => {
+    const names = ['sid', 'a']
+    const header = fc.string({ unit: fc.constantFrom('s', 'i', 'd', 'a', '=', ';', ' ', '"') })
+    fc.assert(
+      fc.property(header, fc.nat({ max: 40 }), fc.constantFrom(...names), (h, limit, n) => {
+        let read = h
+        if (h.length > limit) {
+          const prefix = h.slice(0, limit)
+          // A pair the cut shortens is dropped; one that ends right at the cut is kept.
+          read = h[limit] === ';' ? prefix : prefix.slice(0, prefix.lastIndexOf(';') + 1)
+        }
+        const limits = { maxHeaderLength: limit }
+        assert.deepEqual(getCookieValues(h, n, limits), referenceValues(read, n))
+        assert.equal(parseCookieHeader(h, limits)[n], referenceValues(read, n)[0])
+      }),
+      { numRuns: 500 },
+    )
+  })
+
   it('cookieByteLength equals the TextEncoder byte count', () => {
     const encoder = new TextEncoder()
     const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: anyCodeUnit }))

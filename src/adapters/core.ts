@@ -35,6 +35,8 @@ export interface SessionHeaders {
   setCacheControl(value: string): void
 }
 
+const NO_COOKIES: readonly string[] = Object.freeze([])
+
 /**
  * Writes our `Set-Cookie` values into `headers`: the response's other cookies are kept, in
  * order, then ours, each once; `previous` (ours, written there before) are replaced. Adds
@@ -43,13 +45,16 @@ export interface SessionHeaders {
 export function writeSessionCookies(
   headers: SessionHeaders,
   values: readonly string[],
-  previous: readonly string[] = [],
+  previous: readonly string[] = NO_COOKIES,
   cacheControl: string | false = 'no-store',
 ): void {
   if (values.length === 0) return
-  const theirs = headers
-    .getSetCookie()
-    .filter((value) => !previous.includes(value) && !values.includes(value))
+  const present = headers.getSetCookie()
+  // Most responses carry no cookie of their own: then ours are the whole list.
+  const theirs =
+    present.length === 0
+      ? present
+      : present.filter((value) => !previous.includes(value) && !values.includes(value))
   headers.setSetCookie([...theirs, ...values])
   if (cacheControl !== false && !headers.hasCacheControl()) headers.setCacheControl(cacheControl)
 }
@@ -153,7 +158,7 @@ export class RequestSessions<
   #pending: Set<string> | undefined
   #reported: Set<string> | undefined
   /** Our `Set-Cookie` values as last written to the headers. */
-  #written: readonly string[] = []
+  #written: readonly string[] = NO_COOKIES
   /** The request failed and its sessions are not saved (see {@link requestFailed}). */
   #discarded = false
 

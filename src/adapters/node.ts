@@ -421,6 +421,8 @@ function transportOf(req: IncomingMessage, trustProxy: boolean): RequestTranspor
   )
 }
 
+const NO_COOKIES: readonly string[] = Object.freeze([])
+
 /** A response's headers as the sessions see them. */
 export class ResponseHeaders implements SessionHeaders {
   readonly #res: ServerResponse
@@ -431,7 +433,7 @@ export class ResponseHeaders implements SessionHeaders {
 
   getSetCookie(): readonly string[] {
     const value = this.#res.getHeader('set-cookie')
-    if (value === undefined) return []
+    if (value === undefined) return NO_COOKIES
     return Array.isArray(value) ? value : [String(value)]
   }
 

@@ -172,7 +172,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   }
 
   function seal(name: string, payload: Uint8Array | string, sealOptions: SealOptions) {
-    const bytes = typeof payload === 'string' ? utf8Encode(payload) : payload
+    const bytes = typeof payload === 'string' ? backend.utf8Encode(payload) : payload
     const issuedAt = sealOptions.issuedAt ?? now()
     const expiresAt = sealOptions.expiresAt
     if (!isU48(issuedAt) || !isU48(expiresAt) || expiresAt <= issuedAt) {

@@ -21,6 +21,7 @@ type AnyStore = SessionStore
 type AnySession = Session
 
 interface Entry {
+  readonly name: string
   readonly store: AnyStore
   loading: Promise<AnySession>
   session: AnySession | undefined
@@ -103,6 +104,7 @@ export class SessionRegistry {
     }
     const loading = store.get(this.#cookieHeader)
     const entry: Entry = {
+      name,
       store: store as unknown as AnyStore,
       loading: loading as unknown as Promise<AnySession>,
       session: undefined,
@@ -190,9 +192,9 @@ export class SessionRegistry {
 
   #saveAll(): Awaitable<readonly string[]> {
     const outcomes: Awaitable<Outcome>[] = []
-    for (const [name, entry] of this.#entries) {
+    for (const entry of this.#entries.values()) {
       if (entry.session === undefined) continue
-      outcomes.push(saveEntry(name, entry))
+      outcomes.push(saveEntry(entry))
     }
     if (outcomes.some(isPromise)) {
       return Promise.all(outcomes.map((outcome) => Promise.resolve(outcome))).then((all) =>
@@ -221,8 +223,8 @@ export class SessionRegistry {
   }
 }
 
-function saveEntry(name: string, entry: Entry): Awaitable<Outcome> {
-  const session = entry.session
+function saveEntry(entry: Entry): Awaitable<Outcome> {
+  const { name, session } = entry
   if (session === undefined) return { name, header: undefined }
   const retired = entry.retired
   if (retired === undefined || retired.length === 0) return saveOne(name, entry.store, session)

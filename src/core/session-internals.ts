@@ -102,6 +102,14 @@ export interface SessionInternals {
    * that loaded it was told: what a cookie with `secure: 'auto'` follows.
    */
   readonly transport: RequestTransport | undefined
+  /**
+   * The values as they are now: read-only and not copied, so they change with the session. For
+   * a store that serializes them at once, within the call (the cookie store); one that reads
+   * them later, after an `await`, takes a {@link snapshot}.
+   */
+  readonly values: ReadonlyMap<string, unknown>
+  /** The flash values still to be delivered, as they are now (see {@link values}). */
+  readonly flash: ReadonlyMap<string, readonly unknown[]>
   /** Everything the session holds now, copied. */
   snapshot(): SessionSnapshot
   /** What changed since the last save, read now. */

@@ -67,8 +67,11 @@ export interface SessionState {
 
 interface Mark extends SaveMark {
   readonly generation: number
-  /** The changed values as written (`ABSENT` for a removed key); `undefined`: none changed. */
-  readonly values: ReadonlyMap<string, unknown> | undefined
+  /**
+   * The changed values as written, flat: key, value, key, value... (`ABSENT` for a removed
+   * key); `undefined`: none changed. An array, not a Map: one is made on every save.
+   */
+  readonly values: readonly unknown[] | undefined
   /** The changed flash lists as written (`undefined` for a removed key, or when none changed). */
   readonly flash: ReadonlyMap<string, readonly unknown[] | undefined> | undefined
   readonly touched: boolean
@@ -105,11 +108,11 @@ export function stateOf(session: object): SessionState {
 }
 
 function markOf(state: SessionState): Mark {
-  let values: Map<string, unknown> | undefined
+  let values: unknown[] | undefined
   if (state.changedValues !== undefined && state.changedValues.size > 0) {
-    values = new Map()
+    values = []
     for (const key of state.changedValues) {
-      values.set(key, state.values.has(key) ? state.values.get(key) : ABSENT)
+      values.push(key, state.values.has(key) ? state.values.get(key) : ABSENT)
     }
   }
   let flash: Map<string, readonly unknown[] | undefined> | undefined
@@ -149,10 +152,11 @@ export function savingMark(state: SessionState): Mark {
 // while it ran stay pending: the session stays dirty, and the keys changed since keep their
 // place in the patch of the next save.
 export function markSaved(state: SessionState): void {
-  const mark = savingMark(state)
+  // Without a mark (no beginSave) the save read the session as it is now.
+  const mark = state.saving
   state.isNew = false
-  if (state.regenerate === mark.regenerate) state.regenerate = undefined
-  if (state.generation === mark.generation) {
+  if (mark === undefined || state.regenerate === mark.regenerate) state.regenerate = undefined
+  if (mark === undefined || state.generation === mark.generation) {
     state.dirty = false
     state.touched = false
     state.changedValues = undefined
@@ -161,10 +165,12 @@ export function markSaved(state: SessionState): void {
     return
   }
   // Values are frozen copies, so the same reference means the value written is still current.
-  if (mark.values !== undefined) {
-    for (const [key, written] of mark.values) {
+  const values = mark.values
+  if (values !== undefined) {
+    for (let i = 0; i < values.length; i += 2) {
+      const key = values[i] as string
       const current = state.values.has(key) ? state.values.get(key) : ABSENT
-      if (current === written) state.changedValues?.delete(key)
+      if (current === values[i + 1]) state.changedValues?.delete(key)
     }
   }
   if (mark.flash !== undefined) {

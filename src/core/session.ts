@@ -66,7 +66,9 @@ export interface SessionInit {
   readonly id?: string | undefined
   readonly isNew: boolean
   readonly createdAt: number
-  readonly values?: Iterable<readonly [string, unknown]> | undefined
+  /** Key-value pairs, or a record of them (a parsed JSON object: no list of pairs to build). */
+  readonly values?:
+    Iterable<readonly [string, unknown]> | Readonly<Record<string, unknown>> | undefined
   readonly flash?: Iterable<readonly [string, unknown[]]> | undefined
   readonly maxAge?: number | undefined
   readonly idleTimeout?: number | undefined
@@ -83,6 +85,16 @@ export interface SessionInit {
 // The cookie overrides of a session that has none. Frozen: `setCookieOptions` replaces the
 // object rather than writing to it.
 const NO_COOKIE_OVERRIDES: Omit<SessionCookieOverrides, 'maxAge'> = Object.freeze({})
+
+function valuesMap(
+  values: Iterable<readonly [string, unknown]> | Readonly<Record<string, unknown>> | undefined,
+): Map<string, unknown> {
+  if (values === undefined) return new Map()
+  if (Symbol.iterator in values) return new Map(values)
+  const map = new Map<string, unknown>()
+  for (const key of Object.keys(values)) map.set(key, values[key])
+  return map
+}
 
 function nonEmptyMap<V>(entries: Iterable<readonly [string, V]>): Map<string, V> | undefined {
   const map = new Map(entries)
@@ -115,7 +127,7 @@ export class Session<Data extends object = SessionData, Flash extends object = S
       name: init.name,
       id: init.id,
       isNew: init.isNew,
-      values: new Map(init.values),
+      values: valuesMap(init.values),
       flash: init.flash === undefined ? undefined : nonEmptyMap(init.flash),
       flashRead: undefined,
       frozen: undefined,
@@ -198,8 +210,9 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   /** Stores a frozen copy of `value`. Throws `SessionValueError` for non-JSON values. */
   set<K extends SessionKey<Data>>(key: K, value: Data[K]): void {
     const state = this.#live()
-    state.values.set(key, state.copyValue(key, value, 'value'))
-    ;(state.frozen ??= new Set()).add(key)
+    const copy = state.copyValue(key, value, 'value')
+    state.values.set(key, copy)
+    if (typeof copy === 'object' && copy !== null) (state.frozen ??= new Set()).add(key)
     ;(state.changedValues ??= new Set()).add(key)
     changed(state)
   }
@@ -489,7 +502,8 @@ export class Session<Data extends object = SessionData, Flash extends object = S
   #read(key: string): unknown {
     const state = this.#live()
     const value = state.values.get(key)
-    if (state.frozen?.has(key) !== true && state.values.has(key)) {
+    // A primitive is immutable already: only objects are frozen, and remembered as such.
+    if (typeof value === 'object' && value !== null && state.frozen?.has(key) !== true) {
       deepFreeze(value)
       ;(state.frozen ??= new Set()).add(key)
     }

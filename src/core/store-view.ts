@@ -20,6 +20,10 @@ import {
   type SessionState,
 } from './session-state.ts'
 import type { RequestTransport } from './transport.ts'
+import { freezeMap } from '../lib/json-value.ts'
+
+// What a session without flash values shows; frozen, so no store can add to it.
+const NO_FLASH: ReadonlyMap<string, readonly unknown[]> = freezeMap(new Map())
 
 class StoreView implements SessionInternals {
   readonly #state: SessionState
@@ -72,6 +76,13 @@ class StoreView implements SessionInternals {
   }
   get transport(): RequestTransport | undefined {
     return this.#state.transport?.()
+  }
+
+  get values(): ReadonlyMap<string, unknown> {
+    return this.#state.values
+  }
+  get flash(): ReadonlyMap<string, readonly unknown[]> {
+    return this.#state.flash ?? NO_FLASH
   }
 
   snapshot(): SessionSnapshot {

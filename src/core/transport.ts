@@ -25,12 +25,23 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.test(host.replace(/\.$/, ''))
 }
 
+// The last host found to be loopback: a development server asks about the same one on every
+// request. One entry, not a set: the Host header is the client's to choose.
+let lastLoopbackHost: string | undefined
+
+function isLoopbackCached(host: string): boolean {
+  if (host === lastLoopbackHost) return true
+  if (!isLoopbackHost(host)) return false
+  lastLoopbackHost = host
+  return true
+}
+
 const SECURE_ATTRIBUTE = /;\s*Secure\s*(?:;|$)/i
 
 /**
  * Warns (console.warn, once per cookie name) when one of `written` is a Secure cookie in the
  * answer to a plain-HTTP request for a host other than localhost. `transport` is asked only
- * when a Secure cookie not warned about yet was written.
+ * when a cookie not warned about yet was written.
  */
 export function warnIfDropped(
   transport: () => RequestTransport | undefined,
@@ -38,13 +49,16 @@ export function warnIfDropped(
 ): void {
   let host: string | undefined
   for (const { name, header } of written) {
-    if (header === undefined || warned.has(name) || !SECURE_ATTRIBUTE.test(header)) continue
+    if (header === undefined || warned.has(name)) continue
+    // How the request arrived is asked first: over HTTPS or to localhost (nearly every
+    // request) no header needs reading.
     if (host === undefined) {
       const arrival = transport()
       if (arrival === undefined || arrival.secure || arrival.host === undefined) return
-      if (arrival.host === '' || isLoopbackHost(arrival.host)) return
+      if (arrival.host === '' || isLoopbackCached(arrival.host)) return
       host = arrival.host
     }
+    if (!SECURE_ATTRIBUTE.test(header)) continue
     warned.add(name)
     console.warn(
       `[sessionkit] The Secure cookie "${name}" was sent in answer to a plain-HTTP request for ${host}: browsers drop it, so every request starts a new session. Serve the app over HTTPS, set cookie.secure to 'auto' (Secure only over HTTPS), or, behind a proxy that terminates TLS, the adapter's trustProxy option.`,

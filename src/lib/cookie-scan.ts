@@ -29,7 +29,6 @@ const TAB = 0x09
 const SPACE = 0x20
 const DQUOTE = 0x22
 const SEMICOLON = 0x3b
-const EQUALS = 0x3d
 
 /**
  * Told about one well-formed pair: its name is `line.slice(nameStart, nameEnd)` (never empty),
@@ -73,7 +72,7 @@ export function cookieCandidates(
 }
 
 /**
- * Calls `visit` for each well-formed pair in order. One charCodeAt pass per line, so the cost
+ * Calls `visit` for each well-formed pair in order. One pass per line (indexOf for the separators), so the cost
  * is linear in the (bounded) input whatever its shape; no regex touches the header.
  *
  * @returns Whether every pair was visited (no bound cut the scan short).
@@ -100,18 +99,20 @@ function scanLine(line: string, budget: ScanBudget, visit: PairVisitor): boolean
   // different value. It survives only when a separator sits right at the cut.
   const lastComplete = !cut || line.charCodeAt(end) === SEMICOLON
 
+  // Separators are found with indexOf (native, many times faster than a loop of charCodeAt
+  // over a 300-character token). The next "=" is kept while pairs without one go by, so each
+  // stretch of the line is searched once however the pairs are shaped: linear work.
+  let nextEquals = line.indexOf('=')
   let start = 0
   while (start < end) {
     if (budget.pairs <= 0) return false
-    let stop = start
-    let eq = -1
-    for (; stop < end; stop++) {
-      const c = line.charCodeAt(stop)
-      if (c === SEMICOLON) break
-      if (c === EQUALS && eq === -1) eq = stop
-    }
+    let stop = line.indexOf(';', start)
+    if (stop === -1 || stop > end) stop = end
+    if (nextEquals !== -1 && nextEquals < start) nextEquals = line.indexOf('=', start)
     if (stop === end && !lastComplete) return false
-    if (eq !== -1 && emitPair(line, start, eq, stop, visit)) budget.pairs--
+    if (nextEquals !== -1 && nextEquals < stop && emitPair(line, start, nextEquals, stop, visit)) {
+      budget.pairs--
+    }
     start = stop + 1
   }
   return !cut

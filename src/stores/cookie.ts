@@ -217,7 +217,7 @@ export function createCookieStore<
       name,
       isNew: false,
       createdAt: payload.c,
-      values: Object.entries(payload.v),
+      values: payload.v,
       flash: payload.f === undefined ? undefined : Object.entries(payload.f),
       maxAge: payload.m,
       idleTimeout: payload.i,
@@ -244,7 +244,9 @@ export function createCookieStore<
     if (expiresAt <= current) return kit.deleteCookie(state, client)
     const cookie = kit.cookieOptions.forSession(state)
     return then(
-      codec.seal(state.name, serializePayload(state.snapshot()), { expiresAt, issuedAt: current }),
+      // The payload is serialized within this call, so the session's live values are read
+      // rather than a copy (SessionInternals.values).
+      codec.seal(state.name, serializePayload(state), { expiresAt, issuedAt: current }),
       (token) => {
         // Names are RFC tokens and tokens base64url: both ASCII, so length is byte length.
         const size = state.name.length + 1 + token.length

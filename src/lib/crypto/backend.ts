@@ -40,6 +40,8 @@ export interface CryptoBackend {
   macKey(raw: Uint8Array): Awaitable<MacKey>
   base64urlEncode(bytes: Uint8Array): string
   base64urlDecode(text: string): Uint8Array | undefined
+  /** UTF-8 bytes of `text` (node:crypto: a Buffer from Node's pool, not a fresh allocation). */
+  utf8Encode(text: string): Uint8Array
 }
 
 export const GCM_IV_LENGTH = 12

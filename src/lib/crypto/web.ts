@@ -1,4 +1,4 @@
-import { base64urlDecode, base64urlEncode, concatBytes } from '../encoding.ts'
+import { base64urlDecode, base64urlEncode, concatBytes, utf8Encode } from '../encoding.ts'
 import { GCM_TAG_LENGTH, type AeadKey, type CryptoBackend, type MacKey } from './backend.ts'
 
 // Web Crypto takes views over an ArrayBuffer (not a SharedArrayBuffer); only those need a
@@ -90,5 +90,6 @@ export function createWebCryptoBackend(): CryptoBackend {
     macKey,
     base64urlEncode,
     base64urlDecode,
+    utf8Encode,
   }
 }
