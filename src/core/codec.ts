@@ -22,7 +22,7 @@ import {
   type MacKey,
 } from '../lib/crypto/backend.ts'
 import { resolveCryptoBackend, type CryptoChoice } from '../lib/crypto/select.ts'
-import { concatBytes, utf8Encode } from '../lib/encoding.ts'
+import { utf8Encode } from '../lib/encoding.ts'
 import {
   FORMAT_SEALED,
   FORMAT_SIGNED,
@@ -131,6 +131,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     throw new SessionConfigError('maxTokenLength must be an integer of at least 64')
   }
   const backend = resolveBackend(options.crypto)
+  const allocate = (length: number): Uint8Array => backend.allocate(length)
   const keys = options.keys
   const now = options.now ?? Date.now
   const formatByte = format === 'sealed' ? FORMAT_SEALED : FORMAT_SIGNED
@@ -183,19 +184,31 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     return then(keyFor(keyId) ?? missingPrimary(), (key) => {
       if (isAeadKey(key)) {
         // [header | iv] is the token's start; [header | context] the additional data.
-        const prefix = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt, GCM_IV_LENGTH)
+        // The AAD is what the backend reads natively: its bytes come from the backend.
+        const aad = encodeHeader(
+          formatByte,
+          primaryKid,
+          issuedAt,
+          expiresAt,
+          context.length,
+          allocate,
+        )
         const length = headerLength(primaryKid)
-        const iv = backend.randomBytes(GCM_IV_LENGTH)
-        prefix.set(iv, length)
-        const aad = new Uint8Array(length + context.length)
-        aad.set(prefix.subarray(0, length), 0)
         aad.set(context, length)
+        const iv = backend.randomBytes(GCM_IV_LENGTH)
+        const prefix = new Uint8Array(length + GCM_IV_LENGTH)
+        prefix.set(aad.subarray(0, length), 0)
+        prefix.set(iv, length)
         return then(key.seal(iv, bytes, aad, prefix), (token) => backend.base64urlEncode(token))
       }
-      const header = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt)
-      return then(key.sign([header, context, bytes]), (mac) =>
-        backend.base64urlEncode(concatBytes(header, bytes, mac)),
-      )
+      const header = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt, 0, allocate)
+      return then(key.sign([header, context, bytes]), (mac) => {
+        const token = allocate(header.length + bytes.length + mac.length)
+        token.set(header, 0)
+        token.set(bytes, header.length)
+        token.set(mac, header.length + bytes.length)
+        return backend.base64urlEncode(token)
+      })
     })
   }
 
@@ -216,7 +229,10 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       if (isAeadKey(resolved)) {
         const iv = bytes.subarray(header.length, header.length + GCM_IV_LENGTH)
         const sealed = bytes.subarray(header.length + GCM_IV_LENGTH)
-        return resolved.open(iv, sealed, concatBytes(headerBytes, context))
+        const aad = allocate(headerBytes.length + context.length)
+        aad.set(headerBytes, 0)
+        aad.set(context, headerBytes.length)
+        return resolved.open(iv, sealed, aad)
       }
       const payload = bytes.subarray(header.length, bytes.length - HMAC_LENGTH)
       const mac = bytes.subarray(bytes.length - HMAC_LENGTH)

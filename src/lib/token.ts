@@ -29,7 +29,8 @@ export interface TokenHeader {
 
 /**
  * Writes the header into a new buffer with `extra` free bytes after it, so callers can append
- * the IV (or the context) without another copy.
+ * the IV (or the context) without another copy. `allocate` gives the buffer (a backend's, see
+ * `CryptoBackend.allocate`); the caller fills the extra bytes.
  */
 export function encodeHeader(
   format: TokenFormatByte,
@@ -37,14 +38,19 @@ export function encodeHeader(
   issuedAt: number,
   expiresAt: number,
   extra = 0,
+  allocate: (length: number) => Uint8Array = newBytes,
 ): Uint8Array {
-  const out = new Uint8Array(2 + keyId.length + 12 + extra)
+  const out = allocate(2 + keyId.length + 12 + extra)
   out[0] = format
   out[1] = keyId.length
   out.set(keyId, 2)
   writeU48(out, 2 + keyId.length, issuedAt)
   writeU48(out, 8 + keyId.length, expiresAt)
   return out
+}
+
+function newBytes(length: number): Uint8Array {
+  return new Uint8Array(length)
 }
 
 /** Header bytes plus room, as `encodeHeader` lays them out. */

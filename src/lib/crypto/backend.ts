@@ -42,6 +42,13 @@ export interface CryptoBackend {
   base64urlDecode(text: string): Uint8Array | undefined
   /** UTF-8 bytes of `text` (node:crypto: a Buffer from Node's pool, not a fresh allocation). */
   utf8Encode(text: string): Uint8Array
+  /**
+   * `length` bytes to fill completely (they may hold old data): the AAD and headers handed to
+   * the backend. node:crypto gives a slice of Node's Buffer pool, which its native calls read
+   * in place; a small `new Uint8Array` lives inside the JS heap, and each native call that
+   * reads one first moves it out with a malloc of its own.
+   */
+  allocate(length: number): Uint8Array
 }
 
 export const GCM_IV_LENGTH = 12

@@ -68,6 +68,7 @@ interface NodeCryptoModule {
 
 interface NodeBuffer extends Uint8Array {
   toString(encoding?: 'base64url'): string
+  copy(target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number): number
 }
 
 interface NodeBufferConstructor {
@@ -105,7 +106,7 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
   const loaded = loadNodeCrypto()
   if (loaded === undefined) return undefined
   const { crypto: nodeCrypto, buffer: NodeBuffer } = loaded
-  const pool = new Uint8Array(RANDOM_POOL_SIZE)
+  const pool = NodeBuffer.allocUnsafe(RANDOM_POOL_SIZE).fill(0)
   let poolOffset = RANDOM_POOL_SIZE
 
   function aeadKey(raw: Uint8Array): AeadKey {
@@ -172,7 +173,10 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
     name: 'node',
     synchronous: true,
     randomBytes(length) {
-      if (length > RANDOM_POOL_SIZE / 8) return nodeCrypto.randomFillSync(new Uint8Array(length))
+      // Buffers from Node's pool: node:crypto reads them in place (see `allocate`).
+      if (length > RANDOM_POOL_SIZE / 8) {
+        return nodeCrypto.randomFillSync(NodeBuffer.allocUnsafe(length))
+      }
       // One CSPRNG call per few hundred nonces instead of one each (the call dominated a
       // seal). Every byte is handed out once and the pool refilled when used up, as Node
       // does for randomUUID.
@@ -180,7 +184,8 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
         nodeCrypto.randomFillSync(pool)
         poolOffset = 0
       }
-      const out = pool.slice(poolOffset, poolOffset + length)
+      const out = NodeBuffer.allocUnsafe(length)
+      pool.copy(out, 0, poolOffset, poolOffset + length)
       poolOffset += length
       return out
     },
@@ -197,6 +202,9 @@ export function createNodeCryptoBackend(): CryptoBackend | undefined {
     },
     utf8Encode(text) {
       return NodeBuffer.from(text, 'utf8')
+    },
+    allocate(length) {
+      return NodeBuffer.allocUnsafe(length)
     },
     base64urlDecode(text) {
       // Buffer's decoder is lenient (skips bad characters, accepts '+/=' and ignores trailing

@@ -91,5 +91,6 @@ export function createWebCryptoBackend(): CryptoBackend {
     base64urlEncode,
     base64urlDecode,
     utf8Encode,
+    allocate: (length) => new Uint8Array(length),
   }
 }
