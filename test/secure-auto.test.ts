@@ -29,7 +29,7 @@ import { sessions as h3Sessions, useSession } from '../src/h3.ts'
 import { session as honoSession } from '../src/hono.ts'
 import { H3 } from 'h3'
 import { Hono } from 'hono'
-import { requestTransport } from '../src/adapters/transport.ts'
+import { fetchTransport, hostWithoutPort, requestTransport } from '../src/adapters/transport.ts'
 import { isLoopbackHost } from '../src/core/transport.ts'
 import { createGorillaCookieStore } from '../src/securecookie.ts'
 import { parseSetCookie } from '../src/testing.ts'
@@ -465,6 +465,36 @@ describe('the transport of a request (property)', () => {
         const expected = first === undefined || first === '' ? encrypted : first === 'https'
         assert.equal(transport.secure, expected)
       }),
+    )
+  })
+
+  it("a Fetch request's protocol and host are what the URL parser reads from its url", () => {
+    // The url of a Request as runtimes and frameworks give it: serialized by a URL parser, or
+    // built from a Host header (@hono/node-server), with userinfo, escapes, IPv6 and odd cases.
+    const authority = fc.oneof(
+      fc.domain(),
+      fc.ipV4(),
+      fc.ipV6().map((ip) => `[${ip}]`),
+      fc.constantFrom('user:pw@app.example', 'APP.Example', 'a%2eb', '[::1]', 'localhost'),
+    )
+    const port = fc.option(fc.integer({ min: 1, max: 65_535 }).map(String), { nil: undefined })
+    const path = fc.constantFrom('', '/', '/a?b#c', '?q', '#f', '/x/../y')
+    const scheme = fc.constantFrom('http', 'https', 'HTTPS', 'ws', 'wss')
+    fc.assert(
+      fc.property(scheme, authority, port, path, fc.boolean(), (s, a, p, rest, raw) => {
+        const text = `${s}://${a}${p === undefined ? '' : `:${p}`}${rest}`
+        let url: URL
+        try {
+          url = new URL(text)
+        } catch {
+          return
+        }
+        const href = raw ? text : url.href
+        const transport = fetchTransport({ url: href, headers: new Headers() } as Request, false)
+        assert.equal(transport.secure, url.protocol === 'https:', href)
+        assert.equal(transport.host, hostWithoutPort(url.host), href)
+      }),
+      { numRuns: 500 },
     )
   })
 

@@ -155,7 +155,8 @@ export class RequestSessions<
   readonly #options: RequestSessionsOptions
   #phase: CommitPhase = 'open'
   /** Sessions changed since the last save began, and those already reported (made when needed). */
-  #pending: Set<string> | undefined
+  // An array, not a Set: a request holds a session or two, and a Set costs more to make.
+  #pending: string[] | undefined
   #reported: Set<string> | undefined
   /** Our `Set-Cookie` values as last written to the headers. */
   #written: readonly string[] = NO_COOKIES
@@ -170,7 +171,8 @@ export class RequestSessions<
 
   /** A session of the registry changed. @internal */
   changed(name: string): void {
-    ;(this.#pending ??= new Set()).add(name)
+    const pending = (this.#pending ??= [])
+    if (!pending.includes(name)) pending.push(name)
     if (this.#phase !== 'failed' && this.#sent) this.#report(name)
   }
 
@@ -301,12 +303,12 @@ export class RequestSessions<
   }
 
   #round(round: number): Awaitable<readonly string[]> {
-    this.#pending?.clear()
+    if (this.#pending !== undefined) this.#pending.length = 0
     return then(this.registry.save(), (values) => this.#next(round, values))
   }
 
   #next(round: number, values: readonly string[]): Awaitable<readonly string[]> {
-    const pending = this.#pending?.size ?? 0
+    const pending = this.#pending?.length ?? 0
     return pending > 0 && round < MAX_SAVE_ROUNDS ? this.#round(round + 1) : values
   }
 
