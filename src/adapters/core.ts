@@ -35,7 +35,8 @@ export interface SessionHeaders {
   setCacheControl(value: string): void
 }
 
-const NO_COOKIES: readonly string[] = Object.freeze([])
+/** No `Set-Cookie` values: shared and frozen, so returning it costs no array. */
+export const NO_COOKIES: readonly string[] = Object.freeze([])
 
 /**
  * Writes our `Set-Cookie` values into `headers`: the response's other cookies are kept, in

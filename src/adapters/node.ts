@@ -24,6 +24,7 @@ import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
+  NO_COOKIES,
   RequestSessions,
   logError,
   type RegistryHooks,
@@ -420,8 +421,6 @@ function transportOf(req: IncomingMessage, trustProxy: boolean): RequestTranspor
     trustProxy,
   )
 }
-
-const NO_COOKIES: readonly string[] = Object.freeze([])
 
 /** A response's headers as the sessions see them. */
 export class ResponseHeaders implements SessionHeaders {

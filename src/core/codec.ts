@@ -22,7 +22,7 @@ import {
   type MacKey,
 } from '../lib/crypto/backend.ts'
 import { resolveCryptoBackend, type CryptoChoice } from '../lib/crypto/select.ts'
-import { utf8Encode } from '../lib/encoding.ts'
+import { joinBytes, utf8Encode } from '../lib/encoding.ts'
 import {
   FORMAT_SEALED,
   FORMAT_SIGNED,
@@ -196,19 +196,13 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
         const length = headerLength(primaryKid)
         aad.set(context, length)
         const iv = backend.randomBytes(GCM_IV_LENGTH)
-        const prefix = new Uint8Array(length + GCM_IV_LENGTH)
-        prefix.set(aad.subarray(0, length), 0)
-        prefix.set(iv, length)
+        const prefix = joinBytes([aad.subarray(0, length), iv])
         return then(key.seal(iv, bytes, aad, prefix), (token) => backend.base64urlEncode(token))
       }
       const header = encodeHeader(formatByte, primaryKid, issuedAt, expiresAt, 0, allocate)
-      return then(key.sign([header, context, bytes]), (mac) => {
-        const token = allocate(header.length + bytes.length + mac.length)
-        token.set(header, 0)
-        token.set(bytes, header.length)
-        token.set(mac, header.length + bytes.length)
-        return backend.base64urlEncode(token)
-      })
+      return then(key.sign([header, context, bytes]), (mac) =>
+        backend.base64urlEncode(joinBytes([header, bytes, mac], allocate)),
+      )
     })
   }
 
@@ -229,10 +223,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       if (isAeadKey(resolved)) {
         const iv = bytes.subarray(header.length, header.length + GCM_IV_LENGTH)
         const sealed = bytes.subarray(header.length + GCM_IV_LENGTH)
-        const aad = allocate(headerBytes.length + context.length)
-        aad.set(headerBytes, 0)
-        aad.set(context, headerBytes.length)
-        return resolved.open(iv, sealed, aad)
+        return resolved.open(iv, sealed, joinBytes([headerBytes, context], allocate))
       }
       const payload = bytes.subarray(header.length, bytes.length - HMAC_LENGTH)
       const mac = bytes.subarray(bytes.length - HMAC_LENGTH)

@@ -72,8 +72,9 @@ export function cookieCandidates(
 }
 
 /**
- * Calls `visit` for each well-formed pair in order. One pass per line (indexOf for the separators), so the cost
- * is linear in the (bounded) input whatever its shape; no regex touches the header.
+ * Calls `visit` for each well-formed pair in order. One pass per line (`indexOf` for the
+ * separators), so the cost is linear in the (bounded) input whatever its shape; no regex
+ * touches the header.
  *
  * @returns Whether every pair was visited (no bound cut the scan short).
  */

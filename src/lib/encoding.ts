@@ -159,10 +159,23 @@ export function sextet(text: string, index: number): number {
   return value < 0 ? 255 : value
 }
 
+/** A fresh, zeroed byte array: the default of the functions below that take an allocator. */
+export function newBytes(length: number): Uint8Array {
+  return new Uint8Array(length)
+}
+
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return joinBytes(parts)
+}
+
+/** {@link concatBytes} into a buffer from `allocate` (a crypto backend's, say). */
+export function joinBytes(
+  parts: readonly Uint8Array[],
+  allocate: (length: number) => Uint8Array = newBytes,
+): Uint8Array {
   let size = 0
   for (const part of parts) size += part.length
-  const out = new Uint8Array(size)
+  const out = allocate(size)
   let offset = 0
   for (const part of parts) {
     out.set(part, offset)

@@ -9,7 +9,7 @@
 // it is the AES-GCM additional data after the header, and is MACed between header and
 // payload, so a token only opens under the name and purpose it was made for.
 
-import { utf8Encode } from './encoding.ts'
+import { newBytes, utf8Encode } from './encoding.ts'
 
 export const FORMAT_SEALED = 0x01
 export const FORMAT_SIGNED = 0x02
@@ -47,10 +47,6 @@ export function encodeHeader(
   writeU48(out, 2 + keyId.length, issuedAt)
   writeU48(out, 8 + keyId.length, expiresAt)
   return out
-}
-
-function newBytes(length: number): Uint8Array {
-  return new Uint8Array(length)
 }
 
 /** Header bytes plus room, as `encodeHeader` lays them out. */
