@@ -74,6 +74,8 @@ interface WithSession {
 const EXPRESS_HOOKS: GateHooks = {
   isErrorResponse: (response) => response.statusCode >= 500,
   answersErrors: true,
+  // Express replaces each response's prototype: a property added to one costs a hidden class.
+  sharedPrototype: true,
   // Express's own reading, which honours its 'trust proxy' setting.
   transport: (req) => {
     const request = req as Request

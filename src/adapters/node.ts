@@ -31,6 +31,7 @@ import {
   type RequestSessionsOptions,
   type SessionHeaders,
 } from './core.ts'
+import { gateThroughPrototype } from './gate-prototype.ts'
 import { requestTransport } from './transport.ts'
 
 export interface NodeSessionsOptions {
@@ -86,6 +87,12 @@ export interface GateHooks {
    * and lets the framework's error response through whenever it comes.
    */
   readonly answersErrors?: boolean
+  /**
+   * The framework gives its responses a prototype chain of its own (Express): the gate stands
+   * in for the response's methods there, once, instead of on each response, and finds its
+   * gate through `res.req.sessions` (so the adapter must put its registry there at once).
+   */
+  readonly sharedPrototype?: boolean
 }
 
 // The gate of a registry, for gateOf, without a public accessor.
@@ -118,6 +125,14 @@ interface Held {
   readonly args: unknown[]
 }
 type ResponseMethod = 'writeHead' | 'write' | 'end' | 'flushHeaders'
+
+// The four methods as the gate calls them, on the response (Reflect.apply).
+interface OwnMethods {
+  readonly writeHead: (this: ServerResponse, ...args: unknown[]) => ServerResponse
+  readonly write: (this: ServerResponse, ...args: unknown[]) => boolean
+  readonly end: (this: ServerResponse, ...args: unknown[]) => ServerResponse
+  readonly flushHeaders: (this: ServerResponse) => void
+}
 type Phase = 'open' | 'saving' | 'done' | 'failed'
 
 const NO_HOOKS: GateHooks = Object.freeze({})
@@ -146,11 +161,10 @@ class ResponseGate implements RequestSessionsOptions {
   readonly #res: ServerResponse
   readonly #onError: NonNullable<NodeSessionsOptions['onError']>
   readonly #trustProxy: boolean
-  // The response's own methods, as they were before the gate stood in for them.
-  readonly #writeHead: (...args: unknown[]) => ServerResponse
-  readonly #write: (...args: unknown[]) => boolean
-  readonly #end: (...args: unknown[]) => ServerResponse
-  readonly #flushHeaders: () => void
+  readonly #writeHead: OwnMethods['writeHead']
+  readonly #write: OwnMethods['write']
+  readonly #end: OwnMethods['end']
+  readonly #flushHeaders: OwnMethods['flushHeaders']
   #held: Held[] | undefined
   #transport: RequestTransport | undefined
   #endHeld = false
@@ -158,6 +172,7 @@ class ResponseGate implements RequestSessionsOptions {
   #reporting = false
 
   readonly #hooks: GateHooks
+  readonly #throughPrototype: boolean
 
   constructor(
     req: IncomingMessage,
@@ -173,26 +188,34 @@ class ResponseGate implements RequestSessionsOptions {
     this.headers = new ResponseHeaders(res)
     this.cacheControl = options.cacheControl
     this.commitOnError = options.commitOnError
-    /* eslint-disable @typescript-eslint/unbound-method -- called on `res` (Reflect.apply) */
-    this.#writeHead = res.writeHead as (...args: unknown[]) => ServerResponse
-    this.#write = res.write as (...args: unknown[]) => boolean
-    this.#end = res.end as (...args: unknown[]) => ServerResponse
-    this.#flushHeaders = res.flushHeaders
-    /* eslint-enable @typescript-eslint/unbound-method */
     this.sessions = new RequestSessions(
       this,
       (registryHooks) => new NodeSessionRegistry(req.headers.cookie, registryHooks, this),
     )
-    ;(res as GatedResponse)[gateKey] = this
-    res.writeHead = gatedWriteHead
-    res.write = gatedWrite as ServerResponse['write']
-    res.end = gatedEnd as ServerResponse['end']
-    res.flushHeaders = gatedFlushHeaders
+    const through =
+      hooks.sharedPrototype === true ? gateThroughPrototype(res, gateOfSharedResponse) : undefined
+    // What the gate calls through to: the response's own methods, as they were before it
+    // stood in for them, or the ones above the shared stand-ins.
+    const methods = (through ?? res) as unknown as OwnMethods
+    this.#writeHead = methods.writeHead
+    this.#write = methods.write
+    this.#end = methods.end
+    this.#flushHeaders = methods.flushHeaders
+    this.#throughPrototype = through !== undefined
+    if (through === undefined) standInOn(res, this)
   }
 
   /** Whether this is the gate of `req`. */
   isFor(req: IncomingMessage): boolean {
     return this.#req === req
+  }
+
+  /**
+   * Whether the stand-ins on the shared prototype are this gate's for `res`. A gate that
+   * stands in on the response itself is not: what it calls through to may be those stand-ins.
+   */
+  standsInOnPrototypeFor(res: object): boolean {
+    return this.#throughPrototype && this.#res === res
   }
 
   /** For the sessions: where a late change is reported (called on its own, so a closure). */
@@ -382,6 +405,23 @@ class ResponseGate implements RequestSessionsOptions {
       }
     }
   }
+}
+
+// The gate on the response itself, for a response whose prototype it cannot stand in on.
+function standInOn(res: ServerResponse, gate: ResponseGate): void {
+  ;(res as GatedResponse)[gateKey] = gate
+  res.writeHead = gatedWriteHead
+  res.write = gatedWrite as ServerResponse['write']
+  res.end = gatedEnd as ServerResponse['end']
+  res.flushHeaders = gatedFlushHeaders
+}
+
+// For the stand-ins on a shared prototype: the gate of the registry on `res.req.sessions`.
+function gateOfSharedResponse(res: object): ResponseGate | undefined {
+  const req = (res as Partial<ServerResponse>).req as GatedRequest | undefined
+  if (req === undefined) return undefined
+  const gate = registryGate(req.sessions, req)
+  return gate?.standsInOnPrototypeFor(res) === true ? gate : undefined
 }
 
 // The four response methods the gate stands in for. Shared by every response: they find

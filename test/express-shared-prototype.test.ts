@@ -1,0 +1,256 @@
+// The Express adapter stands in for the response methods on Express's shared response
+// prototype rather than on each response. What that must not change: middleware that wraps
+// the response before or after sessions() (on the first request too, before anything was
+// installed), other apps and other Express copies in the same process, sub-apps whose
+// responses go back to the parent's prototype, an app that defines its own response methods,
+// a store that saves asynchronously (held calls replayed), and responses without a gate.
+import assert from 'node:assert/strict'
+import http, { type ServerResponse } from 'node:http'
+import { afterEach, describe, it } from 'node:test'
+
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import express4 from 'express4'
+
+import { sessions } from '../src/express.ts'
+import { createMemoryDriver, createServerStore } from '../src/index.ts'
+import type { Session } from '../src/index.ts'
+import { cookiePair, keys, makeStore, onlySetCookie } from './support/adapter-harness.ts'
+import type { TestData } from './support/adapter-harness.ts'
+import type { StartedApp } from './support/adapter-scenarios.ts'
+import { listenLocal } from './support/scenario-frameworks.ts'
+
+function sessionOf(req: Request): Session<TestData> {
+  return (req as unknown as { session: Session<TestData> }).session
+}
+
+const STAND_INS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
+
+function ownStandIns(res: ServerResponse): string[] {
+  return STAND_INS.filter((method) => Object.hasOwn(res, method))
+}
+
+const open: StartedApp[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((app) => app.close()))
+})
+
+async function listen(app: Express | ReturnType<typeof express4>): Promise<string> {
+  const started = await listenLocal(http.createServer(app))
+  open.push(started)
+  return started.url ?? ''
+}
+
+async function readBack(url: string, setCookie: string): Promise<unknown> {
+  const response = await fetch(`${url}/read`, { headers: { cookie: cookiePair(setCookie) } })
+  return ((await response.json()) as { n: unknown }).n
+}
+
+function withRead(app: Express | ReturnType<typeof express4>): void {
+  app.get('/read', (req, res) => {
+    res.json({ n: sessionOf(req).get('n') ?? null })
+  })
+}
+
+for (const [name, create] of [
+  ['Express 5', () => express()],
+  ['Express 4', () => express4()],
+] as const) {
+  describe(`${name}: the gate on the shared response prototype`, () => {
+    it('first test of each copy, before anything is installed: a middleware before sessions() wraps writeHead and end; both run and the cookie is written, on every request', async () => {
+      const app = create()
+      let wrapped = 0
+      let headersSeen = 0
+      app.use((_req: Request, res: Response, next: NextFunction) => {
+        // What on-headers and compression do: capture the method as it is now, stand in for it.
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to the response
+        const writeHead = res.writeHead
+        res.writeHead = function (this: Response, ...args: unknown[]) {
+          headersSeen++
+          return Reflect.apply(writeHead, this, args) as Response
+        } as Response['writeHead']
+        const end = res.end.bind(res) as (...args: unknown[]) => Response
+        res.end = ((...args: unknown[]) => {
+          wrapped++
+          return end(...args)
+        }) as Response['end']
+        next()
+      })
+      app.use(sessions({ store: makeStore('node') }))
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 2)
+        res.send('wrapped')
+      })
+      withRead(app)
+      const url = await listen(app)
+      for (let i = 1; i <= 3; i++) {
+        const response = await fetch(url)
+        assert.equal(await response.text(), 'wrapped')
+        const cookie = onlySetCookie(response.headers.getSetCookie(), 'app')
+        assert.equal(await readBack(url, cookie), 2)
+      }
+      assert.equal(wrapped, 3 + 3) // three pages and three reads
+      assert.equal(headersSeen, 6)
+    })
+
+    it('adds none of the four methods to the response itself', async () => {
+      const app = create()
+      app.use(sessions({ store: makeStore('node') }))
+      let own: string[] = []
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 1)
+        own = ownStandIns(res)
+        res.send('ok')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.deepEqual(own, [])
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 1)
+    })
+
+    it('a middleware after sessions() that buffers the body and ends later: cookie written', async () => {
+      const app = create()
+      app.use(sessions({ store: makeStore('node') }))
+      app.use((_req: Request, res: Response, next: NextFunction) => {
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to the response
+        const end = res.end
+        const chunks: unknown[] = []
+        res.write = ((chunk: unknown) => {
+          chunks.push(chunk)
+          return true
+        }) as Response['write']
+        res.end = ((chunk?: unknown) => {
+          if (chunk !== undefined && typeof chunk !== 'function') chunks.push(chunk)
+          setImmediate(() => {
+            Reflect.apply(end, res, [chunks.map(String).join('')])
+          })
+          return res
+        }) as Response['end']
+        next()
+      })
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 3)
+        res.write('a')
+        res.end('b')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'ab')
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 3)
+    })
+
+    it('another app in the process without sessions: its responses are untouched', async () => {
+      const withSessions = create()
+      withSessions.use(sessions({ store: makeStore('node') }))
+      withSessions.get('/', (req, res) => {
+        sessionOf(req).set('n', 4)
+        res.send('with')
+      })
+      const plain = create()
+      plain.get('/', (req, res) => {
+        ;(req as unknown as { sessions: unknown }).sessions = { not: 'ours' }
+        res.setHeader('Set-Cookie', 'own=1')
+        res.writeHead(201, { 'X-Plain': 'yes' })
+        res.write('pl')
+        res.end('ain')
+      })
+      const withUrl = await listen(withSessions)
+      const plainUrl = await listen(plain)
+      assert.equal((await fetch(withUrl)).headers.getSetCookie().length, 1)
+      const response = await fetch(plainUrl)
+      assert.equal(response.status, 201)
+      assert.equal(response.headers.get('x-plain'), 'yes')
+      assert.deepEqual(response.headers.getSetCookie(), ['own=1'])
+      assert.equal(response.headers.get('cache-control'), null)
+      assert.equal(await response.text(), 'plain')
+    })
+
+    it('sessions() in a sub-app, the response sent by the parent after it: cookie written', async () => {
+      const app = create()
+      const sub = create()
+      sub.use(sessions({ store: makeStore('node') }))
+      sub.use((req: Request, _res: Response, next: NextFunction) => {
+        sessionOf(req).set('n', 5)
+        next()
+      })
+      app.use(sub)
+      app.get('/', (_req, res) => {
+        res.send('parent')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'parent')
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 5)
+    })
+
+    it('an app that defines its own writeHead on app.response: gated on the response, cookie written', async () => {
+      const app = create()
+      let own = 0
+      const response = app.response as unknown as {
+        writeHead: (this: ServerResponse, ...args: unknown[]) => ServerResponse
+      }
+      const inherited = response.writeHead
+      response.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+        own++
+        return Reflect.apply(inherited, this, args)
+      }
+      app.use(sessions({ store: makeStore('node') }))
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 6)
+        res.send('own writeHead')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const page = await fetch(url)
+      assert.equal(await page.text(), 'own writeHead')
+      assert.equal(await readBack(url, onlySetCookie(page.headers.getSetCookie(), 'app')), 6)
+      assert.equal(own, 2)
+    })
+
+    it('a store that saves asynchronously: the held write and end go out after the save', async () => {
+      const driver = createMemoryDriver()
+      const store = createServerStore<TestData>({ name: 'app', keys, driver })
+      const app = create()
+      app.use(sessions({ store }))
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 7)
+        res.write('held ')
+        res.end('then sent')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'held then sent')
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 7)
+    })
+  })
+}
+
+describe('Express 4 and Express 5 in one process, both with sessions()', () => {
+  it('each keeps its own cookies', async () => {
+    const five = express()
+    five.use(sessions({ store: makeStore('node') }))
+    five.get('/', (req, res) => {
+      sessionOf(req).set('n', 50)
+      res.send('five')
+    })
+    withRead(five)
+    const four = express4()
+    four.use(sessions({ store: makeStore('web') }))
+    four.get('/', (req, res) => {
+      sessionOf(req).set('n', 40)
+      res.send('four')
+    })
+    withRead(four)
+    const fiveUrl = await listen(five)
+    const fourUrl = await listen(four)
+    for (let i = 0; i < 2; i++) {
+      const a = await fetch(fiveUrl)
+      const b = await fetch(fourUrl)
+      assert.equal(await readBack(fiveUrl, onlySetCookie(a.headers.getSetCookie(), 'app')), 50)
+      assert.equal(await readBack(fourUrl, onlySetCookie(b.headers.getSetCookie(), 'app')), 40)
+    }
+  })
+})
