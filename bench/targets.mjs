@@ -400,7 +400,18 @@ function floorBeside(perRound) {
     : `; the format's floor (raw-floor) ${fmt(floor.median)} the raw handler`
 }
 
+// What the shape of any session API adds to the floor (raw-floor-async), when that row ran.
+function shapedFloor(cpu, perRound) {
+  if (sliceValues(perRound, 'raw-floor-async').length === 0) return ''
+  const shaped = cpu('raw-floor-async') - cpu('raw-floor')
+  return ` Answered as a session API must (after a promise, with the Cache-Control: no-store a session cookie needs: raw-floor-async), the floor costs ${moreOrLess(shaped)}, ${fmt(cpu('raw-floor-async') / cpu('raw-crypto'))} the raw handler; sk-node is ${fmt(cpu('sk-node') / cpu('raw-floor-async'))} that row.`
+}
+
 function whyRaw(cpu, perRound) {
+  return whyRawFloor(cpu, perRound) + shapedFloor(cpu, perRound)
+}
+
+function whyRawFloor(cpu, perRound) {
   const excess = cpu('sk-node') - cpu('raw-crypto')
   const head = `sk-node spends ${µs(cpu('sk-node'))} of server CPU per request, ${µs(excess)} more than the raw handler (${µs(cpu('raw-crypto'))}).`
   if (sliceValues(perRound, 'raw-floor').length === 0)

@@ -17,6 +17,13 @@ export const HTTP_SCENARIOS = [
     kind: 'limit',
   },
   {
+    id: 'raw-floor-async',
+    label:
+      "the format's floor answered as a session API must: after a promise, with Cache-Control: no-store",
+    session: true,
+    kind: 'limit',
+  },
+  {
     id: 'sk-node',
     label: 'sessionkit, node:http adapter, cookie store (node backend)',
     session: true,

@@ -89,6 +89,22 @@ const builders = {
     })
   },
 
+  // The floor as any session API shapes a handler: the session comes from a promise (the
+  // response goes out in a microtask), and a response with a session cookie carries
+  // Cache-Control: no-store so shared caches never keep it (what sk-node writes too).
+  'raw-floor-async': async () => {
+    const { floorRequest } = await import('../lib/request-cost.mjs')
+    return http.createServer((req, res) => {
+      Promise.resolve(req.headers.cookie).then((header) => {
+        const { setCookie, views } = floorRequest(header, count)
+        res.setHeader('Set-Cookie', setCookie)
+        res.setHeader('Cache-Control', 'no-store')
+        res.setHeader('Content-Type', 'text/plain')
+        res.end(String(views))
+      })
+    })
+  },
+
   'sk-node': async () => nodeSessionkit(await cookieStore('node')),
   'sk-node-web': async () => nodeSessionkit(await cookieStore('web')),
   'sk-node-memory': async () => nodeSessionkit(await serverStore('memory')),

@@ -74,7 +74,7 @@ export function hiddenClassCost(saved) {
       ? 'nothing measurable'
       : `${thousands(instructions)} instructions and ${bytes} B`
   }
-  return ` Express gives every request and response its own prototype (Object.setPrototypeOf), and V8 then makes a new hidden class for each property added to that object: on bare node:http, five properties added to the response cost ${cost(props)} per request, the prototype change alone ${cost(proto)}, both together ${cost(both)} (http-props, http-proto, http-proto-props below). The adapter adds its four response stand-ins, a gate, req.sessions and req.session after Express's prototype change, and every later access to req and res misses V8's inline caches.`
+  return ` Express gives every request and response its own prototype (Object.setPrototypeOf), and V8 then makes a new hidden class for each property added to that object: on bare node:http, five properties added to the response cost ${cost(props)} per request, the prototype change alone ${cost(proto)}, both together ${cost(both)} (http-props, http-proto, http-proto-props below). Express adds its own (res.locals, req.params, ...) after that change, so every request and response has a hidden class of its own, every access to them misses V8's inline caches, and they and all they reference survive young-generation collections. The adapter keeps its own additions to req.sessions and req.session: its stand-ins for the four response methods are installed once on Express's shared response prototype, not on each response.`
 }
 
 function row(cells) {
