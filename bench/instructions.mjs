@@ -1,5 +1,5 @@
 // `node bench/instructions.mjs [--only=raw,floor,...] [--n=2000] [--size=small|large]
-// [--allocations-only] [--json=path] [--save]` (or `npm run bench -- --instructions`): the cost of one
+// [--allocations-only] [--json=path] [--save [--merge]]` (or `npm run bench -- --instructions`): the cost of one
 // request of each contender in CPU instructions (valgrind --tool=callgrind, total Ir) and in
 // bytes allocated / promoted on the V8 heap (--trace-gc-nvp), both independent of the load of
 // the machine, so a change can be A/B-tested on a busy one.
@@ -92,11 +92,22 @@ export function main(argv) {
   // --save keeps the counts for BENCHMARKS.md (bench/lib/instructions-report.mjs), with the
   // commit they were measured at: callgrind takes minutes per contender, too long for every run.
   if (args.save !== undefined) {
-    const saved = { ...result, commit: commitOf(), date: new Date().toISOString() }
+    const measured = { commit: commitOf(), date: new Date().toISOString() }
+    const saved =
+      args.merge === undefined ? { ...result, ...measured } : mergeRows(result, measured)
     writeFileSync(SAVED, `${JSON.stringify(saved, null, 2)}\n`)
     console.log(`saved to ${fileURLToPath(SAVED)}`)
   }
   return result
+}
+
+// --save --merge: the rows measured now replace theirs in the saved table, each with the
+// commit and date it was measured at (the table's own stay those of the rest).
+function mergeRows(result, measured) {
+  const previous = JSON.parse(readFileSync(SAVED, 'utf8'))
+  const rows = { ...previous.rows }
+  for (const [id, row] of Object.entries(result.rows)) rows[id] = { ...row, ...measured }
+  return { ...previous, rows }
 }
 
 const childOptions = parseArgs(process.argv.slice(2))

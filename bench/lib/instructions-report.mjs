@@ -81,6 +81,16 @@ function row(cells) {
   return `| ${cells.join(' | ')} |`
 }
 
+// Rows re-measured later (`--save --merge`) say at which commit.
+function remeasured(saved) {
+  const later = Object.values(saved.rows).filter(
+    (r) => r.commit !== undefined && r.commit !== saved.commit,
+  )
+  if (later.length === 0) return ''
+  const dates = [...new Set(later.map((r) => `${r.commit}, ${r.date}`))].join('; ')
+  return ` Rows marked "at" a commit were re-measured there (\`--save --merge\`: ${dates}), on the same machine; the others are from the commit above.`
+}
+
 /** The section of BENCHMARKS.md. */
 export function renderInstructions(saved) {
   const heading = '\n## Instructions per request (callgrind)\n\n'
@@ -96,14 +106,16 @@ export function renderInstructions(saved) {
         ? ''
         : `${thousands(r.instructions - baseIr)} (− ${base})`
     return row([
-      `\`${id}\``,
+      r.commit === undefined || r.commit === saved.commit
+        ? `\`${id}\``
+        : `\`${id}\` (at ${r.commit})`,
       r.instructions === undefined ? '—' : thousands(r.instructions),
       above,
       String(Math.round(r.allocatedBytes)),
       String(Math.round(r.promotedBytes)),
     ])
   })
-  return `${heading}\`node bench/instructions.mjs --save\` at commit ${saved.commit} (${saved.date}, Node ${saved.node}, ${saved.n} and ${3 * saved.n} requests per contender, the difference divided by ${2 * saved.n}): one request of each server behind an in-process keep-alive client, under valgrind's callgrind, which counts instructions whatever else the machine is doing; bytes allocated and promoted per request from V8's GC trace in separate runs. The client's cost is in every row, so read the column "above its bare": what a row adds to the same server without sessions. \`fw:\` rows are the framework rows of the HTTP table.
+  return `${heading}\`node bench/instructions.mjs --save\` at commit ${saved.commit} (${saved.date}, Node ${saved.node}, ${saved.n} and ${3 * saved.n} requests per contender, the difference divided by ${2 * saved.n}): one request of each server behind an in-process keep-alive client, under valgrind's callgrind, which counts instructions whatever else the machine is doing; bytes allocated and promoted per request from V8's GC trace in separate runs. The client's cost is in every row, so read the column "above its bare": what a row adds to the same server without sessions. \`fw:\` rows are the framework rows of the HTTP table.${remeasured(saved)}
 
 ${row(['contender', 'instructions / request', 'above its bare', 'B allocated / request', 'B promoted / request'])}
 ${row(['---', '---:', '---:', '---:', '---:'])}
