@@ -209,6 +209,50 @@ for (const [name, create] of [
       assert.equal(own, 2)
     })
 
+    it('req.sessions cannot be replaced or deleted: the handler fails loudly, no cookie goes out half-saved', async () => {
+      const app = create()
+      app.set('env', 'test')
+      app.use(sessions({ store: makeStore('node') }))
+      const errors: string[] = []
+      app.get('/replace', (req, res) => {
+        sessionOf(req).set('n', 8)
+        try {
+          ;(req as unknown as { sessions: unknown }).sessions = { get: () => undefined }
+        } catch (error) {
+          errors.push((error as Error).name)
+        }
+        try {
+          delete (req as unknown as { sessions?: unknown }).sessions
+        } catch (error) {
+          errors.push((error as Error).name)
+        }
+        res.send('still ours')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(`${url}/replace`)
+      assert.equal(await response.text(), 'still ours')
+      assert.deepEqual(errors, ['TypeError', 'TypeError'])
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 8)
+    })
+
+    it('flushHeaders with a store that saves asynchronously: the headers carry the cookie, then the body', async () => {
+      const store = createServerStore<TestData>({ name: 'app', keys, driver: createMemoryDriver() })
+      const app = create()
+      app.use(sessions({ store }))
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 9)
+        res.setHeader('Content-Type', 'text/plain')
+        res.flushHeaders()
+        setImmediate(() => res.end('after flush'))
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'after flush')
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 9)
+    })
+
     it('a store that saves asynchronously: the held write and end go out after the save', async () => {
       const driver = createMemoryDriver()
       const store = createServerStore<TestData>({ name: 'app', keys, driver })

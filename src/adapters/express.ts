@@ -32,8 +32,8 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- the only way to reach it
   namespace Express {
     interface Request {
-      /** The request's sessions (set by `sessions()` from `'sessionkit/express'`). */
-      sessions: ExpressSessionRegistry
+      /** The request's sessions (set by `sessions()` from `'sessionkit/express'`; read-only). */
+      readonly sessions: ExpressSessionRegistry
     }
   }
 }
@@ -119,7 +119,16 @@ export function sessions<Data extends object = SessionData, Flash extends object
       EXPRESS_HOOKS,
     )
     const registry = requestSessions.registry
-    req.sessions = registry
+    // The shared response stand-ins find the gate through it: read-only, so a handler that
+    // replaces or deletes it fails loudly instead of sending the response without its cookies.
+    if (req.sessions !== registry) {
+      Object.defineProperty(req, 'sessions', {
+        value: registry,
+        enumerable: true,
+        writable: false,
+        configurable: false,
+      })
+    }
     if (store === undefined) {
       next()
       return
