@@ -236,6 +236,30 @@ for (const [name, create] of [
       assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 8)
     })
 
+    it('a stand-in called on no response throws as node does, and the response still goes out', async () => {
+      const app = create()
+      app.use(sessions({ store: makeStore('node') }))
+      const thrown: string[] = []
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 10)
+        for (const method of STAND_INS) {
+          try {
+            // eslint-disable-next-line @typescript-eslint/unbound-method -- called on nothing, on purpose
+            Reflect.apply(res[method], undefined, [])
+          } catch (error) {
+            thrown.push((error as Error).name)
+          }
+        }
+        res.send('fine')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'fine')
+      assert.deepEqual(thrown, ['TypeError', 'TypeError', 'TypeError', 'TypeError'])
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 10)
+    })
+
     it('flushHeaders with a store that saves asynchronously: the headers carry the cookie, then the body', async () => {
       const store = createServerStore<TestData>({ name: 'app', keys, driver: createMemoryDriver() })
       const app = create()

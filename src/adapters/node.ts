@@ -418,7 +418,8 @@ function standInOn(res: ServerResponse, gate: ResponseGate): void {
 
 // For the stand-ins on a shared prototype: the gate of the registry on `res.req.sessions`.
 function gateOfSharedResponse(res: object): ResponseGate | undefined {
-  const req = (res as Partial<ServerResponse>).req as GatedRequest | undefined
+  // `this` of a stand-in called on nothing: node's own method reports that.
+  const req = (res as Partial<ServerResponse> | undefined)?.req as GatedRequest | undefined
   if (req === undefined) return undefined
   const gate = registryGate(req.sessions, req)
   return gate?.standsInOnPrototypeFor(res) === true ? gate : undefined
