@@ -20,6 +20,7 @@ import {
   failingStore,
   makeStore,
   onlySetCookie,
+  readBack,
   setCookiesNamed,
 } from './support/adapter-harness.ts'
 import type { CryptoMode, TestData } from './support/adapter-harness.ts'
@@ -71,11 +72,6 @@ for (const [name, create] of [
         open.push(started)
         return started.url ?? ''
       }
-      async function readBack(url: string, setCookie: string): Promise<unknown> {
-        const response = await fetch(`${url}/read`, { headers: { cookie: cookiePair(setCookie) } })
-        return ((await response.json()) as { n: unknown }).n
-      }
-
       it('res.sendFile after a change: the cookie and the whole file', async () => {
         const url = await start((app) => {
           app.get('/', (req, res) => {

@@ -14,7 +14,7 @@ import express4 from 'express4'
 import { sessions } from '../src/express.ts'
 import { createMemoryDriver, createServerStore } from '../src/index.ts'
 import type { Session } from '../src/index.ts'
-import { cookiePair, keys, makeStore, onlySetCookie } from './support/adapter-harness.ts'
+import { keys, makeStore, onlySetCookie, readBack } from './support/adapter-harness.ts'
 import type { TestData } from './support/adapter-harness.ts'
 import type { StartedApp } from './support/adapter-scenarios.ts'
 import { listenLocal } from './support/scenario-frameworks.ts'
@@ -38,11 +38,6 @@ async function listen(app: Express | ReturnType<typeof express4>): Promise<strin
   const started = await listenLocal(http.createServer(app))
   open.push(started)
   return started.url ?? ''
-}
-
-async function readBack(url: string, setCookie: string): Promise<unknown> {
-  const response = await fetch(`${url}/read`, { headers: { cookie: cookiePair(setCookie) } })
-  return ((await response.json()) as { n: unknown }).n
 }
 
 function withRead(app: Express | ReturnType<typeof express4>): void {

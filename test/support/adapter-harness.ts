@@ -61,6 +61,12 @@ export function cookiePair(setCookie: string): string {
   return setCookie.split(';', 1)[0] ?? ''
 }
 
+/** GETs `${url}/read` with the cookie of `setCookie`: the `n` that route answers as JSON. */
+export async function readBack(url: string, setCookie: string): Promise<unknown> {
+  const response = await fetch(`${url}/read`, { headers: { cookie: cookiePair(setCookie) } })
+  return ((await response.json()) as { n: unknown }).n
+}
+
 /** The Set-Cookie values for cookie `name`. */
 export function setCookiesNamed(setCookies: readonly string[], name: string): string[] {
   return setCookies.filter((value) => value.startsWith(`${name}=`))
