@@ -1,17 +1,20 @@
-// The Express adapter stands in for the response methods on Express's shared response
-// prototype rather than on each response. What that must not change: middleware that wraps
-// the response before or after sessions() (on the first request too, before anything was
-// installed), other apps and other Express copies in the same process, sub-apps whose
-// responses go back to the parent's prototype, an app that defines its own response methods,
-// a store that saves asynchronously (held calls replayed), and responses without a gate.
+// The Express adapter stands in for the response methods on node's ServerResponse.prototype,
+// the prototype every Express response leads to, rather than on each response. What that must
+// not change: middleware that wraps the response before or after sessions() (on the first
+// request too, before anything was installed; compression among them), other apps, other
+// Express copies and plain node:http servers in the same process, sub-apps whose responses go
+// back to the parent's prototype, an app that defines its own response methods, a store that
+// saves asynchronously (held calls replayed), and responses without a gate.
 import assert from 'node:assert/strict'
 import http, { type ServerResponse } from 'node:http'
 import { afterEach, describe, it } from 'node:test'
 
+import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import express4 from 'express4'
 
 import { sessions } from '../src/express.ts'
+import { getSessions } from '../src/node.ts'
 import { createMemoryDriver, createServerStore } from '../src/index.ts'
 import type { Session } from '../src/index.ts'
 import { keys, makeStore, onlySetCookie, readBack } from './support/adapter-harness.ts'
@@ -272,6 +275,58 @@ for (const [name, create] of [
       assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 9)
     })
 
+    for (const order of ['before', 'after'] as const) {
+      for (const saves of ['synchronously', 'asynchronously'] as const) {
+        it(`compression ${order} sessions(), a store that saves ${saves}: the whole gzip body, with the cookie`, async () => {
+          const store =
+            saves === 'synchronously'
+              ? makeStore('node')
+              : createServerStore<TestData>({ name: 'app', keys, driver: createMemoryDriver() })
+          const app = create()
+          if (order === 'before') app.use(compression({ threshold: 0 }))
+          app.use(sessions({ store }))
+          if (order === 'after') app.use(compression({ threshold: 0 }))
+          app.get('/', (req, res) => {
+            sessionOf(req).set('n', 11)
+            res.setHeader('Content-Type', 'text/plain')
+            res.write('one, ')
+            res.write('two, ')
+            setImmediate(() => res.end('three'))
+          })
+          withRead(app)
+          const url = await listen(app)
+          for (let i = 0; i < 2; i++) {
+            const response = await fetch(url, { headers: { 'accept-encoding': 'gzip' } })
+            assert.equal(response.headers.get('content-encoding'), 'gzip')
+            assert.equal(await response.text(), 'one, two, three')
+            const cookie = onlySetCookie(response.headers.getSetCookie(), 'app')
+            assert.equal(await readBack(url, cookie), 11)
+          }
+        })
+      }
+    }
+
+    it('getSessions from sessionkit/node before sessions(): req.sessions is that registry, the cookie written', async () => {
+      const app = create()
+      let same = false
+      app.use((req: Request, res: Response, next: NextFunction) => {
+        getSessions(req, res)
+        next()
+      })
+      app.use(sessions({ store: makeStore('node') }))
+      app.get('/', (req, res) => {
+        same = req.sessions === getSessions(req, res)
+        sessionOf(req).set('n', 13)
+        res.send('node first')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(await response.text(), 'node first')
+      assert.equal(same, true)
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 13)
+    })
+
     it('a store that saves asynchronously: the held write and end go out after the save', async () => {
       const driver = createMemoryDriver()
       const store = createServerStore<TestData>({ name: 'app', keys, driver })
@@ -315,5 +370,64 @@ describe('Express 4 and Express 5 in one process, both with sessions()', () => {
       assert.equal(await readBack(fiveUrl, onlySetCookie(a.headers.getSetCookie(), 'app')), 50)
       assert.equal(await readBack(fourUrl, onlySetCookie(b.headers.getSetCookie(), 'app')), 40)
     }
+  })
+})
+
+describe('plain node:http servers in a process where the Express stand-ins are installed', () => {
+  async function installed(): Promise<void> {
+    const app = express()
+    app.use(sessions({ store: makeStore('node') }))
+    app.get('/', (req, res) => {
+      sessionOf(req).set('n', 1)
+      res.send('installs')
+    })
+    assert.equal((await fetch(await listen(app))).headers.getSetCookie().length, 1)
+  }
+
+  it('a server without sessions: headers as a flat array, status, body and its own cookie as sent', async () => {
+    await installed()
+    const server = http.createServer((_req, res) => {
+      res.writeHead(202, ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Plain', 'yes'])
+      res.write('pl')
+      res.end('ain')
+    })
+    const started = await listenLocal(server)
+    open.push(started)
+    const url = started.url ?? ''
+    const response = await fetch(url)
+    assert.equal(response.status, 202)
+    assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2'])
+    assert.equal(response.headers.get('x-plain'), 'yes')
+    assert.equal(await response.text(), 'plain')
+  })
+
+  it('the node:http adapter, its registry put on req.sessions by the handler: one cookie, read back', async () => {
+    await installed()
+    const store = createServerStore<TestData>({ name: 'app', keys, driver: createMemoryDriver() })
+    const server = http.createServer((req, res) => {
+      const registry = getSessions(req, res)
+      ;(req as unknown as { sessions: unknown }).sessions = registry
+      registry.get(store).then(
+        (session) => {
+          if (req.url === '/read') {
+            res.setHeader('Content-Type', 'application/json')
+            res.end(JSON.stringify({ n: session.get('n') ?? null }))
+            return
+          }
+          session.set('n', 12)
+          res.end('node')
+        },
+        (error: unknown) => {
+          res.statusCode = 500
+          res.end(String(error))
+        },
+      )
+    })
+    const started = await listenLocal(server)
+    open.push(started)
+    const url = started.url ?? ''
+    const response = await fetch(url)
+    assert.equal(await response.text(), 'node')
+    assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 12)
   })
 })

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { ServerResponse } from 'node:http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { HeadersSentError } from '../errors.ts'
 import type { Session, SessionData } from '../core/session.ts'
@@ -75,7 +76,8 @@ const EXPRESS_HOOKS: GateHooks = {
   isErrorResponse: (response) => response.statusCode >= 500,
   answersErrors: true,
   // Express replaces each response's prototype: a property added to one costs a hidden class.
-  sharedPrototype: true,
+  // Node's own is the one every app of every Express copy leads to.
+  sharedPrototype: ServerResponse.prototype,
   // Express's own reading, which honours its 'trust proxy' setting.
   transport: (req) => {
     const request = req as Request
@@ -119,16 +121,6 @@ export function sessions<Data extends object = SessionData, Flash extends object
       EXPRESS_HOOKS,
     )
     const registry = requestSessions.registry
-    // The shared response stand-ins find the gate through it: read-only, so a handler that
-    // replaces or deletes it fails loudly instead of sending the response without its cookies.
-    if (req.sessions !== registry) {
-      Object.defineProperty(req, 'sessions', {
-        value: registry,
-        enumerable: true,
-        writable: false,
-        configurable: false,
-      })
-    }
     if (store === undefined) {
       next()
       return

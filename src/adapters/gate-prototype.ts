@@ -1,9 +1,10 @@
 /**
- * The response gate's stand-ins installed once on a framework's shared response prototype
- * instead of on every response (Express). Express replaces each response's prototype, and V8
- * then gives that response a hidden class of its own for every property added to it: four
- * stand-ins per request cost more than the session's own work. On the prototype they cost
- * nothing per request; the stand-ins find the request's gate through `res.req`.
+ * The response gate's stand-ins installed once on the prototype every response of a framework
+ * shares (node's `http.ServerResponse.prototype`, for Express) instead of on every response.
+ * Express replaces each response's prototype, and V8 then gives that response a hidden class
+ * of its own for every property added to it: four stand-ins per request cost more than the
+ * session's own work. On the prototype they cost nothing per request; the stand-ins find the
+ * request's gate through `res.req`, and a response without one goes straight through.
  *
  * @module
  */
@@ -36,103 +37,82 @@ interface Installed {
   readonly through: ResponseMethods
 }
 
-// The prototypes our stand-ins are on.
+const METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
+type MethodName = (typeof METHODS)[number]
+
+// The prototypes our stand-ins are on (one per copy of this module: another copy's stand-ins
+// are to this one what any other wrapper is, something to call through to).
 const installed = new WeakMap<object, Installed>()
-// A response's prototype (one per app) and where its chain leads: walked once per app.
-const resolved = new WeakMap<object, Installed | null>()
 
 /**
- * Makes `res` gated through its prototype chain: the stand-ins are installed (once) on the
- * lowest prototype below the one that defines `writeHead` (node's own `ServerResponse`), the
- * one every app of a framework copy shares, so a sub-app's or a parent app's prototype still
- * leads to them. Returns the methods the gate calls through to, or `undefined` when `res`
- * has to be gated on itself: its prototype is node's own, or something already stands in for
- * one of the four methods (on the response, or on a prototype above ours), so calls might
- * not reach prototype stand-ins.
+ * Makes `res` gated through `shared`, a prototype on its chain: the stand-ins are installed
+ * there once. The prototype every response shares, rather than the one a framework's app
+ * gives it, because a response can move to another prototype chain after the gate was made
+ * (a sub-app of another copy of the framework, called as a function, re-prototypes it) and
+ * must still reach them. Returns the methods the gate calls through to, or `undefined` when
+ * `res` has to be gated on itself: `shared` is not on its chain, or something already stands
+ * in for one of the four methods (on the response, or on a prototype between it and
+ * `shared`), so calls might not reach the stand-ins.
  */
 export function gateThroughPrototype(
   res: object,
+  shared: object,
   findGate: GateFinder,
 ): ResponseMethods | undefined {
-  const prototype = Object.getPrototypeOf(res) as object | null
-  if (prototype === null) return undefined
-  let found = resolved.get(prototype)
-  if (found === undefined) {
-    found = installOn(sharedPrototype(prototype), findGate) ?? null
-    resolved.set(prototype, found)
-  }
-  if (found === null) return undefined
-  const { standIns } = found
+  const { standIns, through } = installed.get(shared) ?? installOn(shared, findGate)
   const methods = res as Partial<ResponseMethods>
   const reachesUs =
     methods.writeHead === standIns.writeHead &&
     methods.write === standIns.write &&
     methods.end === standIns.end &&
     methods.flushHeaders === standIns.flushHeaders
-  return reachesUs ? found.through : undefined
+  return reachesUs ? through : undefined
 }
 
-// The prototype just below the owner of `writeHead`, unless that is the response's own; one
-// that has our stand-ins already is that prototype (it owns a `writeHead` now: ours).
-function sharedPrototype(prototype: object): object | undefined {
-  if (installed.has(prototype)) return prototype
-  if (Object.hasOwn(prototype, 'writeHead')) return undefined
-  let current = prototype
-  for (;;) {
-    const next = Object.getPrototypeOf(current) as object | null
-    if (next === null) return undefined
-    if (installed.has(next)) return next
-    if (Object.hasOwn(next, 'writeHead')) return current
-    current = next
+// What a stand-in calls through to: the method `shared` had itself when they were installed
+// (node's own writeHead, or another wrapper there), else the one above, looked up at every
+// call so a later patch of node's own methods is still called.
+function previousOf(shared: object, method: MethodName): Method {
+  const own = Object.getOwnPropertyDescriptor(shared, method)?.value as unknown
+  if (typeof own === 'function') return own as Method
+  const above = Object.getPrototypeOf(shared) as ResponseMethods
+  return function (this: object, ...args: unknown[]): unknown {
+    return Reflect.apply(above[method], this, args)
   }
 }
 
-function installOn(shared: object | undefined, findGate: GateFinder): Installed | undefined {
-  if (shared === undefined) return undefined
-  const existing = installed.get(shared)
-  if (existing !== undefined) return existing
-  // Looked up at every call, so a later patch of node's own methods is still called.
-  const above = Object.getPrototypeOf(shared) as ResponseMethods
-  const through: ResponseMethods = Object.freeze({
-    writeHead(this: object, ...args: unknown[]): unknown {
-      return Reflect.apply(above.writeHead, this, args)
-    },
-    write(this: object, ...args: unknown[]): unknown {
-      return Reflect.apply(above.write, this, args)
-    },
-    end(this: object, ...args: unknown[]): unknown {
-      return Reflect.apply(above.end, this, args)
-    },
-    flushHeaders(this: object): unknown {
-      return Reflect.apply(above.flushHeaders, this, [])
-    },
-  })
-  // A response without a gate (another app's, or one made before ours) goes straight through.
+function installOn(shared: object, findGate: GateFinder): Installed {
+  const writeHead = previousOf(shared, 'writeHead')
+  const write = previousOf(shared, 'write')
+  const end = previousOf(shared, 'end')
+  const flushHeaders = previousOf(shared, 'flushHeaders')
+  const through: ResponseMethods = Object.freeze({ writeHead, write, end, flushHeaders })
+  // A response without a gate (another app's or framework's) goes straight through.
   const standIns: ResponseMethods = Object.freeze({
     writeHead(this: object, ...args: unknown[]): unknown {
       const gate = findGate(this)
-      return gate === undefined ? Reflect.apply(above.writeHead, this, args) : gate.writeHead(args)
+      return gate === undefined ? Reflect.apply(writeHead, this, args) : gate.writeHead(args)
     },
     write(this: object, ...args: unknown[]): unknown {
       const gate = findGate(this)
-      return gate === undefined ? Reflect.apply(above.write, this, args) : gate.write(args)
+      return gate === undefined ? Reflect.apply(write, this, args) : gate.write(args)
     },
     end(this: object, ...args: unknown[]): unknown {
       const gate = findGate(this)
-      return gate === undefined ? Reflect.apply(above.end, this, args) : gate.end(args)
+      return gate === undefined ? Reflect.apply(end, this, args) : gate.end(args)
     },
     flushHeaders(this: object): unknown {
       const gate = findGate(this)
-      if (gate === undefined) return Reflect.apply(above.flushHeaders, this, [])
+      if (gate === undefined) return Reflect.apply(flushHeaders, this, [])
       gate.flushHeaders()
       return undefined
     },
   })
-  for (const method of ['writeHead', 'write', 'end', 'flushHeaders'] as const) {
+  for (const method of METHODS) {
     Object.defineProperty(shared, method, {
       value: standIns[method],
       writable: true,
-      enumerable: false,
+      enumerable: Object.getOwnPropertyDescriptor(shared, method)?.enumerable ?? false,
       configurable: true,
     })
   }

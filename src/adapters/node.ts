@@ -88,11 +88,12 @@ export interface GateHooks {
    */
   readonly answersErrors?: boolean
   /**
-   * The framework gives its responses a prototype chain of its own (Express): the gate stands
-   * in for the response's methods there, once, instead of on each response, and finds its
-   * gate through `res.req.sessions` (so the adapter must put its registry there at once).
+   * The prototype all the framework's responses share (node's `http.ServerResponse.prototype`
+   * under Express, which gives each response a prototype chain of its own): the gate stands in
+   * for the response's methods there, once, instead of on each response, and finds its gate
+   * through `res.req.sessions`, where the registry is put.
    */
-  readonly sharedPrototype?: boolean
+  readonly sharedPrototype?: object
 }
 
 // The gate of a registry, for gateOf, without a public accessor.
@@ -193,7 +194,9 @@ class ResponseGate implements RequestSessionsOptions {
       (registryHooks) => new NodeSessionRegistry(req.headers.cookie, registryHooks, this),
     )
     const through =
-      hooks.sharedPrototype === true ? gateThroughPrototype(res, gateOfSharedResponse) : undefined
+      hooks.sharedPrototype === undefined
+        ? undefined
+        : gateThroughPrototype(res, hooks.sharedPrototype, gateOfSharedResponse)
     // What the gate calls through to: the response's own methods, as they were before it
     // stood in for them, or the ones above the shared stand-ins.
     const methods = (through ?? res) as unknown as OwnMethods
@@ -316,6 +319,10 @@ class ResponseGate implements RequestSessionsOptions {
     }
   }
 
+  #holdsWriteHead(): boolean {
+    return this.#held?.some((call) => call.method === 'writeHead') === true
+  }
+
   #hold(method: ResponseMethod, args: unknown[]): void {
     ;(this.#held ??= []).push({ method, args })
   }
@@ -326,7 +333,10 @@ class ResponseGate implements RequestSessionsOptions {
     if (this.phase === 'done' || this.#res.headersSent) return true
     if (this.phase === 'failed') return false
     if (this.phase === 'saving') {
-      this.#hold(method, args)
+      // A second writeHead while the first is held: node would have written the headers at
+      // the first, so middleware that checks for that (compression calls `_implicitHeader()`
+      // at every write until then) would not have sent it; replayed, it would throw.
+      if (method !== 'writeHead' || !this.#holdsWriteHead()) this.#hold(method, args)
       return false
     }
     if (this.#hooks.isErrorResponse?.(this.#res) === true && !this.sessions.requestFailed()) {
@@ -515,10 +525,46 @@ function gateOf(
   const gated = req as GatedRequest
   const existing = gated[gateKey] ?? registryGate(gated.sessions, req)
   if (existing !== undefined) return existing
-  const gate = new ResponseGate(req, res, options, hooks)
-  // A framework adapter's gate is found through the registry it puts on `req.sessions`.
-  if (hooks === undefined) gated[gateKey] = gate
-  return gate
+  if (hooks === undefined) {
+    const gate = new ResponseGate(req, res, options)
+    gated[gateKey] = gate
+    return gate
+  }
+  if (!canHoldSessions(req)) {
+    // Another copy of this package (a second install, a bundled one) has its registry on
+    // `req.sessions` for good: this gate stands in on the response and is kept on the request.
+    const gate = new ResponseGate(req, res, options, onTheResponse(hooks))
+    gated[gateKey] = gate
+    return gate
+  }
+  return new ResponseGate(req, res, options, hooks)
+}
+
+// The shared stand-ins find the gate there: read-only, so a handler that replaces or deletes
+// it fails loudly instead of sending the response without its cookies.
+function exposeRegistry(req: IncomingMessage, registry: NodeSessionRegistry): void {
+  const gated = req as GatedRequest
+  if (gated.sessions === registry || !canHoldSessions(req)) return
+  Object.defineProperty(req, 'sessions', {
+    value: registry,
+    enumerable: true,
+    writable: false,
+    configurable: false,
+  })
+}
+
+// The hooks of a gate that stands in on its response rather than on the shared prototype.
+function onTheResponse(hooks: GateHooks): GateHooks {
+  const copy: { -readonly [K in keyof GateHooks]: GateHooks[K] } = { ...hooks }
+  delete copy.sharedPrototype
+  return copy
+}
+
+function canHoldSessions(req: IncomingMessage): boolean {
+  return (
+    Object.isExtensible(req) &&
+    Object.getOwnPropertyDescriptor(req, 'sessions')?.configurable !== false
+  )
 }
 
 /**
@@ -544,9 +590,10 @@ export function getSessions(
 
 /**
  * The sessions of this request for a framework adapter on node:http (Express): the gate, with
- * the framework's hooks. The adapter puts their registry on `req.sessions` at once: that is
- * where a later call (another middleware, `getSessions`) finds this gate. Not part of the
- * public API.
+ * the framework's hooks. Their registry is put on `req.sessions` (read-only) at once: that is
+ * where a later call (another middleware, `getSessions`) and the shared stand-ins find this
+ * gate. Where another copy of this package holds `req.sessions`, the gate stands in on the
+ * response and is kept on the request instead. Not part of the public API.
  */
 export function gatedSessions(
   req: IncomingMessage,
@@ -554,7 +601,9 @@ export function gatedSessions(
   options: NodeSessionsOptions,
   hooks: GateHooks,
 ): RequestSessions<NodeSessionRegistry> {
-  return gateOf(req, res, options, hooks).sessions
+  const { sessions } = gateOf(req, res, options, hooks)
+  exposeRegistry(req, sessions.registry)
+  return sessions
 }
 
 /**
