@@ -327,6 +327,24 @@ for (const [name, create] of [
       assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 13)
     })
 
+    it("res.writeHeader(), node's alias of writeHead, carries the cookie", async () => {
+      const app = create()
+      app.use(sessions({ store: makeStore('node') }))
+      app.get('/', (req, res) => {
+        sessionOf(req).set('n', 14)
+        ;(res as Response & { writeHeader: Response['writeHead'] }).writeHeader(201, {
+          'Content-Type': 'text/plain',
+        })
+        res.end('aliased')
+      })
+      withRead(app)
+      const url = await listen(app)
+      const response = await fetch(url)
+      assert.equal(response.status, 201)
+      assert.equal(await response.text(), 'aliased')
+      assert.equal(await readBack(url, onlySetCookie(response.headers.getSetCookie(), 'app')), 14)
+    })
+
     it('a store that saves asynchronously: the held write and end go out after the save', async () => {
       const driver = createMemoryDriver()
       const store = createServerStore<TestData>({ name: 'app', keys, driver })

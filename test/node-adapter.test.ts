@@ -308,6 +308,41 @@ function nodeSuite(crypto: CryptoMode): void {
     })
   })
 
+  describe("headers written by node's alias or past the stand-ins", () => {
+    it("res.writeHeader(), node's alias of writeHead, carries the cookie", async () => {
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res).get(store)
+        session.set('n', 4)
+        ;(res as ServerResponse & { writeHeader: ServerResponse['writeHead'] }).writeHeader(201, {
+          'Content-Type': 'text/plain',
+        })
+        res.end('aliased')
+      })
+      const response = await get(url)
+      assert.equal(response.status, 201)
+      assert.equal(await response.text(), 'aliased')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+    })
+
+    it("headers sent by node's own writeHead, called past the stand-in: the change is reported, not lost silently", async () => {
+      const reported = reporting()
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res, reported.options).get(store)
+        session.set('n', 5)
+        const own = Object.getPrototypeOf(res) as { writeHead: ServerResponse['writeHead'] }
+        Reflect.apply(own.writeHead, res, [200, { 'Content-Type': 'text/plain' }])
+        res.end('past the gate')
+      })
+      const response = await get(url)
+      assert.equal(await response.text(), 'past the gate')
+      assert.deepEqual(response.headers.getSetCookie(), [])
+      const error = await within(reported.first, 2000, 'onError')
+      assert.ok(error instanceof HeadersSentError)
+      assert.match(error.message, /session "app" changed after the response headers were written/)
+      assert.equal(reported.errors.length, 1)
+    })
+  })
+
   describe('explicit saves (SER-13)', () => {
     it('an explicit save followed by no change writes one Set-Cookie', async () => {
       const { url } = await serve(async (req, res) => {

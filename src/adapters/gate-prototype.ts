@@ -4,7 +4,8 @@
  * Express replaces each response's prototype, and V8 then gives that response a hidden class
  * of its own for every property added to it: four stand-ins per request cost more than the
  * session's own work. On the prototype they cost nothing per request; the stand-ins find the
- * request's gate through `res.req`, and a response without one goes straight through.
+ * request's gate through `res.req`, and a response without one goes straight through. Node's
+ * alias `writeHeader` gets one too.
  *
  * @module
  */
@@ -33,12 +34,16 @@ export interface ResponseMethods {
 export type GateFinder = (res: object) => StandInTarget | undefined
 
 interface Installed {
-  readonly standIns: ResponseMethods
+  readonly standIns: StandIns
   readonly through: ResponseMethods
 }
 
-const METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
-type MethodName = (typeof METHODS)[number]
+// Node's deprecated alias of writeHead, which would send the headers past a writeHead stand-in.
+interface StandIns extends ResponseMethods {
+  readonly writeHeader?: Method
+}
+
+type MethodName = keyof ResponseMethods
 
 // The prototypes our stand-ins are on (one per copy of this module: another copy's stand-ins
 // are to this one what any other wrapper is, something to call through to).
@@ -60,12 +65,13 @@ export function gateThroughPrototype(
   findGate: GateFinder,
 ): ResponseMethods | undefined {
   const { standIns, through } = installed.get(shared) ?? installOn(shared, findGate)
-  const methods = res as Partial<ResponseMethods>
+  const methods = res as Partial<StandIns>
   const reachesUs =
     methods.writeHead === standIns.writeHead &&
     methods.write === standIns.write &&
     methods.end === standIns.end &&
-    methods.flushHeaders === standIns.flushHeaders
+    methods.flushHeaders === standIns.flushHeaders &&
+    methods.writeHeader === standIns.writeHeader
   return reachesUs ? through : undefined
 }
 
@@ -88,7 +94,7 @@ function installOn(shared: object, findGate: GateFinder): Installed {
   const flushHeaders = previousOf(shared, 'flushHeaders')
   const through: ResponseMethods = Object.freeze({ writeHead, write, end, flushHeaders })
   // A response without a gate (another app's or framework's) goes straight through.
-  const standIns: ResponseMethods = Object.freeze({
+  const methods: ResponseMethods = {
     writeHead(this: object, ...args: unknown[]): unknown {
       const gate = findGate(this)
       return gate === undefined ? Reflect.apply(writeHead, this, args) : gate.writeHead(args)
@@ -107,10 +113,16 @@ function installOn(shared: object, findGate: GateFinder): Installed {
       gate.flushHeaders()
       return undefined
     },
-  })
-  for (const method of METHODS) {
+  }
+  const alias = (shared as { readonly writeHeader?: unknown }).writeHeader
+  const standIns: StandIns = Object.freeze(
+    typeof alias === 'function'
+      ? { ...methods, writeHeader: aliasStandIn(alias as Method, findGate) }
+      : methods,
+  )
+  for (const [method, standIn] of Object.entries(standIns)) {
     Object.defineProperty(shared, method, {
-      value: standIns[method],
+      value: standIn,
       writable: true,
       enumerable: Object.getOwnPropertyDescriptor(shared, method)?.enumerable ?? false,
       configurable: true,
@@ -119,4 +131,12 @@ function installOn(shared: object, findGate: GateFinder): Installed {
   const result = { standIns, through }
   installed.set(shared, result)
   return result
+}
+
+// `writeHeader`, node's alias, goes where `writeHead` goes.
+function aliasStandIn(previous: Method, findGate: GateFinder): Method {
+  return function writeHeader(this: object, ...args: unknown[]): unknown {
+    const gate = findGate(this)
+    return gate === undefined ? Reflect.apply(previous, this, args) : gate.writeHead(args)
+  }
 }

@@ -330,7 +330,16 @@ class ResponseGate implements RequestSessionsOptions {
   // Commits at the first call that would send headers. True when the call may go through
   // now; false when it was held (or the response failed).
   #beforeHeaders(method: ResponseMethod, args: unknown[]): boolean {
-    if (this.phase === 'done' || this.#res.headersSent) return true
+    if (this.phase === 'done') return true
+    if (this.#res.headersSent) {
+      // The headers left past the stand-ins (a method captured before they were installed):
+      // a change made before is reported, not lost without a word.
+      if (this.phase === 'open') {
+        this.phase = 'done'
+        this.sessions.afterCommit()
+      }
+      return true
+    }
     if (this.phase === 'failed') return false
     if (this.phase === 'saving') {
       // A second writeHead while the first is held: node would have written the headers at
@@ -424,6 +433,9 @@ function standInOn(res: ServerResponse, gate: ResponseGate): void {
   res.write = gatedWrite as ServerResponse['write']
   res.end = gatedEnd as ServerResponse['end']
   res.flushHeaders = gatedFlushHeaders
+  // Node's deprecated alias would send the headers past the writeHead stand-in.
+  const aliased = res as ServerResponse & { writeHeader?: unknown }
+  if (typeof aliased.writeHeader === 'function') aliased.writeHeader = gatedWriteHead
 }
 
 // For the stand-ins on a shared prototype: the gate of the registry on `res.req.sessions`.
