@@ -9,7 +9,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, afterEach, before, describe, it } from 'node:test'
 
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type Response,
+} from 'express'
 import express4 from 'express4'
 
 import { sessions } from '../src/express.ts'
@@ -108,6 +113,69 @@ for (const [name, create] of [
         const top = await fetch(url)
         assert.equal(await top.text(), 'top')
         assert.equal(await readBack(url, onlySetCookie(top.headers.getSetCookie(), 'app')), 12)
+      })
+
+      for (const [how, respond] of [
+        ['res.send()', (res: Response) => void res.send('ok')],
+        ['res.write()', (res: Response) => void res.write('partial-')],
+        ['res.writeHead(200)', (res: Response) => void res.writeHead(200)],
+      ] as const) {
+        it(`${how}, then next(err) in the same tick: the error handler reads the headers as sent, no second response goes out, the server lives on`, async () => {
+          const seen: boolean[] = []
+          const url = await start((app) => {
+            app.get('/', (req, res, next) => {
+              sessionOf(req).set('n', 16)
+              respond(res)
+              next(new Error('after the response started'))
+            })
+            // A route after the failing one, as real apps have: finalhandler waits for it.
+            app.get('/later', (_req, res) => {
+              res.send('later')
+            })
+            app.use(((error: unknown, _req, res, next) => {
+              seen.push(res.headersSent)
+              if (res.headersSent) {
+                next(error)
+                return
+              }
+              res.status(500).send('error page')
+            }) satisfies ErrorRequestHandler)
+          })
+          // Express closes the connection of a failed request whose headers were sent: what
+          // reaches the client before that is the response as started, never a second one.
+          const first = await fetch(url)
+            .then(
+              async (response) => ({ status: response.status, body: await response.text() }),
+              () => undefined,
+            )
+            .catch(() => undefined)
+          assert.deepEqual(seen, [true])
+          if (first !== undefined) {
+            assert.equal(first.status, 200)
+            assert.ok(['ok', 'partial-', ''].includes(first.body), first.body)
+          }
+          const later = await fetch(`${url}/later`)
+          assert.equal(await later.text(), 'later')
+        })
+      }
+
+      it("getSessions from sessionkit/node before sessions(): Express's rules still apply, a handler that throws saves nothing", async () => {
+        const app = create()
+        app.set('env', 'test')
+        app.use((req, res, next) => {
+          getSessions(req, res)
+          next()
+        })
+        app.use(sessions({ store }))
+        app.get('/', (req) => {
+          sessionOf(req).set('n', 17)
+          throw new Error('the handler failed')
+        })
+        const started = await listenLocal(http.createServer(app))
+        open.push(started)
+        const response = await fetch(started.url ?? '')
+        assert.equal(response.status, 500)
+        assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
       })
 
       it('res.download after a change: the cookie beside Content-Disposition', async () => {

@@ -419,6 +419,44 @@ describe('plain node:http servers in a process where the Express stand-ins are i
     assert.equal(await response.text(), 'plain')
   })
 
+  it('a response whose req is null, or whose request has a sessions getter that throws: sent as without the stand-ins', async () => {
+    await installed()
+    const server = http.createServer((req, res) => {
+      if (req.url === '/null') {
+        ;(res as unknown as { req: unknown }).req = null
+      } else {
+        Object.defineProperty(req, 'sessions', {
+          get: () => {
+            throw new Error('not here')
+          },
+        })
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.write('still ')
+      res.end('sent')
+    })
+    const started = await listenLocal(server)
+    open.push(started)
+    for (const path of ['/null', '/getter']) {
+      const response = await fetch(`${started.url ?? ''}${path}`)
+      assert.equal(response.status, 200)
+      assert.equal(await response.text(), 'still sent')
+    }
+  })
+
+  it('for...in over a response still lists the four methods, as node has them', async () => {
+    await installed()
+    const listed: string[] = []
+    const server = http.createServer((_req, res) => {
+      for (const key in res) if ((STAND_INS as readonly string[]).includes(key)) listed.push(key)
+      res.end('listed')
+    })
+    const started = await listenLocal(server)
+    open.push(started)
+    assert.equal(await (await fetch(started.url ?? '')).text(), 'listed')
+    assert.deepEqual(listed.sort(), [...STAND_INS].sort())
+  })
+
   it('the node:http adapter, its registry put on req.sessions by the handler: one cookie, read back', async () => {
     await installed()
     const store = createServerStore<TestData>({ name: 'app', keys, driver: createMemoryDriver() })

@@ -309,6 +309,22 @@ function nodeSuite(crypto: CryptoMode): void {
   })
 
   describe("headers written by node's alias or past the stand-ins", () => {
+    it('res.headersSent reads true once the handler wrote, as on node, while the save holds the response', async () => {
+      const seen: boolean[] = []
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res).get(store)
+        session.set('n', 6)
+        seen.push(res.headersSent)
+        res.write('x')
+        seen.push(res.headersSent)
+        res.end('y')
+      })
+      const response = await get(url)
+      assert.equal(await response.text(), 'xy')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+      assert.deepEqual(seen, [false, true])
+    })
+
     it("res.writeHeader(), node's alias of writeHead, carries the cookie", async () => {
       const { url } = await serve(async (req, res) => {
         const session = await getSessions(req, res).get(store)

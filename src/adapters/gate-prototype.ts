@@ -124,13 +124,26 @@ function installOn(shared: object, findGate: GateFinder): Installed {
     Object.defineProperty(shared, method, {
       value: standIn,
       writable: true,
-      enumerable: Object.getOwnPropertyDescriptor(shared, method)?.enumerable ?? false,
+      enumerable: isEnumerable(shared, method),
       configurable: true,
     })
   }
   const result = { standIns, through }
   installed.set(shared, result)
   return result
+}
+
+// As the method it shadows is (node's are: `for...in` over a response still lists them).
+function isEnumerable(shared: object, method: string): boolean {
+  for (
+    let on: object | null = shared;
+    on !== null;
+    on = Object.getPrototypeOf(on) as object | null
+  ) {
+    const descriptor = Object.getOwnPropertyDescriptor(on, method)
+    if (descriptor !== undefined) return descriptor.enumerable === true
+  }
+  return false
 }
 
 // `writeHeader`, node's alias, goes where `writeHead` goes.

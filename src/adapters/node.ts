@@ -155,12 +155,12 @@ class ResponseGate implements RequestSessionsOptions {
   phase: Phase = 'open'
   readonly sessions: RequestSessions<NodeSessionRegistry>
   readonly headers: ResponseHeaders
-  readonly cacheControl: string | false | undefined
-  readonly commitOnError: boolean | undefined
+  cacheControl: string | false | undefined
+  commitOnError: boolean | undefined
   readonly sentAs = 'the response headers were written'
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
-  readonly #onError: NonNullable<NodeSessionsOptions['onError']>
+  #onError: NonNullable<NodeSessionsOptions['onError']>
   readonly #trustProxy: boolean
   readonly #writeHead: OwnMethods['writeHead']
   readonly #write: OwnMethods['write']
@@ -169,10 +169,12 @@ class ResponseGate implements RequestSessionsOptions {
   #held: Held[] | undefined
   #transport: RequestTransport | undefined
   #endHeld = false
+  /** True while calls are held and the response reads as if they had gone through. */
+  #readsAsSent = false
   /** True while onError runs after a failure: its own response calls go through. */
   #reporting = false
 
-  readonly #hooks: GateHooks
+  #hooks: GateHooks
   readonly #throughPrototype: boolean
 
   constructor(
@@ -208,6 +210,20 @@ class ResponseGate implements RequestSessionsOptions {
     if (through === undefined) standInOn(res, this)
   }
 
+  /**
+   * A framework adapter's sessions() on a request whose gate `getSessions` made before: the
+   * framework's rules (its error responses, its reading of the transport, its `onError`, its
+   * options) apply from now on; the gate goes on standing in on the response itself.
+   */
+  adopt(options: NodeSessionsOptions, hooks: GateHooks): void {
+    if (this.#hooks !== NO_HOOKS || this.phase !== 'open') return
+    this.#hooks = onTheResponse(hooks)
+    if (options.onError !== undefined) this.#onError = options.onError
+    if (options.cacheControl !== undefined) this.cacheControl = options.cacheControl
+    if (options.commitOnError !== undefined) this.commitOnError = options.commitOnError
+    this.#transport = undefined
+  }
+
   /** Whether this is the gate of `req`. */
   isFor(req: IncomingMessage): boolean {
     return this.#req === req
@@ -228,7 +244,10 @@ class ResponseGate implements RequestSessionsOptions {
 
   /** For the sessions: whether the headers have left. */
   headersSent(): boolean {
-    return this.#res.headersSent
+    const res = this.#res
+    // Past our own stand-in for it, while calls are held: node's.
+    if (!this.#readsAsSent) return res.headersSent
+    return Reflect.get(Object.getPrototypeOf(res) as object, 'headersSent', res) === true
   }
 
   /** For the registry: how the request arrived, worked out once per request. */
@@ -246,7 +265,7 @@ class ResponseGate implements RequestSessionsOptions {
   abort(error: unknown): void {
     if (this.phase === 'failed') {
       this.#onError(error, this.#req, this.#res)
-    } else if (this.#held === undefined && !this.#res.headersSent) {
+    } else if (this.#held === undefined && !this.headersSent()) {
       if (this.sessions.requestFailed()) this.#failCommitted(error)
       else this.#fail(error)
     } else {
@@ -331,7 +350,7 @@ class ResponseGate implements RequestSessionsOptions {
   // now; false when it was held (or the response failed).
   #beforeHeaders(method: ResponseMethod, args: unknown[]): boolean {
     if (this.phase === 'done') return true
-    if (this.#res.headersSent) {
+    if (this.headersSent()) {
       // The headers left past the stand-ins (a method captured before they were installed):
       // a change made before is reported, not lost without a word.
       if (this.phase === 'open') {
@@ -365,8 +384,23 @@ class ResponseGate implements RequestSessionsOptions {
     }
     this.phase = 'saving'
     this.#hold(method, args)
+    this.#readAsSent()
     this.#release(saving)
     return false
+  }
+
+  // While calls are held the response reads as node's would once they had gone through:
+  // headers sent. Code that checks before it answers (an Express error handler, finalhandler)
+  // then leaves the response alone instead of writing a second one into the held one.
+  #readAsSent(): void {
+    Object.defineProperty(this.#res, 'headersSent', { value: true, configurable: true })
+    this.#readsAsSent = true
+  }
+
+  #readAsItIs(): void {
+    if (!this.#readsAsSent) return
+    this.#readsAsSent = false
+    Reflect.deleteProperty(this.#res, 'headersSent')
   }
 
   // Once the commit has finished, the held calls are replayed in order.
@@ -376,6 +410,7 @@ class ResponseGate implements RequestSessionsOptions {
         () => {
           if (this.phase === 'failed') return
           this.phase = 'done'
+          this.#readAsItIs()
           try {
             const held = this.#held ?? []
             this.#held = undefined
@@ -398,6 +433,7 @@ class ResponseGate implements RequestSessionsOptions {
 
   #fail(error: unknown): void {
     const res = this.#res
+    this.#readAsItIs()
     this.phase = 'failed'
     this.sessions.fail()
     this.#held = undefined
@@ -439,12 +475,17 @@ function standInOn(res: ServerResponse, gate: ResponseGate): void {
 }
 
 // For the stand-ins on a shared prototype: the gate of the registry on `res.req.sessions`.
+// Every response of the process comes here, whatever it is (a `req` of null, a getter that
+// throws): what is not an own property of the request is no gate, and a lookup never throws.
 function gateOfSharedResponse(res: object): ResponseGate | undefined {
-  // `this` of a stand-in called on nothing: node's own method reports that.
-  const req = (res as Partial<ServerResponse> | undefined)?.req as GatedRequest | undefined
-  if (req === undefined) return undefined
-  const gate = registryGate(req.sessions, req)
-  return gate?.standsInOnPrototypeFor(res) === true ? gate : undefined
+  try {
+    const req = (res as Partial<ServerResponse> | undefined)?.req as unknown
+    if (typeof req !== 'object' || req === null || !Object.hasOwn(req, 'sessions')) return undefined
+    const gate = registryGate((req as GatedRequest).sessions, req as IncomingMessage)
+    return gate?.standsInOnPrototypeFor(res) === true ? gate : undefined
+  } catch {
+    return undefined
+  }
 }
 
 // The four response methods the gate stands in for. Shared by every response: they find
@@ -536,7 +577,10 @@ function gateOf(
 ): ResponseGate {
   const gated = req as GatedRequest
   const existing = gated[gateKey] ?? registryGate(gated.sessions, req)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    if (hooks !== undefined) existing.adopt(options, hooks)
+    return existing
+  }
   if (hooks === undefined) {
     const gate = new ResponseGate(req, res, options)
     gated[gateKey] = gate
