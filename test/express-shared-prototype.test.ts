@@ -293,12 +293,26 @@ for (const [name, create] of [
             res.write('two, ')
             setImmediate(() => res.end('three'))
           })
+          // Server-sent events: the headers flushed before the first write.
+          app.get('/events', (req, res) => {
+            sessionOf(req).set('n', 11)
+            res.setHeader('Content-Type', 'text/event-stream')
+            res.flushHeaders()
+            res.write('data: 1\n\n')
+            setImmediate(() => res.end('data: 2\n\n'))
+          })
           withRead(app)
           const url = await listen(app)
-          for (let i = 0; i < 2; i++) {
-            const response = await fetch(url, { headers: { 'accept-encoding': 'gzip' } })
+          for (const [path, body] of [
+            ['/', 'one, two, three'],
+            ['/', 'one, two, three'],
+            ['/events', 'data: 1\n\ndata: 2\n\n'],
+          ] as const) {
+            const response = await fetch(`${url}${path}`, {
+              headers: { 'accept-encoding': 'gzip' },
+            })
             assert.equal(response.headers.get('content-encoding'), 'gzip')
-            assert.equal(await response.text(), 'one, two, three')
+            assert.equal(await response.text(), body)
             const cookie = onlySetCookie(response.headers.getSetCookie(), 'app')
             assert.equal(await readBack(url, cookie), 11)
           }

@@ -325,6 +325,66 @@ function nodeSuite(crypto: CryptoMode): void {
       assert.deepEqual(seen, [false, true])
     })
 
+    it('after res.end() the response reads as ended, as on node: a guarded second end is skipped, the first body goes out', async () => {
+      const seen: boolean[] = []
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res).get(store)
+        session.set('n', 7)
+        res.end('first')
+        seen.push(res.headersSent, res.writableEnded)
+        if (!res.writableEnded) res.end('second')
+      })
+      const response = await get(url)
+      assert.equal(await response.text(), 'first')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+      assert.deepEqual(seen, [true, true])
+    })
+
+    it('after res.write(), setHeader and a second writeHead throw ERR_HTTP_HEADERS_SENT, as on node', async () => {
+      const codes: unknown[] = []
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res).get(store)
+        session.set('n', 8)
+        res.write('body')
+        for (const late of [() => res.setHeader('X-Late', '1'), () => res.writeHead(404)]) {
+          try {
+            late()
+          } catch (error) {
+            codes.push((error as { code?: unknown }).code)
+          }
+        }
+        res.end()
+      })
+      const response = await get(url)
+      assert.equal(response.status, 200)
+      assert.equal(response.headers.get('x-late'), null)
+      assert.equal(await response.text(), 'body')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+      assert.deepEqual(codes, ['ERR_HTTP_HEADERS_SENT', 'ERR_HTTP_HEADERS_SENT'])
+    })
+
+    it('a failed save: the 500 drops the Content-Length the handler set, its end callback is called, the connection stays usable', async () => {
+      const failing = failingStore(store, crypto === 'node' ? 'throw' : 'reject')
+      let called = false
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res, { onError: () => undefined }).get(failing)
+        session.set('n', 9)
+        res.setHeader('Content-Length', '2')
+        await new Promise<void>((resolve) => {
+          res.end('ok', () => {
+            called = true
+            resolve()
+          })
+        })
+      })
+      for (let i = 0; i < 2; i++) {
+        const response = await get(url)
+        assert.equal(response.status, 500)
+        assert.equal(await response.text(), 'Internal Server Error')
+      }
+      assert.equal(called, true)
+    })
+
     it("res.writeHeader(), node's alias of writeHead, carries the cookie", async () => {
       const { url } = await serve(async (req, res) => {
         const session = await getSessions(req, res).get(store)

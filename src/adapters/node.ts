@@ -19,6 +19,7 @@
  */
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
 import { SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
@@ -171,6 +172,10 @@ class ResponseGate implements RequestSessionsOptions {
   #endHeld = false
   /** True while calls are held and the response reads as if they had gone through. */
   #readsAsSent = false
+  /** An `end` is held and the response reads as ended (`writableEnded`). */
+  #readsAsEnded = false
+  /** The socket's `destroy()` was called while calls were held: done once they went out. */
+  #destroyAfterHeld = false
   /** True while onError runs after a failure: its own response calls go through. */
   #reporting = false
 
@@ -244,10 +249,8 @@ class ResponseGate implements RequestSessionsOptions {
 
   /** For the sessions: whether the headers have left. */
   headersSent(): boolean {
-    const res = this.#res
-    // Past our own stand-in for it, while calls are held: node's.
-    if (!this.#readsAsSent) return res.headersSent
-    return Reflect.get(Object.getPrototypeOf(res) as object, 'headersSent', res) === true
+    // While calls are held nothing has left: they all wait for us.
+    return !this.#readsAsSent && this.#res.headersSent
   }
 
   /** For the registry: how the request arrived, worked out once per request. */
@@ -265,7 +268,7 @@ class ResponseGate implements RequestSessionsOptions {
   abort(error: unknown): void {
     if (this.phase === 'failed') {
       this.#onError(error, this.#req, this.#res)
-    } else if (this.#held === undefined && !this.headersSent()) {
+    } else if (this.#held === undefined && !this.#res.headersSent) {
       if (this.sessions.requestFailed()) this.#failCommitted(error)
       else this.#fail(error)
     } else {
@@ -281,11 +284,10 @@ class ResponseGate implements RequestSessionsOptions {
   // commitOnError: the 500 goes out through the gate, so it carries the saved sessions.
   #failCommitted(error: unknown): void {
     const res = this.#res
+    if (!res.headersSent) withoutEntityHeaders(res)
     this.#onError(error, this.#req, res)
     if (this.phase !== 'open' || res.headersSent || res.writableEnded) return
-    res.statusCode = 500
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-    res.end('Internal Server Error')
+    res.end(asPlain500(res))
   }
 
   writeHead(args: unknown[]): ServerResponse {
@@ -305,12 +307,17 @@ class ResponseGate implements RequestSessionsOptions {
     if (this.phase === 'failed') return this.#reporting ? this.#call('end', args) : this.#res
     if (!this.#beforeHeaders('end', args)) {
       this.#endHeld = true
+      this.#readAsEnded()
       return this.#res
     }
     return this.#call('end', args)
   }
 
   flushHeaders(): void {
+    const res = this.#res
+    // As node's own: the headers first go through `writeHead` (its `_implicitHeader`), and
+    // what wraps it (compression decides there whether to compress what follows).
+    if (this.phase === 'open' && !res.headersSent) res.writeHead(res.statusCode)
     if (this.#beforeHeaders('flushHeaders', [])) this.#call('flushHeaders', [])
   }
 
@@ -338,10 +345,6 @@ class ResponseGate implements RequestSessionsOptions {
     }
   }
 
-  #holdsWriteHead(): boolean {
-    return this.#held?.some((call) => call.method === 'writeHead') === true
-  }
-
   #hold(method: ResponseMethod, args: unknown[]): void {
     ;(this.#held ??= []).push({ method, args })
   }
@@ -361,10 +364,12 @@ class ResponseGate implements RequestSessionsOptions {
     }
     if (this.phase === 'failed') return false
     if (this.phase === 'saving') {
-      // A second writeHead while the first is held: node would have written the headers at
-      // the first, so middleware that checks for that (compression calls `_implicitHeader()`
-      // at every write until then) would not have sent it; replayed, it would throw.
-      if (method !== 'writeHead' || !this.#holdsWriteHead()) this.#hold(method, args)
+      // What node itself does with these once the headers are written, or the response
+      // ended: a writeHead throws ERR_HTTP_HEADERS_SENT, a write or an end after the end
+      // fails with ERR_STREAM_WRITE_AFTER_END (see #readAsSent).
+      if (method === 'writeHead' && this.#readsAsSent) return true
+      if (method !== 'flushHeaders' && this.#readsAsEnded) return true
+      this.#hold(method, args)
       return false
     }
     if (this.#hooks.isErrorResponse?.(this.#res) === true && !this.sessions.requestFailed()) {
@@ -375,6 +380,7 @@ class ResponseGate implements RequestSessionsOptions {
     try {
       saving = this.sessions.commit()
     } catch (error) {
+      this.#hold(method, args) // for its callback, told of the failure
       this.#fail(error)
       return false
     }
@@ -390,17 +396,58 @@ class ResponseGate implements RequestSessionsOptions {
   }
 
   // While calls are held the response reads as node's would once they had gone through:
-  // headers sent. Code that checks before it answers (an Express error handler, finalhandler)
-  // then leaves the response alone instead of writing a second one into the held one.
+  // headers written (`headersSent`, and `setHeader` throws ERR_HTTP_HEADERS_SENT) and, once
+  // an `end` is held, ended (`writableEnded`). Code that checks before it answers (an Express
+  // error handler, finalhandler, a second `res.send`) then does what it does on node instead
+  // of writing a second response into the held one. Node's own fields say so (`_header`,
+  // `finished`, already on every response: no property is added); they are put back before
+  // the held calls are replayed. A runtime whose response has no such fields keeps its own.
   #readAsSent(): void {
-    Object.defineProperty(this.#res, 'headersSent', { value: true, configurable: true })
+    const internals = this.#res as unknown as NodeInternals
+    if (internals._header !== null) return
+    internals._header = HELD_HEADER
     this.#readsAsSent = true
+    this.#deferDestroy()
+  }
+
+  #readAsEnded(): void {
+    const internals = this.#res as unknown as NodeInternals
+    if (!this.#readsAsSent || internals.finished) return
+    internals.finished = true
+    this.#readsAsEnded = true
   }
 
   #readAsItIs(): void {
-    if (!this.#readsAsSent) return
+    const internals = this.#res as unknown as NodeInternals
+    if (this.#readsAsEnded) internals.finished = false
+    if (this.#readsAsSent && internals._header === HELD_HEADER) internals._header = null
     this.#readsAsSent = false
-    Reflect.deleteProperty(this.#res, 'headersSent')
+    this.#readsAsEnded = false
+  }
+
+  // finalhandler closes the connection of a failed request whose headers were sent, right
+  // after the response that was sent: with calls held, that is once they went out.
+  #deferDestroy(): void {
+    const socket = this.#res.socket
+    if (socket === null || Object.hasOwn(socket, 'destroy')) return
+    socket.destroy = (error?: Error): Socket => {
+      if (error === undefined && this.phase === 'saving') this.#destroyAfterHeld = true
+      else this.#undeferDestroy(socket).destroy(error)
+      return socket
+    }
+  }
+
+  #undeferDestroy(socket: Socket): Socket {
+    Reflect.deleteProperty(socket, 'destroy')
+    return socket
+  }
+
+  // After the held calls went out (or the response failed): what was deferred, done.
+  #afterHeld(): void {
+    const socket = this.#res.socket
+    if (socket === null || !Object.hasOwn(socket, 'destroy')) return
+    this.#undeferDestroy(socket)
+    if (this.#destroyAfterHeld) socket.destroy()
   }
 
   // Once the commit has finished, the held calls are replayed in order.
@@ -420,6 +467,7 @@ class ResponseGate implements RequestSessionsOptions {
             this.#fail(error)
             return
           }
+          this.#afterHeld()
           // Changed during the last save round allowed: the headers left without it.
           if (this.#res.headersSent) this.sessions.afterCommit()
         },
@@ -436,8 +484,11 @@ class ResponseGate implements RequestSessionsOptions {
     this.#readAsItIs()
     this.phase = 'failed'
     this.sessions.fail()
+    callBackHeld(this.#held, error)
     this.#held = undefined
     this.#reporting = true
+    // Whatever answers now (onError, the framework, our 500) does not send the handler's body.
+    if (!res.headersSent) withoutEntityHeaders(res)
     try {
       this.#onError(error, this.#req, res)
     } finally {
@@ -452,15 +503,62 @@ class ResponseGate implements RequestSessionsOptions {
         }
       }
       if (!frameworkAnswers && !res.headersSent) {
-        res.statusCode = 500
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-        this.#call('end', ['Internal Server Error'])
+        this.#call('end', [asPlain500(res)])
       } else if (!frameworkAnswers && !res.writableEnded) {
         this.#call('end', [])
       }
+      this.#afterHeld()
     }
   }
 }
+
+// A response's entity headers describe the body the handler meant to send, not ours.
+const ENTITY_HEADERS = [
+  'content-length',
+  'content-encoding',
+  'content-range',
+  'content-disposition',
+  'content-language',
+  'content-location',
+  'etag',
+  'last-modified',
+]
+
+function withoutEntityHeaders(res: ServerResponse): void {
+  for (const name of ENTITY_HEADERS) res.removeHeader(name)
+}
+
+// Turns the response into a plain 500; returns the body that `end` sends.
+function asPlain500(res: ServerResponse): string {
+  withoutEntityHeaders(res)
+  res.statusCode = 500
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+  return 'Internal Server Error'
+}
+
+// The callbacks given to held calls (`res.end(cb)`, `res.write(chunk, cb)`): told of the
+// failure, as node tells them of one, so code awaiting them goes on.
+function callBackHeld(held: readonly Held[] | undefined, error: unknown): void {
+  if (held === undefined) return
+  for (const call of held) {
+    const callback = call.args.find((arg) => typeof arg === 'function') as
+      ((error: unknown) => void) | undefined
+    if (callback !== undefined) {
+      queueMicrotask(() => {
+        callback(error)
+      })
+    }
+  }
+}
+
+// What node's response keeps of its state (read by the gate while calls are held).
+interface NodeInternals {
+  _header: string | null
+  finished: boolean
+}
+
+// `_header` while calls are held: no header node writes looks like it.
+const HELD_HEADER = 'HTTP/1.1 000 held by sessionkit until its sessions are saved\r\n\r\n'
 
 // The gate on the response itself, for a response whose prototype it cannot stand in on.
 function standInOn(res: ServerResponse, gate: ResponseGate): void {
@@ -541,8 +639,10 @@ export class ResponseHeaders implements SessionHeaders {
   }
 
   setSetCookie(values: readonly string[]): void {
-    if (values.length === 0) this.#res.removeHeader('set-cookie')
-    else this.#res.setHeader('Set-Cookie', values)
+    this.#write(() => {
+      if (values.length === 0) this.#res.removeHeader('set-cookie')
+      else this.#res.setHeader('Set-Cookie', values)
+    })
   }
 
   hasCacheControl(): boolean {
@@ -550,7 +650,22 @@ export class ResponseHeaders implements SessionHeaders {
   }
 
   setCacheControl(value: string): void {
-    this.#res.setHeader('Cache-Control', value)
+    this.#write(() => this.#res.setHeader('Cache-Control', value))
+  }
+
+  // Ours may still be written while the held calls make the headers read as sent.
+  #write(change: () => void): void {
+    const internals = this.#res as unknown as NodeInternals
+    if (internals._header !== HELD_HEADER) {
+      change()
+      return
+    }
+    internals._header = null
+    try {
+      change()
+    } finally {
+      internals._header = HELD_HEADER
+    }
   }
 }
 
