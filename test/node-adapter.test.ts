@@ -54,6 +54,11 @@ function get(url: string, cookie?: string, init: RequestInit = {}): Promise<Resp
   return fetch(url, { ...init, headers })
 }
 
+function assertHeadersSentReported(error: unknown): void {
+  assert.ok(error instanceof HeadersSentError, `expected HeadersSentError, got ${String(error)}`)
+  assert.equal(error.code, 'ERR_SESSION_HEADERS_SENT')
+}
+
 /** Asserts the SessionSaveError shape and returns its inner errors. */
 function saveErrors(error: unknown): readonly { sessionName: string; error: unknown }[] {
   assert.ok(error instanceof SessionSaveError, `expected SessionSaveError, got ${String(error)}`)
@@ -383,6 +388,47 @@ function nodeSuite(crypto: CryptoMode): void {
         assert.equal(await response.text(), 'Internal Server Error')
       }
       assert.equal(called, true)
+    })
+
+    it('the status, its message and the Date header are those of the moment the handler wrote, as on node', async () => {
+      const { url } = await serve(async (req, res) => {
+        const session = await getSessions(req, res).get(store)
+        session.set('n', 10)
+        res.statusCode = 201
+        res.end('created')
+        res.statusCode = 503
+        res.statusMessage = 'Too Late'
+        res.sendDate = false
+      })
+      const response = await get(url)
+      assert.equal(response.status, 201)
+      assert.equal(response.statusText, 'Created')
+      assert.notEqual(response.headers.get('date'), null)
+      assert.equal(await response.text(), 'created')
+      onlySetCookie(response.headers.getSetCookie(), 'app')
+    })
+
+    it("node's own end, taken before getSessions: never a crash; a clean 500 or the response, and the change reported", async () => {
+      const reported = reporting()
+      const { url } = await serve(async (req, res) => {
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- node's own, on purpose
+        const ownEnd = res.end
+        const session = await getSessions(req, res, reported.options).get(store)
+        session.set('n', 11)
+        res.write('first ')
+        Reflect.apply(ownEnd, res, ['second'])
+      })
+      const response = await get(url).then(
+        async (r) => ({ status: r.status, body: await r.text().catch(() => '') }),
+        () => undefined,
+      )
+      if (crypto === 'node') {
+        // Saved inside the header write: what node wrote past the gate carries the cookie.
+        assert.deepEqual(response, { status: 200, body: 'first second' })
+      } else {
+        assert.equal(response?.status ?? 500, 500)
+        assertHeadersSentReported(await within(reported.first, 2000, 'onError'))
+      }
     })
 
     it("res.writeHeader(), node's alias of writeHead, carries the cookie", async () => {

@@ -21,7 +21,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
-import { SessionSaveError } from '../errors.ts'
+import { HeadersSentError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
@@ -174,6 +174,8 @@ class ResponseGate implements RequestSessionsOptions {
   #readsAsSent = false
   /** An `end` is held and the response reads as ended (`writableEnded`). */
   #readsAsEnded = false
+  /** What the status line is made of, as it was when the first call was held. */
+  #statusLine: readonly [number, string | undefined, boolean] | undefined
   /** The socket's `destroy()` was called while calls were held: done once they went out. */
   #destroyAfterHeld = false
   /** True while onError runs after a failure: its own response calls go through. */
@@ -249,8 +251,9 @@ class ResponseGate implements RequestSessionsOptions {
 
   /** For the sessions: whether the headers have left. */
   headersSent(): boolean {
-    // While calls are held nothing has left: they all wait for us.
-    return !this.#readsAsSent && this.#res.headersSent
+    // While calls are held (by this gate, or another copy's) nothing has left: they wait.
+    const res = this.#res
+    return res.headersSent && (!isHeld(res) || sentPastTheGate(res))
   }
 
   /** For the registry: how the request arrived, worked out once per request. */
@@ -403,11 +406,16 @@ class ResponseGate implements RequestSessionsOptions {
   // `finished`, already on every response: no property is added); they are put back before
   // the held calls are replayed. A runtime whose response has no such fields keeps its own.
   #readAsSent(): void {
-    const internals = this.#res as unknown as NodeInternals
+    const res = this.#res
+    const internals = res as unknown as NodeInternals
     if (internals._header !== null) return
+    // What node's writeHead takes from the response when the headers are written: later
+    // changes (an error handler's res.status(503)) must not reach the held status line.
+    this.#statusLine = [res.statusCode, res.statusMessage, res.sendDate]
     internals._header = HELD_HEADER
     this.#readsAsSent = true
-    this.#deferDestroy()
+    const socket = res.socket
+    if (socket !== null) holdSocket(socket, this)
   }
 
   #readAsEnded(): void {
@@ -418,36 +426,62 @@ class ResponseGate implements RequestSessionsOptions {
   }
 
   #readAsItIs(): void {
-    const internals = this.#res as unknown as NodeInternals
+    const res = this.#res
+    const internals = res as unknown as NodeInternals
     if (this.#readsAsEnded) internals.finished = false
-    if (this.#readsAsSent && internals._header === HELD_HEADER) internals._header = null
+    if (this.#readsAsSent && isHeld(res) && !sentPastTheGate(res)) {
+      internals._header = null
+      const [statusCode, statusMessage, sendDate] = this.#statusLine ?? []
+      if (statusCode !== undefined) res.statusCode = statusCode
+      res.statusMessage = statusMessage ?? ''
+      if (sendDate !== undefined) res.sendDate = sendDate
+    }
     this.#readsAsSent = false
     this.#readsAsEnded = false
   }
 
   // finalhandler closes the connection of a failed request whose headers were sent, right
   // after the response that was sent: with calls held, that is once they went out.
-  #deferDestroy(): void {
-    const socket = this.#res.socket
-    if (socket === null || Object.hasOwn(socket, 'destroy')) return
-    socket.destroy = (error?: Error): Socket => {
-      if (error === undefined && this.phase === 'saving') this.#destroyAfterHeld = true
-      else this.#undeferDestroy(socket).destroy(error)
-      return socket
+  /**
+   * The response's socket is being destroyed while calls are held. finalhandler closes the
+   * connection of a failed request whose headers were sent, right after the response that
+   * was sent: with a whole response held (an end), that waits until it went out (true).
+   * Otherwise (a failed socket, the client gone, a partial response) it goes ahead, and the
+   * response reads as it is to its 'close' listeners.
+   */
+  socketDestroyed(error: unknown): boolean {
+    if (this.phase !== 'saving') return false
+    if (error === undefined && this.#readsAsEnded) {
+      this.#destroyAfterHeld = true
+      return true
     }
+    this.#readAsItIs()
+    return false
   }
 
-  #undeferDestroy(socket: Socket): Socket {
-    Reflect.deleteProperty(socket, 'destroy')
-    return socket
+  // Node itself wrote the response while calls were held (past the gate: a method captured
+  // before it): the held calls cannot follow; the change is reported, never replayed.
+  #sentPastTheGate(): void {
+    this.#held = undefined
+    this.#readsAsSent = false
+    this.#readsAsEnded = false
+    this.#afterHeld()
+    this.onError(
+      new HeadersSentError(
+        'the response was written past the sessionkit gate (a method of it taken before getSessions() ran) while its sessions were saved',
+      ),
+    )
   }
 
   // After the held calls went out (or the response failed): what was deferred, done.
   #afterHeld(): void {
     const socket = this.#res.socket
-    if (socket === null || !Object.hasOwn(socket, 'destroy')) return
-    this.#undeferDestroy(socket)
-    if (this.#destroyAfterHeld) socket.destroy()
+    if (socket === null) return
+    releaseSocket(socket, this)
+    if (this.#destroyAfterHeld) {
+      this.#destroyAfterHeld = false
+      socket.destroy()
+    }
   }
 
   // Once the commit has finished, the held calls are replayed in order.
@@ -457,6 +491,10 @@ class ResponseGate implements RequestSessionsOptions {
         () => {
           if (this.phase === 'failed') return
           this.phase = 'done'
+          if (sentPastTheGate(this.#res)) {
+            this.#sentPastTheGate()
+            return
+          }
           this.#readAsItIs()
           try {
             const held = this.#held ?? []
@@ -554,11 +592,15 @@ function callBackHeld(held: readonly Held[] | undefined, error: unknown): void {
 // What node's response keeps of its state (read by the gate while calls are held).
 interface NodeInternals {
   _header: string | null
+  _headerSent?: boolean
   finished: boolean
 }
 
 // `_header` while calls are held: no header node writes looks like it.
-const HELD_HEADER = 'HTTP/1.1 000 held by sessionkit until its sessions are saved\r\n\r\n'
+// Should node itself ever send it (a method of the response captured before the gate, which
+// writes past it), the client reads a well-formed 500 and the connection closes.
+const HELD_HEADER =
+  'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
 
 // The gate on the response itself, for a response whose prototype it cannot stand in on.
 function standInOn(res: ServerResponse, gate: ResponseGate): void {
@@ -639,10 +681,13 @@ export class ResponseHeaders implements SessionHeaders {
   }
 
   setSetCookie(values: readonly string[]): void {
-    this.#write(() => {
-      if (values.length === 0) this.#res.removeHeader('set-cookie')
-      else this.#res.setHeader('Set-Cookie', values)
-    })
+    if (isHeld(this.#res)) {
+      withHeldLifted(this.#res, () => {
+        this.#setSetCookie(values)
+      })
+    } else {
+      this.#setSetCookie(values)
+    }
   }
 
   hasCacheControl(): boolean {
@@ -650,22 +695,66 @@ export class ResponseHeaders implements SessionHeaders {
   }
 
   setCacheControl(value: string): void {
-    this.#write(() => this.#res.setHeader('Cache-Control', value))
+    if (isHeld(this.#res)) {
+      withHeldLifted(this.#res, () => {
+        this.#res.setHeader('Cache-Control', value)
+      })
+    } else {
+      this.#res.setHeader('Cache-Control', value)
+    }
   }
 
-  // Ours may still be written while the held calls make the headers read as sent.
-  #write(change: () => void): void {
-    const internals = this.#res as unknown as NodeInternals
-    if (internals._header !== HELD_HEADER) {
-      change()
-      return
+  #setSetCookie(values: readonly string[]): void {
+    if (values.length === 0) this.#res.removeHeader('set-cookie')
+    else this.#res.setHeader('Set-Cookie', values)
+  }
+}
+
+// A socket with a held response finds its gate here (one property, set once per socket and
+// then only written: a keep-alive socket keeps its hidden class from request to request);
+// its `destroy` stands in once, for every response it carries after.
+const heldGateKey = Symbol('sessionkit.heldGate')
+
+interface HeldSocket extends Socket {
+  [heldGateKey]?: ResponseGate | undefined
+}
+
+function holdSocket(socket: Socket, gate: ResponseGate): void {
+  const held = socket as HeldSocket
+  if (!(heldGateKey in held)) {
+    const destroy = held.destroy.bind(held)
+    held.destroy = function (this: HeldSocket, error?: Error): HeldSocket {
+      const current = this[heldGateKey]
+      if (current?.socketDestroyed(error) === true) return this
+      this[heldGateKey] = undefined
+      destroy(error)
+      return this
     }
-    internals._header = null
-    try {
-      change()
-    } finally {
-      internals._header = HELD_HEADER
-    }
+  }
+  held[heldGateKey] = gate
+}
+
+function releaseSocket(socket: Socket, gate: ResponseGate): void {
+  const held = socket as HeldSocket
+  if (held[heldGateKey] === gate) held[heldGateKey] = undefined
+}
+
+function isHeld(res: ServerResponse): boolean {
+  return (res as unknown as NodeInternals)._header === HELD_HEADER
+}
+
+function sentPastTheGate(res: ServerResponse): boolean {
+  return (res as unknown as NodeInternals)._headerSent === true
+}
+
+// Ours may still be written while the held calls make the headers read as sent.
+function withHeldLifted(res: ServerResponse, change: () => void): void {
+  const internals = res as unknown as NodeInternals
+  internals._header = null
+  try {
+    change()
+  } finally {
+    internals._header = HELD_HEADER
   }
 }
 
