@@ -12,7 +12,7 @@ const entry = '^src/[^/]+[.]ts$'
 const errors = '^src/errors[.]ts$'
 const cli = '^src/cli/'
 const nodeOnly =
-  '^src/(adapters/(node|express|fastify|koa)[.]ts|drivers/filesystem[.]ts|lib/node/|cli/)'
+  '^src/(adapters/(node|node-response|express|fastify|koa)[.]ts|drivers/filesystem[.]ts|lib/node/|cli/)'
 
 /** A rule: files under `from` may import only what matches `allowed`. */
 function only(name, from, allowed, comment) {

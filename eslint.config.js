@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint'
 const nodeOnlyFiles = [
   'src/node.ts',
   'src/adapters/node.ts',
+  'src/adapters/node-response.ts',
   'src/express.ts',
   'src/adapters/express.ts',
   'src/fastify.ts',

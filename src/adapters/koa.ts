@@ -22,7 +22,7 @@ import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { isPromise } from '../lib/awaitable.ts'
 import { AdapterSessionRegistry, RequestSessions, logError } from './core.ts'
-import { ResponseHeaders } from './node.ts'
+import { ResponseHeaders } from './node-response.ts'
 import { hostWithoutPort } from './transport.ts'
 
 /** The registry of a Koa request, `ctx.sessions`: named sessions of any store. */

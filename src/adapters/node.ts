@@ -18,21 +18,34 @@
  * @module
  */
 
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
 import { HeadersSentError, SessionSaveError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
-  NO_COOKIES,
   RequestSessions,
   logError,
   type RegistryHooks,
   type RequestSessionsOptions,
-  type SessionHeaders,
 } from './core.ts'
 import { gateThroughPrototype } from './gate-prototype.ts'
+import {
+  ResponseHeaders,
+  asPlain500,
+  callBackHeld,
+  holdSocket,
+  isHeld,
+  markEnded,
+  markHeadersHeld,
+  releaseSocket,
+  sentPastTheGate,
+  unmarkEnded,
+  unmarkHeadersHeld,
+  withOurCookies,
+  withoutEntityHeaders,
+  type HoldsSocket,
+} from './node-response.ts'
 import { requestTransport } from './transport.ts'
 
 export interface NodeSessionsOptions {
@@ -152,7 +165,7 @@ const NO_HOOKS: GateHooks = Object.freeze({})
  * It is also its sessions' options (`headers`, `headersSent`, ...): one object per request
  * rather than one per role.
  */
-class ResponseGate implements RequestSessionsOptions {
+class ResponseGate implements RequestSessionsOptions, HoldsSocket {
   phase: Phase = 'open'
   readonly sessions: RequestSessions<NodeSessionRegistry>
   readonly headers: ResponseHeaders
@@ -407,30 +420,24 @@ class ResponseGate implements RequestSessionsOptions {
   // the held calls are replayed. A runtime whose response has no such fields keeps its own.
   #readAsSent(): void {
     const res = this.#res
-    const internals = res as unknown as NodeInternals
-    if (internals._header !== null) return
     // What node's writeHead takes from the response when the headers are written: later
     // changes (an error handler's res.status(503)) must not reach the held status line.
-    this.#statusLine = [res.statusCode, res.statusMessage, res.sendDate]
-    internals._header = HELD_HEADER
+    const statusLine = [res.statusCode, res.statusMessage, res.sendDate] as const
+    if (!markHeadersHeld(res)) return
+    this.#statusLine = statusLine
     this.#readsAsSent = true
     const socket = res.socket
     if (socket !== null) holdSocket(socket, this)
   }
 
   #readAsEnded(): void {
-    const internals = this.#res as unknown as NodeInternals
-    if (!this.#readsAsSent || internals.finished) return
-    internals.finished = true
-    this.#readsAsEnded = true
+    if (this.#readsAsSent && markEnded(this.#res)) this.#readsAsEnded = true
   }
 
   #readAsItIs(): void {
     const res = this.#res
-    const internals = res as unknown as NodeInternals
-    if (this.#readsAsEnded) internals.finished = false
-    if (this.#readsAsSent && isHeld(res) && !sentPastTheGate(res)) {
-      internals._header = null
+    if (this.#readsAsEnded) unmarkEnded(res)
+    if (this.#readsAsSent && unmarkHeadersHeld(res)) {
       const [statusCode, statusMessage, sendDate] = this.#statusLine ?? []
       if (statusCode !== undefined) res.statusCode = statusCode
       res.statusMessage = statusMessage ?? ''
@@ -440,8 +447,6 @@ class ResponseGate implements RequestSessionsOptions {
     this.#readsAsEnded = false
   }
 
-  // finalhandler closes the connection of a failed request whose headers were sent, right
-  // after the response that was sent: with calls held, that is once they went out.
   /**
    * The response's socket is being destroyed while calls are held. finalhandler closes the
    * connection of a failed request whose headers were sent, right after the response that
@@ -550,58 +555,6 @@ class ResponseGate implements RequestSessionsOptions {
   }
 }
 
-// A response's entity headers describe the body the handler meant to send, not ours.
-const ENTITY_HEADERS = [
-  'content-length',
-  'content-encoding',
-  'content-range',
-  'content-disposition',
-  'content-language',
-  'content-location',
-  'etag',
-  'last-modified',
-]
-
-function withoutEntityHeaders(res: ServerResponse): void {
-  for (const name of ENTITY_HEADERS) res.removeHeader(name)
-}
-
-// Turns the response into a plain 500; returns the body that `end` sends.
-function asPlain500(res: ServerResponse): string {
-  withoutEntityHeaders(res)
-  res.statusCode = 500
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-  return 'Internal Server Error'
-}
-
-// The callbacks given to held calls (`res.end(cb)`, `res.write(chunk, cb)`): told of the
-// failure, as node tells them of one, so code awaiting them goes on.
-function callBackHeld(held: readonly Held[] | undefined, error: unknown): void {
-  if (held === undefined) return
-  for (const call of held) {
-    const callback = call.args.find((arg) => typeof arg === 'function') as
-      ((error: unknown) => void) | undefined
-    if (callback !== undefined) {
-      queueMicrotask(() => {
-        callback(error)
-      })
-    }
-  }
-}
-
-// What node's response keeps of its state (read by the gate while calls are held).
-interface NodeInternals {
-  _header: string | null
-  _headerSent?: boolean
-  finished: boolean
-}
-
-// `_header` while calls are held: no header node writes looks like it.
-// Should node itself ever send it (a method of the response captured before the gate, which
-// writes past it), the client reads a well-formed 500 and the connection closes.
-const HELD_HEADER =
-  'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
-
 // The gate on the response itself, for a response whose prototype it cannot stand in on.
 function standInOn(res: ServerResponse, gate: ResponseGate): void {
   ;(res as GatedResponse)[gateKey] = gate
@@ -664,98 +617,6 @@ function transportOf(req: IncomingMessage, trustProxy: boolean): RequestTranspor
     },
     trustProxy,
   )
-}
-
-/** A response's headers as the sessions see them. */
-export class ResponseHeaders implements SessionHeaders {
-  readonly #res: ServerResponse
-
-  constructor(res: ServerResponse) {
-    this.#res = res
-  }
-
-  getSetCookie(): readonly string[] {
-    const value = this.#res.getHeader('set-cookie')
-    if (value === undefined) return NO_COOKIES
-    return Array.isArray(value) ? value : [String(value)]
-  }
-
-  setSetCookie(values: readonly string[]): void {
-    if (isHeld(this.#res)) {
-      withHeldLifted(this.#res, () => {
-        this.#setSetCookie(values)
-      })
-    } else {
-      this.#setSetCookie(values)
-    }
-  }
-
-  hasCacheControl(): boolean {
-    return this.#res.hasHeader('cache-control')
-  }
-
-  setCacheControl(value: string): void {
-    if (isHeld(this.#res)) {
-      withHeldLifted(this.#res, () => {
-        this.#res.setHeader('Cache-Control', value)
-      })
-    } else {
-      this.#res.setHeader('Cache-Control', value)
-    }
-  }
-
-  #setSetCookie(values: readonly string[]): void {
-    if (values.length === 0) this.#res.removeHeader('set-cookie')
-    else this.#res.setHeader('Set-Cookie', values)
-  }
-}
-
-// A socket with a held response finds its gate here (one property, set once per socket and
-// then only written: a keep-alive socket keeps its hidden class from request to request);
-// its `destroy` stands in once, for every response it carries after.
-const heldGateKey = Symbol('sessionkit.heldGate')
-
-interface HeldSocket extends Socket {
-  [heldGateKey]?: ResponseGate | undefined
-}
-
-function holdSocket(socket: Socket, gate: ResponseGate): void {
-  const held = socket as HeldSocket
-  if (!(heldGateKey in held)) {
-    const destroy = held.destroy.bind(held)
-    held.destroy = function (this: HeldSocket, error?: Error): HeldSocket {
-      const current = this[heldGateKey]
-      if (current?.socketDestroyed(error) === true) return this
-      this[heldGateKey] = undefined
-      destroy(error)
-      return this
-    }
-  }
-  held[heldGateKey] = gate
-}
-
-function releaseSocket(socket: Socket, gate: ResponseGate): void {
-  const held = socket as HeldSocket
-  if (held[heldGateKey] === gate) held[heldGateKey] = undefined
-}
-
-function isHeld(res: ServerResponse): boolean {
-  return (res as unknown as NodeInternals)._header === HELD_HEADER
-}
-
-function sentPastTheGate(res: ServerResponse): boolean {
-  return (res as unknown as NodeInternals)._headerSent === true
-}
-
-// Ours may still be written while the held calls make the headers read as sent.
-function withHeldLifted(res: ServerResponse, change: () => void): void {
-  const internals = res as unknown as NodeInternals
-  internals._header = null
-  try {
-    change()
-  } finally {
-    internals._header = HELD_HEADER
-  }
 }
 
 // The gate lives on the request itself rather than in a WeakMap: it references the request,
@@ -886,47 +747,4 @@ export function withSessions(
   return (req, res) => {
     run(req, res).catch(logError)
   }
-}
-
-// Headers passed to writeHead replace those set with setHeader, so a handler that writes its
-// own Set-Cookie there would drop ours; merge ours into the argument instead.
-function withOurCookies(args: unknown[], ours: readonly string[]): unknown[] {
-  if (ours.length === 0) return args
-  const index = args.length - 1
-  const headers = args[index]
-  if (index < 1 || typeof headers !== 'object' || headers === null) return args
-  const copy = [...args]
-  if (Array.isArray(headers)) {
-    // Once headers were set with setHeader (ours were), Node 20 applies a flat array with one
-    // setHeader per pair, so a repeated name (Set-Cookie above all) would keep only its last
-    // value. Group the pairs by name into the object form, which keeps every value.
-    const list: unknown[] = headers
-    if (list.length % 2 !== 0) return args // node rejects it with its own error
-    const grouped = new Map<string, [string, unknown[]]>()
-    for (let i = 0; i < list.length; i += 2) {
-      const name = list[i]
-      if (typeof name !== 'string') return args // let node report it
-      if (name === '') continue
-      const entry = grouped.get(name.toLowerCase()) ?? [name, []]
-      const value = list[i + 1]
-      entry[1].push(...(Array.isArray(value) ? (value as unknown[]) : [value]))
-      grouped.set(name.toLowerCase(), entry)
-    }
-    const cookies = grouped.get('set-cookie')?.[1]
-    cookies?.push(...ours.filter((v) => !cookies.includes(v)))
-    copy[index] = Object.fromEntries(
-      [...grouped.values()].map(([name, values]) => [
-        name,
-        values.length === 1 ? values[0] : values,
-      ]),
-    )
-    return copy
-  }
-  const record = headers as OutgoingHttpHeaders
-  const key = Object.keys(record).find((name) => name.toLowerCase() === 'set-cookie')
-  if (key === undefined) return args
-  const value = record[key]
-  const existing = Array.isArray(value) ? value : value === undefined ? [] : [String(value)]
-  copy[index] = { ...record, [key]: [...existing, ...ours.filter((v) => !existing.includes(v))] }
-  return copy
 }
