@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 
 import type { LoaderFunctionArgs, RouteObject } from 'react-router'
 
+import { SessionSaveError } from '../src/errors.ts'
 import { createReactRouterSessionStorage } from '../src/react-router.ts'
 import { cookiePair, deferred } from './support/adapter-harness.ts'
 import { readStreamed } from './support/chunk-stream.ts'
@@ -28,6 +29,65 @@ const noteOf: Route = ({ session }) =>
   Promise.resolve({ body: { text: session.get('note') ?? 'none' } })
 
 const adapt: Record<string, AdaptedScenario> = {
+  'a logout whose store writes fail answers an error and still clears the cookie': {
+    reason:
+      'no adapter-owned response: destroySession rejects with SessionSaveError, whose setCookies the action sends with its error response',
+    async run(context) {
+      const store = context.stores.server
+      const storage = createReactRouterSessionStorage(store)
+      const route = async ({ request }: LoaderFunctionArgs): Promise<Response> => {
+        const session = await storage.getSession(request.headers.get('Cookie'))
+        if (new URL(request.url).pathname === '/login') {
+          session.set('user', 'ada')
+          return responseOf({ body: { text: 'welcome' } }, await storage.commitSession(session))
+        }
+        try {
+          return responseOf({ body: { text: 'bye' } }, await storage.destroySession(session))
+        } catch (error) {
+          assert.ok(error instanceof SessionSaveError, String(error))
+          // After the logout the session reads as empty, as React Router's own do not fail.
+          assert.equal(session.get('user'), undefined)
+          const headers = new Headers({ 'Cache-Control': 'no-store' })
+          for (const value of error.setCookies) headers.append('Set-Cookie', value)
+          return new Response('Internal Server Error', { status: 500, headers })
+        }
+      }
+      const routes: RouteObject[] = ['/login', '/logout'].map((path) => ({
+        id: path,
+        path,
+        loader: route,
+        action: route,
+      }))
+      const app = await serveReactRouter(routes)
+      try {
+        const url = app.url ?? ''
+        const login = await fetch(`${url}/login`, { method: 'POST' })
+        const sent = { status: login.status, headers: login.headers, body: '' }
+        const pair = cookiePair(one({ ...sent, setCookies: login.headers.getSetCookie() }, 'sid'))
+        context.stores.driver.failWrites = true
+        let response: Response
+        try {
+          response = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie: pair } })
+        } finally {
+          context.stores.driver.failWrites = false
+        }
+        assert.equal(response.status, 500)
+        const deletion = one(
+          {
+            status: 500,
+            headers: response.headers,
+            body: '',
+            setCookies: response.headers.getSetCookie(),
+          },
+          'sid',
+        )
+        assert.match(deletion, /^sid=;/)
+        assert.match(deletion, /Max-Age=0/)
+      } finally {
+        await app.close()
+      }
+    },
+  },
   'several named sessions in one request: one cookie each': {
     reason: 'no request registry; one SessionStorage per store, each committed',
     async run(context) {

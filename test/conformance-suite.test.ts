@@ -266,3 +266,53 @@ describe('conformance suites: a driver left open keeps no process alive', () => 
     )
   })
 })
+
+describe('conformance suites: a driver whose writes are not atomic with delete', () => {
+  const roundTrip = (): Promise<void> =>
+    new Promise((resolve) => {
+      setTimeout(resolve, 1)
+    })
+
+  // Checks that the record is there, then writes it back a round trip later, as a SQL driver
+  // doing SELECT then an upsert outside a transaction would: a delete in between is undone.
+  function writesBackAfterCheck(now: () => number): SessionDriver {
+    const inner = createMemoryDriver({ now, sweepInterval: 0 })
+    const writeBack = async (id: string, at: number): Promise<boolean> => {
+      const found = await inner.get(id, at)
+      if (found === undefined) return false
+      await roundTrip()
+      if ((await inner.get(id, at)) === undefined) await inner.create(found, at)
+      return true
+    }
+    return {
+      ...inner,
+      update: async (id, patch, at) =>
+        (await writeBack(id, at)) ? inner.update(id, patch, at) : { status: 'missing' },
+      touch: async (id, lastSeenAt, expiresAt, at) =>
+        (await writeBack(id, at)) && inner.touch(id, lastSeenAt, expiresAt, at),
+    }
+  }
+
+  it('fails the race test, and only that one', async () => {
+    const { test, tests } = recorder()
+    runDriverConformance({
+      name: 'write-back',
+      createDriver: ({ now }) => writesBackAfterCheck(now),
+      test,
+    })
+    const failed = await failures(tests)
+    assert.equal(failed.length, 1, failed.join('\n'))
+    assert.match(failed[0] ?? '', /update and touch racing delete never bring the record back/)
+    assert.match(failed[0] ?? '', /get after the race/)
+  })
+
+  it('passes for the memory driver', async () => {
+    const { test, tests } = recorder()
+    runDriverConformance({
+      name: 'memory',
+      createDriver: ({ now }) => createMemoryDriver({ now }),
+      test,
+    })
+    assert.deepEqual(await failures(tests), [])
+  })
+})

@@ -10,12 +10,14 @@ import {
   withSessions,
 } from '../src/fetch.ts'
 import { HeadersSentError, SessionSaveError, isSessionError } from '../src/errors.ts'
-import type { Session } from '../src/index.ts'
+import { createMemoryDriver, createServerStore, type Session } from '../src/index.ts'
+import type { SessionDriver } from '../src/core/driver.ts'
 import {
   closeServer,
   cookiePair,
   failingStore,
   forEachCrypto,
+  keys,
   makeStore,
   onlySetCookie,
   setCookiesNamed,
@@ -463,4 +465,118 @@ function fetchSuite(crypto: CryptoMode): void {
 
 describe('Fetch adapter', () => {
   forEachCrypto(fetchSuite)
+})
+
+describe('Fetch adapter: a logout whose server-side delete fails', () => {
+  const refusing = (): { driver: SessionDriver; refuse: (on: boolean) => void } => {
+    const inner = createMemoryDriver({ sweepInterval: 0 })
+    let refused = false
+    const write = <R>(call: () => Promise<R>): Promise<R> =>
+      refused ? Promise.reject(new Error('the backend refuses writes')) : call()
+    return {
+      driver: {
+        ...inner,
+        update: (id, patch, now) => write(() => inner.update(id, patch, now)),
+        touch: (id, seen, expires, now) => write(() => inner.touch(id, seen, expires, now)),
+        delete: (id) => write(() => inner.delete(id)),
+      },
+      refuse: (on) => {
+        refused = on
+      },
+    }
+  }
+
+  it('withSessions answers a 500 with the deletion cookie and gives the error to onError', async () => {
+    const { driver, refuse } = refusing()
+    const store = createServerStore<TestData>({ name: 'sid', keys, driver })
+    const errors: unknown[] = []
+    const app = withSessions(
+      async (incoming, registry) => {
+        const session = await registry.get(store)
+        if (new URL(incoming.url).pathname === '/logout') session.destroy()
+        else session.set('n', 1)
+        return new Response('done')
+      },
+      { onError: (error) => errors.push(error) },
+    )
+    const login = await app(new Request('http://app.test/login'))
+    const pair = cookiePair(onlySetCookie(login.headers.getSetCookie(), 'sid'))
+    refuse(true)
+    const response = await app(new Request('http://app.test/logout', { headers: { cookie: pair } }))
+    refuse(false)
+    assert.equal(response.status, 500)
+    assert.equal(await response.text(), 'Internal Server Error')
+    assert.match(onlySetCookie(response.headers.getSetCookie(), 'sid'), /^sid=; .*Max-Age=0/)
+    assert.equal(response.headers.get('cache-control'), 'no-store')
+    assert.equal(errors.length, 1)
+    assert.ok(errors[0] instanceof SessionSaveError)
+    assert.deepEqual(errors[0].setCookies, response.headers.getSetCookie())
+  })
+
+  it('commitSessions rejects with the deletion cookie in setCookies, for the app to send', async () => {
+    const { driver, refuse } = refusing()
+    const store = createServerStore<TestData>({ name: 'sid', keys, driver })
+    const first = new Request('http://app.test/')
+    ;(await getSessions(first).get(store)).set('n', 1)
+    const login = await commitSessions(first, new Response())
+    const pair = cookiePair(onlySetCookie(login.headers.getSetCookie(), 'sid'))
+    const second = new Request('http://app.test/', { headers: { cookie: pair } })
+    ;(await getSessions(second).get(store)).destroy()
+    refuse(true)
+    const error: unknown = await commitSessions(second, new Response()).catch((e: unknown) => e)
+    refuse(false)
+    assert.ok(error instanceof SessionSaveError)
+    assert.match(onlySetCookie(error.setCookies, 'sid'), /Max-Age=0/)
+  })
+})
+
+describe('Fetch adapter: withSessions nested in withSessions', () => {
+  const store = makeStore('node')
+
+  it('the outermost commits once, with the changes of both handlers', async () => {
+    const errors: unknown[] = []
+    const inner = withSessions(
+      async (_request, registry) => {
+        ;(await registry.get(store)).set('n', 1)
+        return new Response('inner')
+      },
+      { onError: (error) => errors.push(error) },
+    )
+    const outer = withSessions(
+      async (incoming, registry) => {
+        const response = await inner(incoming)
+        // A change after the inner handler returned: still before anything was committed.
+        ;(await registry.get(store)).set('note', 'outer')
+        return response
+      },
+      { onError: (error) => errors.push(error) },
+    )
+    const response = await outer(request())
+    assert.equal(response.status, 200)
+    assert.equal(await response.text(), 'inner')
+    const pair = cookiePair(onlySetCookie(response.headers.getSetCookie(), 'app'))
+    const read = await withSessions(async (_request, registry) => {
+      const session = await registry.get(store)
+      return new Response(`${session.get('n')} ${session.get('note')}`)
+    })(request(pair))
+    assert.equal(await read.text(), '1 outer')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(errors, [])
+  })
+
+  it('an inner handler that throws reaches the outer handler, which may answer', async () => {
+    const boom = new Error('boom')
+    const inner = withSessions(async (_request, registry) => {
+      ;(await registry.get(store)).set('n', 1)
+      throw boom
+    })
+    const outer = withSessions(async (incoming) => {
+      await assert.rejects(inner(incoming), (error) => error === boom)
+      return new Response('recovered')
+    })
+    const response = await outer(request())
+    assert.equal(await response.text(), 'recovered')
+    // The outer handler answered normally: the request did not fail, its sessions are saved.
+    assert.equal(setCookiesNamed(response.headers.getSetCookie(), 'app').length, 1)
+  })
 })

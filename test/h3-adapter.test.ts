@@ -15,6 +15,7 @@ import {
   deferred,
   failingStore,
   keys,
+  lateChangeReported,
   makeStore,
   onlySetCookie,
   setCookiesNamed,
@@ -128,6 +129,50 @@ function h3Suite(label: string, send: Send): void {
           const gone = await send(counter, '/read', { headers: { cookie: after } })
           assert.deepEqual(await gone.json(), { n: null })
         }
+      })
+
+      it('a returned Error is a failed request: nothing saved, unless commitOnError', async () => {
+        for (const commitOnError of [false, true]) {
+          const h3 = new H3({ silent: true })
+            .use(sessions({ commitOnError }))
+            .get('/', async (event) => {
+              ;(await useSession(event, store)).set('n', 1)
+              return 'ok'
+            })
+            .get('/read', async (event) => ({
+              n: (await useSession(event, store)).get('n') ?? null,
+            }))
+            .get('/step-up', async (event) => {
+              ;(await useSession(event, store)).set('n', 2)
+              return new HTTPError({ status: 422, message: 'second factor wrong' })
+            })
+          const cookie = cookieOf(await send(h3, '/'))
+          const failed = await send(h3, '/step-up', { headers: { cookie } })
+          assert.equal(failed.status, 422)
+          const read = async (pair: string) =>
+            (await (await send(h3, '/read', { headers: { cookie: pair } })).json()) as unknown
+          if (commitOnError) {
+            // The error response carries the saved session's cookie (a cookie session's new one).
+            const next = serverSide ? cookie : cookieOf(failed)
+            assert.deepEqual(await read(next), { n: 2 })
+          } else {
+            assert.deepEqual(failed.headers.getSetCookie(), [])
+            assert.deepEqual(await read(cookie), { n: 1 })
+          }
+        }
+      })
+
+      it('a Response.error() commits nothing: no save, the change reported to onError', async () => {
+        const h3 = app().get('/network-error', async (event) => {
+          ;(await useSession(event, store)).set('n', 2)
+          return Response.error()
+        })
+        const cookie = cookieOf(await send(h3, '/'))
+        errors.length = 0
+        await send(h3, '/network-error', { headers: { cookie } }).catch(() => undefined)
+        const read = await send(h3, '/read', { headers: { cookie } })
+        assert.deepEqual(await read.json(), { n: 1 })
+        await lateChangeReported(errors)
       })
 
       it('a tampered cookie gives a fresh session, never an error', async () => {

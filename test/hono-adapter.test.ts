@@ -16,6 +16,7 @@ import {
   deferred,
   failingStore,
   keys,
+  lateChangeReported,
   makeStore,
   onlySetCookie,
   setCookiesNamed,
@@ -123,6 +124,34 @@ function honoSuite(label: string, send: Send): void {
           const gone = await send(app, '/read', { headers: { cookie: after } })
           assert.deepEqual(await gone.json(), { n: null })
         }
+      })
+
+      it('a Response.error() commits nothing: no save, the change reported to onError', async () => {
+        const caught: unknown[] = []
+        const app = new Hono().use(session(store, { onError: (error) => errors.push(error) }))
+        app.get('/', (c) => {
+          c.var.session.set('n', 1)
+          return c.text('1')
+        })
+        app.get('/read', (c) => c.json({ n: c.var.session.get('n') ?? null }))
+        app.get('/network-error', (c) => {
+          c.var.session.set('n', 2)
+          return Response.error()
+        })
+        app.onError((error, c) => {
+          caught.push(error)
+          return c.text('error', 500)
+        })
+        const cookie = cookieOf(await send(app, '/'))
+        errors.length = 0
+        const failed = await send(app, '/network-error', { headers: { cookie } }).catch(
+          () => undefined,
+        )
+        if (failed !== undefined) assert.deepEqual(failed.headers.getSetCookie(), [])
+        assert.deepEqual(caught, [], 'not an error of the app')
+        const read = await send(app, '/read', { headers: { cookie } })
+        assert.deepEqual(await read.json(), { n: 1 })
+        await lateChangeReported(errors)
       })
 
       it('a tampered cookie gives a fresh session, never an error', async () => {

@@ -20,6 +20,7 @@ import {
   createMemoryDriver,
   createServerStore,
   SessionArgumentError,
+  SessionDestroyedError,
   type SessionStore,
 } from '../src/index.ts'
 import { createReactRouterSessionStorage } from '../src/react-router.ts'
@@ -250,6 +251,24 @@ for (const [label, makeStore] of Object.entries(stores)) {
       const jar = new CookieJar()
       const login = await send(jar, '/login', { user: 'ada', remember: 'on' })
       assert.match(login.setCookies[0] ?? '', /Max-Age=3600/)
+    })
+
+    it('after destroySession the session reads as empty and a write throws', async () => {
+      const storage = createReactRouterSessionStorage(makeStore())
+      const session = await storage.getSession(null)
+      session.set('user', 'ada')
+      session.flash('notice', 'hi')
+      const cookie = (await storage.commitSession(session)).split(';')[0] ?? ''
+      const loaded = await storage.getSession(cookie)
+      assert.equal(loaded.get('user'), 'ada')
+      assert.match(await storage.destroySession(loaded), /Max-Age=0|Expires=Thu, 01 Jan 1970/)
+      assert.equal(loaded.get('user'), undefined)
+      assert.equal(loaded.get('notice'), undefined)
+      assert.equal(loaded.has('user'), false)
+      assert.deepEqual(loaded.data, {})
+      assert.throws(() => {
+        loaded.set('user', 'mallory')
+      }, SessionDestroyedError)
     })
 
     it('refuses sessions of another storage and cookie options it cannot honour', async () => {

@@ -498,6 +498,71 @@ describe('timeouts', () => {
   })
 })
 
+/**
+ * The memory driver behind one connection that answers in order, as a Redis client's does:
+ * while `stalled`, calls queue up and nothing answers; `resume()` lets them through in order.
+ */
+function oneConnection() {
+  const inner = createMemoryDriver({ sweepInterval: 0 })
+  let queue: Promise<unknown> = Promise.resolve()
+  let resume = (): void => undefined
+  let stall: Promise<void> = Promise.resolve()
+  const inOrder = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = queue.then(() => stall).then(run)
+    queue = result.catch(() => undefined)
+    return result
+  }
+  const driver: SessionDriver = {
+    ...inner,
+    get: (id, now) => inOrder(() => inner.get(id, now)),
+    create: (record, now) => inOrder(() => inner.create(record, now)),
+    update: (id, patch, now) => inOrder(() => inner.update(id, patch, now)),
+    touch: (id, seen, expires, now) => inOrder(() => inner.touch(id, seen, expires, now)),
+    delete: (id) => inOrder(() => inner.delete(id)),
+  }
+  return {
+    driver,
+    inner,
+    stall() {
+      stall = new Promise((resolve) => {
+        resume = resolve
+      })
+    },
+    resume: () => {
+      resume()
+    },
+    drained: () => queue,
+  }
+}
+
+describe('a create that timed out and lands later', () => {
+  it('leaves no record behind: no session nobody holds, none in the user list', async () => {
+    const connection = oneConnection()
+    const store = createServerStore({
+      name: 'sid',
+      driver: connection.driver,
+      keys,
+      cookie: { secure: false },
+      timeout: 30,
+    })
+    connection.stall()
+    await assert.rejects(
+      request(store, undefined, (s) => {
+        s.set('a', 1)
+        s.setUser('dave', { device: 'phone' })
+      }),
+      (error: unknown) =>
+        error instanceof SessionSaveError &&
+        error.errors[0]?.error instanceof SessionStoreError &&
+        error.errors[0].error.timedOut,
+    )
+    // The server answers at last: the create lands, and the delete sent behind it after.
+    connection.resume()
+    await connection.drained()
+    assert.deepEqual(await store.listByUser('dave'), [])
+  })
+})
+
 describe('node:http adapter end to end', () => {
   const servers: http.Server[] = []
   afterEach(async () => {

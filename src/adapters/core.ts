@@ -17,7 +17,7 @@
  * @module
  */
 
-import { HeadersSentError } from '../errors.ts'
+import { HeadersSentError, SessionSaveError } from '../errors.ts'
 import { isPromise, then, type Awaitable } from '../lib/awaitable.ts'
 import { SessionRegistry } from '../core/registry.ts'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
@@ -58,6 +58,15 @@ export function writeSessionCookies(
       : present.filter((value) => !previous.includes(value) && !values.includes(value))
   headers.setSetCookie([...theirs, ...values])
   if (cacheControl !== false && !headers.hasCacheControl()) headers.setCacheControl(cacheControl)
+}
+
+/**
+ * The `Set-Cookie` values a failed save still owes the client: the deletion cookie of a logout
+ * whose server-side delete failed, so the browser is logged out while the failure is
+ * reported. None for any other error.
+ */
+export function owedCookies(error: unknown): readonly string[] {
+  return error instanceof SessionSaveError ? error.setCookies : NO_COOKIES
 }
 
 /** How the registry tells its {@link RequestSessions} what happens to it. */
@@ -304,7 +313,9 @@ export class RequestSessions<
   }
 
   #round(round: number): Awaitable<readonly string[]> {
-    if (this.#pending !== undefined) this.#pending.length = 0
+    // Dropped rather than emptied: `length = 0` is a runtime call, a new array when a change
+    // comes is not.
+    this.#pending = undefined
     return then(this.registry.save(), (values) => this.#next(round, values))
   }
 

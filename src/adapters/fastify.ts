@@ -20,7 +20,14 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { CookieHeader, SessionStore } from '../core/store.ts'
 import { isPromise } from '../lib/awaitable.ts'
-import { AdapterSessionRegistry, RequestSessions, logError, type SessionHeaders } from './core.ts'
+import {
+  AdapterSessionRegistry,
+  RequestSessions,
+  logError,
+  owedCookies,
+  writeSessionCookies,
+  type SessionHeaders,
+} from './core.ts'
 import { hostWithoutPort } from './transport.ts'
 
 /** The registry of a Fastify request, `request.sessions`: named sessions of any store. */
@@ -144,13 +151,20 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
     return Promise.resolve()
   })
 
-  fastify.addHook('onSend', async (request, _reply, payload) => {
+  fastify.addHook('onSend', async (request, reply, payload) => {
     const requestSessions = (request as Carrier)[sessionsKey]
     // Not loaded (the request failed before onRequest), discarded, or the save failed.
     if (requestSessions?.phase !== 'open') return payload
-    // A commit that finished at once (the cookie store on node:crypto) costs no extra tick.
-    const committed = requestSessions.commit()
-    if (isPromise(committed)) await committed
+    try {
+      // A commit that finished at once (the cookie store on node:crypto) costs no extra tick.
+      const committed = requestSessions.commit()
+      if (isPromise(committed)) await committed
+    } catch (error) {
+      // A logout whose server-side delete failed still owes the browser its deletion cookie:
+      // Fastify's error reply keeps the reply's headers.
+      writeSessionCookies(new ReplyHeaders(reply), owedCookies(error), [], options.cacheControl)
+      throw error
+    }
     requestSessions.afterCommit()
     return payload
   })

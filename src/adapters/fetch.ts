@@ -16,11 +16,12 @@
  */
 
 import { HeadersSentError } from '../errors.ts'
-import type { Awaitable } from '../lib/awaitable.ts'
+import { then, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
   RequestSessions,
   logError,
+  owedCookies,
   writeSessionCookies,
   type RegistryHooks,
   type SessionHeaders,
@@ -37,8 +38,11 @@ export interface FetchSessionsOptions {
    * Told about a session whose change cannot reach the client any more, as a
    * `HeadersSentError`: changed after the response was committed (while its body streams, or
    * in background work), or changed in a request answered with `Response.error()`. Once per
-   * session and request. Save failures are not given here: the commit rejects with them.
-   * With `commitOnError`, also told about the error of a handler that threw.
+   * session and request. Save failures are not given here: the commit rejects with them,
+   * except, in `withSessions`, one that owes the client a cookie (a logout whose server-side
+   * delete failed): it answers a plain 500 carrying the deletion cookie and gives the error
+   * here, since it can no longer travel with the rejection. With `commitOnError`, also told
+   * about the error of a handler that threw.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, request: Request) => void
@@ -94,14 +98,20 @@ export class FetchSessionRegistry extends AdapterSessionRegistry {
 const sessionsKey = Symbol('sessionkit.sessions')
 
 interface RequestWithSessions extends Request {
-  [sessionsKey]?: RequestSessions<FetchSessionRegistry>
+  [sessionsKey]?: FetchRequestSessions
 }
 
-function sessionsOf(request: Request): RequestSessions<FetchSessionRegistry> {
+/** The sessions of a Fetch request, and whether a `withSessions` commits them. */
+class FetchRequestSessions extends RequestSessions<FetchSessionRegistry> {
+  /** Set by the outermost `withSessions` of the request: an inner one leaves the commit to it. */
+  wrapped = false
+}
+
+function sessionsOf(request: Request): FetchRequestSessions {
   const carrier = request as RequestWithSessions
   const existing = carrier[sessionsKey]
   if (existing !== undefined) return existing
-  const sessions = new RequestSessions({}, (hooks) => new FetchSessionRegistry(request, hooks))
+  const sessions = new FetchRequestSessions({}, (hooks) => new FetchSessionRegistry(request, hooks))
   carrier[sessionsKey] = sessions
   return sessions
 }
@@ -118,15 +128,30 @@ export function getSessions(
 
 /**
  * Saves the sessions of `request` and returns `response` with their `Set-Cookie` headers.
- * Throws `SessionSaveError` when a session cannot be saved (fail closed: no partial response).
+ * Throws `SessionSaveError` when a session cannot be saved (fail closed: no partial response);
+ * its `setCookies` are the cookies it still owes the client (the deletion cookie of a logout
+ * whose server-side delete failed), for an app that answers the error itself.
  * A `Response.error()` is returned as it is, without saving (see
  * {@link FetchSessionsOptions.onError}).
  */
-export async function commitSessions(
+export function commitSessions(
   request: Request,
   response: Response,
   options: FetchSessionsOptions = {},
 ): Promise<Response> {
+  try {
+    return Promise.resolve(committed(request, response, options))
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+  }
+}
+
+// commitSessions without a microtask when every store saves synchronously.
+function committed(
+  request: Request,
+  response: Response,
+  options: FetchSessionsOptions,
+): Awaitable<Response> {
   const sessions = sessionsOf(request)
   if (options.trustProxy !== undefined) trustProxies(sessions.registry, options.trustProxy)
   const onError = options.onError
@@ -135,15 +160,58 @@ export async function commitSessions(
       onError(error, request)
     }
   }
-  if (response.type === 'error') {
+  if (isNetworkError(response)) {
     // Nothing could tell the client about a save (a new id, a deletion): none is made, as
     // when the handler throws.
-    sessions.discard('a network error (Response.error()) carries no cookies; sessions not saved')
+    sessions.discard(NETWORK_ERROR_DISCARDED)
     return response
   }
-  const values = await sessions.commit()
-  sessions.afterCommit()
-  return appendSetCookies(response, values, options)
+  return then(sessions.commit(), (values) => {
+    sessions.afterCommit()
+    return appendSetCookies(response, values, options)
+  })
+}
+
+/** What a change waiting to be saved is reported with when the response is `Response.error()`. */
+export const NETWORK_ERROR_DISCARDED =
+  'a network error (Response.error()) carries no cookies; sessions not saved'
+
+/**
+ * Whether `response` is a `Response.error()`. Its status is 0, which no other response can
+ * have; the status is read first because on @hono/node-server's Response `type` builds the
+ * full Response and takes the reply off its fast path.
+ */
+export function isNetworkError(response: Response): boolean {
+  return response.status === 0 && response.type === 'error'
+}
+
+/** A plain 500, what the adapters answer with when they answer an error themselves. */
+export function internalServerError(): Response {
+  return new Response('Internal Server Error', {
+    status: 500,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  })
+}
+
+/**
+ * The answer to a save that failed but owes the client cookies ({@link owedCookies}: a logout
+ * whose server-side delete failed), or `undefined` when it owes none and the error is to be
+ * thrown. The cookies cannot travel with a rejection, so a plain 500 carries them and the
+ * error goes to `report` instead.
+ */
+export function failedSaveResponse(
+  error: unknown,
+  report: (error: unknown) => void,
+  options: Pick<FetchSessionsOptions, 'cacheControl'>,
+): Response | undefined {
+  const owed = owedCookies(error)
+  if (owed.length === 0) return undefined
+  try {
+    report(error)
+  } catch (thrown) {
+    logError(thrown)
+  }
+  return appendSetCookies(internalServerError(), owed, options)
 }
 
 /**
@@ -228,7 +296,10 @@ class FetchHeaders implements SessionHeaders {
 
 /**
  * Wraps a Fetch handler with sessions. Extra arguments (a Workers `env` and `ctx`, say) are
- * passed through.
+ * passed through. A failed save rejects, except one that owes the client a cookie (a logout
+ * whose server-side delete failed): that is answered with a plain 500 carrying the deletion
+ * cookie, and the error goes to `onError`. Nested in another `withSessions` of the same
+ * request, it passes its handler's response through: the outermost one commits.
  *
  * @example
  * ```ts
@@ -247,17 +318,33 @@ export function withSessions<Rest extends unknown[]>(
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
     const registry = getSessions(request, options)
+    const sessions = sessionsOf(request)
+    // Nested in another withSessions of the same request: that one commits, once, after every
+    // handler inside it ran (a commit here would turn the outer handler's changes into late ones).
+    if (sessions.wrapped) return handler(request, registry, ...rest)
+    sessions.wrapped = true
     let response: Response
     try {
       response = await handler(request, registry, ...rest)
     } catch (error) {
-      if (!sessionsOf(request).requestFailed(options.commitOnError === true)) throw error
+      if (!sessions.requestFailed(options.commitOnError === true)) throw error
       ;(options.onError ?? logError)(error, request)
-      response = new Response('Internal Server Error', {
-        status: 500,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-      })
+      response = internalServerError()
     }
-    return registry.commit(response, options)
+    try {
+      // Awaited rather than returned: an async function that returns a promise takes two more
+      // microtasks to settle with it.
+      return await registry.commit(response, options)
+    } catch (error) {
+      const answer = failedSaveResponse(
+        error,
+        (reported) => {
+          ;(options.onError ?? logError)(reported, request)
+        },
+        options,
+      )
+      if (answer === undefined) throw error
+      return answer
+    }
   }
 }

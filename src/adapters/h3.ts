@@ -21,10 +21,11 @@ import type { SessionStore } from '../core/store.ts'
 import {
   AdapterSessionRegistry,
   RequestSessions,
+  owedCookies,
   writeSessionCookies,
   type SessionHeaders,
 } from './core.ts'
-import { appendSetCookies } from './fetch.ts'
+import { NETWORK_ERROR_DISCARDED, appendSetCookies, isNetworkError } from './fetch.ts'
 import { fetchTransport, type TrustProxyOption } from './transport.ts'
 
 export interface H3SessionsOptions extends TrustProxyOption {
@@ -35,14 +36,18 @@ export interface H3SessionsOptions extends TrustProxyOption {
   readonly cacheControl?: string | false
   /**
    * Told about a session whose change cannot reach the client any more, as a
-   * `HeadersSentError`, once per session and request: changed after the response left. Save
-   * failures are not given here: they are thrown into h3's error handling (`onError`, a 500).
+   * `HeadersSentError`, once per session and request: changed after the response left, or in
+   * a request answered with `Response.error()`. Save failures are not given here: they are
+   * thrown into h3's error handling (`onError`, a 500); a logout whose server-side delete
+   * failed stages its deletion cookie with `event.res.errHeaders` first, so the error
+   * response carries it.
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, event: H3Event) => void
   /**
-   * Whether the changes of a handler that throws are saved, their cookies sent with the error
-   * response. By default a failed request commits nothing. @default false
+   * Whether the changes of a handler that throws (or returns an `Error`, which h3 answers the
+   * same way) are saved, their cookies sent with the error response. By default a failed
+   * request commits nothing. @default false
    */
   readonly commitOnError?: boolean
 }
@@ -119,20 +124,19 @@ export function sessions(options: H3SessionsOptions = {}): Middleware {
     try {
       value = await next()
     } catch (error) {
-      if (request.requestFailed(options.commitOnError === true)) {
-        const values = await request.commit()
-        request.afterCommit()
-        writeSessionCookies(
-          new StagedHeaders(event.res.errHeaders),
-          values,
-          [],
-          cacheControl(options),
-        )
-      }
+      await failedRequest(event, request, options)
       throw error
     }
-    const values = await request.commit()
-    request.afterCommit()
+    // A returned Error is h3's error response as much as a thrown one (made with errHeaders).
+    if (value instanceof Error) {
+      await failedRequest(event, request, options)
+      return value
+    }
+    if (value instanceof Response && isNetworkError(value)) {
+      request.discard(NETWORK_ERROR_DISCARDED)
+      return value
+    }
+    const values = await commitOrCarry(event, request, options)
     if (value instanceof Response) return appendSetCookies(value, values, optionsOf(options))
     // h3 merges the staged headers into the response it builds from the value; its own
     // headers (an HTTPResponse's) are overridden by them, so their Cache-Control counts too.
@@ -144,6 +148,41 @@ export function sessions(options: H3SessionsOptions = {}): Middleware {
       cacheControl(options),
     )
     return value
+  }
+}
+
+// The handler threw or returned an Error: nothing is saved, unless commitOnError; then the
+// cookies go with the error response, which h3 makes with errHeaders.
+async function failedRequest(
+  event: H3Event,
+  request: RequestSessions<H3SessionRegistry>,
+  options: H3SessionsOptions,
+): Promise<void> {
+  if (!request.requestFailed(options.commitOnError === true)) return
+  const values = await commitOrCarry(event, request, options)
+  writeSessionCookies(new StagedHeaders(event.res.errHeaders), values, [], cacheControl(options))
+}
+
+/**
+ * Commits; a save that fails but owes the client cookies (a logout whose server-side delete
+ * failed) stages them with errHeaders before the error goes on to h3, so its error response
+ * carries them.
+ */
+async function commitOrCarry(
+  event: H3Event,
+  request: RequestSessions<H3SessionRegistry>,
+  options: H3SessionsOptions,
+): Promise<readonly string[]> {
+  try {
+    const values = await request.commit()
+    request.afterCommit()
+    return values
+  } catch (error) {
+    const owed = owedCookies(error)
+    if (owed.length > 0) {
+      writeSessionCookies(new StagedHeaders(event.res.errHeaders), owed, [], cacheControl(options))
+    }
+    throw error
   }
 }
 

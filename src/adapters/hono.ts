@@ -17,8 +17,13 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Session } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
-import { AdapterSessionRegistry, RequestSessions } from './core.ts'
-import { appendSetCookies } from './fetch.ts'
+import { AdapterSessionRegistry, RequestSessions, owedCookies } from './core.ts'
+import {
+  NETWORK_ERROR_DISCARDED,
+  appendSetCookies,
+  internalServerError,
+  isNetworkError,
+} from './fetch.ts'
 import { fetchTransport, type TrustProxyOption } from './transport.ts'
 
 export interface HonoSessionsOptions extends TrustProxyOption {
@@ -30,8 +35,10 @@ export interface HonoSessionsOptions extends TrustProxyOption {
   /**
    * Told about a session whose change cannot reach the client any more, as a
    * `HeadersSentError`, once per session and request: changed after the response left (while
-   * its body streams). Save failures are not given here: they go to `app.onError` like any
-   * error of the request.
+   * its body streams), or a session changed in a request answered with `Response.error()`.
+   * Save failures are not given here: they go to `app.onError` like any error of the request
+   * (a logout whose server-side delete failed puts its deletion cookie on `c.res` first, so an
+   * error response made with `c.text()` or `c.json()`, as Hono's default one is, carries it).
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, c: Context) => void
@@ -160,7 +167,17 @@ async function withRegistry(
   }
   // Hono catches a handler's error itself and answers through app.onError; `c.error` says so.
   if (c.error !== undefined && !request.requestFailed(options.commitOnError === true)) return
-  const values = await request.commit()
+  if (isNetworkError(c.res)) {
+    request.discard(NETWORK_ERROR_DISCARDED)
+    return
+  }
+  let values: readonly string[]
+  try {
+    values = await request.commit()
+  } catch (error) {
+    carryOwedCookies(c, error, options)
+    throw error
+  }
   request.afterCommit()
   const cacheControl = options.cacheControl
   const response = appendSetCookies(
@@ -168,10 +185,31 @@ async function withRegistry(
     values,
     cacheControl === undefined ? {} : { cacheControl },
   )
-  if (response !== c.res) {
-    // Hono's setter merges the old response's headers into a new one, its Set-Cookie last
-    // and replacing ours; the copy has them all already.
-    c.res = undefined
-    c.res = response
-  }
+  if (response !== c.res) replaceResponse(c, response)
+}
+
+// Hono's setter merges the old response's headers into a new one, its Set-Cookie last and
+// replacing ours; the new one has them all already.
+function replaceResponse(c: Context, response: Response): void {
+  c.res = undefined
+  c.res = response
+}
+
+/**
+ * A save that failed but owes the client cookies (a logout whose server-side delete failed):
+ * the error still goes to `app.onError`, whose response, made with `c.text()` or `c.json()`
+ * as Hono's default one is, copies the headers of `c.res`: a plain 500 carrying them.
+ */
+function carryOwedCookies(c: Context, error: unknown, options: HonoSessionsOptions): void {
+  const owed = owedCookies(error)
+  if (owed.length === 0) return
+  const cacheControl = options.cacheControl
+  replaceResponse(
+    c,
+    appendSetCookies(
+      internalServerError(),
+      owed,
+      cacheControl === undefined ? {} : { cacheControl },
+    ),
+  )
 }

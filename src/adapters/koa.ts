@@ -21,7 +21,7 @@ import type { Context, Middleware, Next } from 'koa'
 import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { isPromise } from '../lib/awaitable.ts'
-import { AdapterSessionRegistry, RequestSessions, logError } from './core.ts'
+import { AdapterSessionRegistry, RequestSessions, logError, owedCookies } from './core.ts'
 import { ResponseHeaders } from './node-response.ts'
 import { hostWithoutPort } from './transport.ts'
 
@@ -47,7 +47,9 @@ export interface KoaSessionsOptions<
   readonly store?: SessionStore<Data, Flash>
   /**
    * Told about a session changed after the sessions were committed (a `HeadersSentError`,
-   * once per session and request). Save failures are thrown into Koa instead.
+   * once per session and request). Save failures are thrown into Koa instead (a logout
+   * whose server-side delete failed puts its deletion cookie on the error's `headers`, which
+   * Koa's error response carries).
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown, ctx: Context) => void
@@ -127,9 +129,15 @@ export function sessions<Data extends object = SessionData, Flash extends object
       requestSessions.afterCommit()
       return
     }
-    // A commit that finished at once (the cookie store on node:crypto) costs no extra tick.
-    const committed = requestSessions.commit()
-    if (isPromise(committed)) await committed
+    try {
+      // A commit that finished at once (the cookie store on node:crypto) costs no extra tick.
+      const committed = requestSessions.commit()
+      if (isPromise(committed)) await committed
+    } catch (error) {
+      // A logout whose server-side delete failed still owes the browser its deletion cookie.
+      withHeaders(error, owedCookies(error), options.cacheControl ?? 'no-store')
+      throw error
+    }
     requestSessions.afterCommit()
   }
 }
@@ -142,6 +150,15 @@ async function commitInto(
 ): Promise<void> {
   const values = await requestSessions.commit()
   requestSessions.afterCommit()
+  withHeaders(error, values, cacheControl)
+}
+
+// The cookies on the error's `headers`, the only headers Koa's error response keeps.
+function withHeaders(
+  error: unknown,
+  values: readonly string[],
+  cacheControl: string | false,
+): void {
   if (values.length === 0 || typeof error !== 'object' || error === null) return
   const carrier = error as WithHeaders
   const headers: Record<string, unknown> = { ...carrier.headers, 'Set-Cookie': [...values] }

@@ -25,9 +25,10 @@ import { CookieOptionError } from '../errors.ts'
 import type { Awaitable } from '../lib/awaitable.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
-import { AdapterSessionRegistry, RequestSessions } from './core.ts'
+import { AdapterSessionRegistry, RequestSessions, logError, owedCookies } from './core.ts'
 import {
   appendSetCookies,
+  failedSaveResponse,
   getSessions,
   withSessions,
   type FetchSessionRegistry,
@@ -49,7 +50,10 @@ export interface NextSessionsOptions {
   /**
    * Told about a session whose change cannot reach the client any more, as a
    * `HeadersSentError`, once per session and request: changed after the commit. Save failures
-   * are thrown instead.
+   * are thrown instead, except in `route()` one that owes the client a cookie (a logout whose
+   * server-side delete failed): the route answers a plain 500 carrying the deletion cookie and
+   * the error comes here. (In actions and `save()` it is thrown after the deletion cookie was
+   * handed to `cookies()`.)
    * @default logs to `console.error`
    */
   readonly onError?: (error: unknown) => void
@@ -132,7 +136,15 @@ export function createNextSessions(
   }
 
   async function commitToCookies(request: RequestSessions<NextSessionRegistry>): Promise<void> {
-    const values = await request.commit()
+    let values: readonly string[]
+    try {
+      values = await request.commit()
+    } catch (error) {
+      // A logout whose server-side delete failed still owes the browser its deletion cookie.
+      const jar = await next.cookies()
+      for (const value of owedCookies(error)) jar.set(toNextCookie(value))
+      throw error
+    }
     const jar = await next.cookies()
     for (const value of values) jar.set(toNextCookie(value))
     request.afterCommit()
@@ -149,10 +161,20 @@ export function createNextSessions(
   /** Commits the sessions of the request into `response`'s headers. */
   async function withSessionCookies(response: Response): Promise<Response> {
     const sessions = await current()
-    const values = await sessions.commit()
-    sessions.afterCommit()
     const cacheControl = options.cacheControl
-    return appendSetCookies(response, values, cacheControl === undefined ? {} : { cacheControl })
+    const cookieOptions = cacheControl === undefined ? {} : { cacheControl }
+    let values: readonly string[]
+    try {
+      values = await sessions.commit()
+    } catch (error) {
+      // Next.js would answer with a 500 of its own, without the deletion cookie a logout whose
+      // server-side delete failed still owes: that 500 is answered here, with it.
+      const answer = failedSaveResponse(error, options.onError ?? logError, cookieOptions)
+      if (answer === undefined) throw error
+      return answer
+    }
+    sessions.afterCommit()
+    return appendSetCookies(response, values, cookieOptions)
   }
 
   /**

@@ -20,12 +20,15 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CookieHeader, RequestTransport } from '../core/store.ts'
-import { HeadersSentError, SessionSaveError } from '../errors.ts'
+import { HeadersSentError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
+  NO_COOKIES,
   RequestSessions,
   logError,
+  owedCookies,
+  writeSessionCookies,
   type RegistryHooks,
   type RequestSessionsOptions,
 } from './core.ts'
@@ -541,9 +544,7 @@ class ResponseGate implements RequestSessionsOptions, HoldsSocket {
       if (!res.headersSent) {
         res.removeHeader('set-cookie')
         // A logout whose server-side delete failed still logs the browser out.
-        if (error instanceof SessionSaveError && error.setCookies.length > 0) {
-          res.setHeader('Set-Cookie', [...error.setCookies])
-        }
+        writeSessionCookies(this.headers, owedCookies(error), NO_COOKIES, this.cacheControl)
       }
       if (!frameworkAnswers && !res.headersSent) {
         this.#call('end', [asPlain500(res)])

@@ -11,7 +11,8 @@ import type {
 
 import type { Session, SessionCookieOverrides, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
-import { SessionArgumentError } from '../errors.ts'
+import { SessionArgumentError, SessionSaveError } from '../errors.ts'
+import type { Awaitable } from '../lib/awaitable.ts'
 
 /**
  * React Router's `SessionStorage` backed by a sessionkit store, with a way back from React
@@ -58,7 +59,9 @@ const ATTRIBUTES = new Set([
  *   which that read consumes.
  *
  * Nothing is saved unless the app calls `commitSession` (or `destroySession`) and sends its
- * result: a loader or action that throws before that commits nothing.
+ * result: a loader or action that throws before that commits nothing. A logout whose
+ * server-side delete fails rejects with `SessionSaveError`, the deletion cookie in its
+ * `setCookies`; after `destroySession` the session reads as empty and a write throws.
  *
  * @example
  * ```ts
@@ -100,7 +103,7 @@ export function createReactRouterSessionStorage<
     ) {
       const inner = sessionOf(session)
       if (options !== undefined) inner.setCookieOptions(overrides(options))
-      return (await store.save(inner)) ?? ''
+      return saved(store, inner, () => store.save(inner))
     },
     async destroySession(
       session: ReactRouterSession<Data, Flash>,
@@ -109,9 +112,34 @@ export function createReactRouterSessionStorage<
       const inner = sessionOf(session)
       // The deletion cookie's lifetime is the store's: only the other attributes apply.
       if (options !== undefined) inner.setCookieOptions(overrides(options, false))
-      return (await store.destroy(inner)) ?? ''
+      return saved(store, inner, () => store.destroy(inner))
     },
   })
+}
+
+/**
+ * The `Set-Cookie` value of a save, or `''`. A save that fails but still owes the browser a
+ * cookie (the deletion cookie of a logout whose server-side delete failed) rejects with a
+ * `SessionSaveError` carrying it in `setCookies`, as the other adapters' commits do, for the
+ * loader or action to send with its error response; any other failure rejects as it is.
+ */
+async function saved<Data extends object, Flash extends object>(
+  store: SessionStore<Data, Flash>,
+  session: Session<Data, Flash>,
+  save: () => Awaitable<string | undefined>,
+): Promise<string> {
+  try {
+    return (await save()) ?? ''
+  } catch (error) {
+    let owed: string | undefined
+    try {
+      owed = store.deletionCookie?.(session)
+    } catch {
+      owed = undefined
+    }
+    if (owed === undefined) throw error
+    throw new SessionSaveError([{ sessionName: session.name, error }], [owed])
+  }
 }
 
 // React Router's Session over a sessionkit Session. Flash: React Router reads a flash once
@@ -127,12 +155,15 @@ function wrap<Data extends object, Flash extends object>(
     !consumed.has(name) && session.hasFlash(name as FlashKey) && pending(name) !== undefined
   const pending = (name: string): unknown => session.peekFlashes(name as FlashKey).at(-1)
 
+  // After destroySession React Router's own sessions stay readable; this one reads as empty
+  // (the data is gone), while a write still throws: a logout cannot be undone by it.
   const wrapped: ReactRouterSession<Data, Flash> = {
     get id() {
       return session.id ?? ''
     },
     get data() {
       const data: Record<string, unknown> = {}
+      if (session.isDestroyed) return data as FlashSessionData<Data, Flash>
       for (const [key, value] of session.entries()) define(data, key, value)
       for (const key of session.flashKeys()) {
         if (hasFlash(key)) define(data, `__flash_${key}__`, pending(key))
@@ -140,10 +171,11 @@ function wrap<Data extends object, Flash extends object>(
       return data as FlashSessionData<Data, Flash>
     },
     has(name) {
-      return session.has(name as Key) || hasFlash(name)
+      return !session.isDestroyed && (session.has(name as Key) || hasFlash(name))
     },
     get(name) {
       const key: string = name
+      if (session.isDestroyed) return undefined
       if (session.has(key as Key)) return session.get(key as Key) as never
       if (!hasFlash(key)) return undefined
       consumed.add(key)

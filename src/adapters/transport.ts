@@ -63,12 +63,15 @@ function originOf(href: string): { readonly encrypted: boolean; readonly host: s
 /** The transport of a Fetch `Request`: `https:` URLs are HTTPS (see {@link requestTransport}). */
 export function fetchTransport(request: Request, trustProxy: boolean): RequestTransport {
   const url = originOf(request.url)
+  // Each Headers lookup costs (and on @hono/node-server the first one builds the request's
+  // whole Headers): the forwarded ones are read only when they count.
+  const headers = trustProxy ? request.headers : undefined
   return requestTransport(
     {
       encrypted: url.encrypted,
       host: url.host,
-      forwardedProto: request.headers.get('x-forwarded-proto'),
-      forwardedHost: request.headers.get('x-forwarded-host'),
+      forwardedProto: headers?.get('x-forwarded-proto'),
+      forwardedHost: headers?.get('x-forwarded-host'),
     },
     trustProxy,
   )

@@ -144,15 +144,28 @@ export function createMySQLDriver(options: MySQLDriverOptions): MySQLDriver {
     if (closed) throw new Error('The MySQL session store is closed')
   }
 
+  // InnoDB can pick one of two statements locking the same row through different indexes (an
+  // update racing the delete of one session) as a deadlock victim and roll it back whole.
+  // Every statement here is a transaction of its own, so the victim is simply run again.
+  async function execute(text: string, values: MySQLValue[]): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [result] = await client.execute(text, values)
+        return result
+      } catch (error) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error
+      }
+    }
+  }
+
   async function rows(text: string, values: MySQLValue[]): Promise<Row[]> {
-    const [result] = await client.execute(text, values)
+    const result = await execute(text, values)
     if (!Array.isArray(result)) throw new Error('The MySQL pool returned no rows for a SELECT')
     return result.map(present)
   }
 
   async function header(text: string, values: MySQLValue[]): Promise<ResultHeader> {
-    const [result] = await client.execute(text, values)
-    return resultHeader(result)
+    return resultHeader(await execute(text, values))
   }
 
   /**
@@ -339,6 +352,16 @@ function storableId(id: string): string {
   if (!STORED_ID.test(id))
     throw new Error('The MySQL driver stores base64url ids of 1 to 64 characters')
   return id
+}
+
+/** How many times a statement chosen as a deadlock victim is run in all. */
+const DEADLOCK_ATTEMPTS = 3
+
+/** ER_LOCK_DEADLOCK (1213): the statement was rolled back and may be run again. */
+function isDeadlock(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { errno?: unknown }).errno === 1213
+  )
 }
 
 function isPool(value: unknown): value is MySQLPool {

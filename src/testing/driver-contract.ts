@@ -22,6 +22,11 @@ export function runDriverConformance<Driver extends SessionDriver>(
   })
 }
 
+/** A patch that sets `set` and nothing else, seen at `at`, expiring an hour later. */
+function settingPatch(set: Record<string, unknown>, at: number) {
+  return { set, unset: [], flashSet: {}, flashUnset: [], lastSeenAt: at, expiresAt: at + HOUR_MS }
+}
+
 function contractTests({ test }: Suite): void {
   test('create then get gives back the record, at version 1', async ({ inner, clock }) => {
     const rec = record(clock.ms, { userKey: 'u1', meta: { device: 'phone' } })
@@ -98,14 +103,7 @@ function contractTests({ test }: Suite): void {
     }
     const rec = record(clock.ms)
     await inner.create(rec, clock.ms)
-    const patch = {
-      set: { a: 2 },
-      unset: [],
-      flashSet: {},
-      flashUnset: [],
-      lastSeenAt: clock.ms,
-      expiresAt: clock.ms + HOUR_MS,
-    }
+    const patch = settingPatch({ a: 2 }, clock.ms)
     const values = inner.capabilities.patches ? { a: 2 } : { a: 2, b: 'two' }
     const ok = await inner.update(rec.id, { ...patch, set: values, expectVersion: 1 }, clock.ms)
     sameJson(ok, { status: 'updated', version: 2 }, 'update with the right version')
@@ -177,6 +175,24 @@ function contractTests({ test }: Suite): void {
     same(await inner.delete(rec.id), true, 'delete of a record')
     same(await inner.get(rec.id, clock.ms), undefined, 'get after delete')
     same(await inner.delete(rec.id), false, 'second delete')
+  })
+
+  // A driver that checks the record is there, then writes it back in a second step, brings
+  // back a record deleted in between: a logged-out session alive again. Whichever call lands
+  // first, a delete racing an update or a touch leaves nothing.
+  test('update and touch racing delete never bring the record back', async ({ inner, clock }) => {
+    const patch = settingPatch({ a: 2 }, clock.ms)
+    for (let round = 0; round < 8; round++) {
+      const rec = record(clock.ms, { values: { a: 1 } })
+      await inner.create(rec, clock.ms)
+      const write = (): Promise<unknown> =>
+        round % 2 === 0
+          ? inner.update(rec.id, patch, clock.ms)
+          : inner.touch(rec.id, clock.ms, clock.ms + HOUR_MS, clock.ms)
+      const remove = (): Promise<unknown> => inner.delete(rec.id)
+      await Promise.all(round < 4 ? [write(), remove()] : [remove(), write()])
+      same(await inner.get(rec.id, clock.ms), undefined, `round ${round}: get after the race`)
+    }
   })
 
   test('records handed in and out are copies', async ({ inner, clock }) => {

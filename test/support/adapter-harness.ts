@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http'
 import net from 'node:net'
 import { createCookieStore, createKeyRing, generateKey } from '../../src/index.ts'
 import type { CookieStore, CookieStoreOptions, SessionData, SessionStore } from '../../src/index.ts'
+import { HeadersSentError } from '../../src/errors.ts'
 
 export type CryptoMode = 'node' | 'web'
 
@@ -117,6 +118,19 @@ export function within<T>(promise: Promise<T>, ms = 2000, what = 'callback'): Pr
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer)
   })
+}
+
+/** Resolves once `errors` holds a `HeadersSentError` (reports come a microtask late). */
+export function lateChangeReported(errors: readonly unknown[]): Promise<void> {
+  return within(
+    (async () => {
+      while (!errors.some((error) => error instanceof HeadersSentError)) {
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    })(),
+    2000,
+    'the HeadersSentError report',
+  )
 }
 
 export type TestHandler = (req: IncomingMessage, res: ServerResponse) => unknown

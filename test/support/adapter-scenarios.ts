@@ -180,6 +180,8 @@ export interface Scenario {
 export interface CountingDriver extends SessionDriver {
   /** create/update/touch/delete calls so far. */
   readonly writes: number
+  /** While true, every write fails (the backend refuses them; reads still work). */
+  failWrites: boolean
 }
 
 const tick = (): Promise<void> =>
@@ -194,11 +196,13 @@ export function delayedMemoryDriver(): CountingDriver {
   const write = async <T>(call: () => Promise<T>): Promise<T> => {
     await tick()
     writes++
+    if (driver.failWrites) throw new Error('the backend refuses writes')
     return call()
   }
-  return {
+  const driver: CountingDriver = {
     name: 'delayed-memory',
     capabilities: inner.capabilities,
+    failWrites: false,
     get writes() {
       return writes
     },
@@ -213,6 +217,7 @@ export function delayedMemoryDriver(): CountingDriver {
     delete: (id) => write(() => inner.delete(id)),
     close: () => inner.close(),
   }
+  return driver
 }
 
 export function scenarioStores(): ScenarioStores {
@@ -274,6 +279,11 @@ export const login: Route = ({ session }) => {
   return Promise.resolve({ body: { text: 'welcome' } })
 }
 
+export const logout: Route = ({ session }) => {
+  session.destroy()
+  return Promise.resolve({ body: { text: 'bye' } })
+}
+
 function storeKinds(context: ScenarioContext): [string, SessionStore<ScenarioData>][] {
   return [
     ['cookie store', context.stores.cookie],
@@ -332,10 +342,6 @@ export const scenarios: readonly Scenario[] = [
     name: 'logout deletes the cookie and the server-side session',
     async run(context) {
       for (const [kind, store] of storeKinds(context)) {
-        const logout: Route = ({ session }) => {
-          session.destroy()
-          return Promise.resolve({ body: { text: 'bye' } })
-        }
         const app = await context.start({
           store,
           routes: { '/login': login, '/logout': logout, '/': read },
@@ -350,6 +356,31 @@ export const scenarios: readonly Scenario[] = [
           assert.equal((await app.request('GET', '/', pair)).body, 'anonymous')
         }
       }
+    },
+  },
+  {
+    name: 'a logout whose store writes fail answers an error and still clears the cookie',
+    async run(context) {
+      const store = context.stores.server
+      const app = await context.start({
+        store,
+        routes: { '/login': login, '/logout': logout, '/': read },
+      })
+      const pair = await loggedIn(app, store.name)
+      context.stores.driver.failWrites = true
+      let response: ScenarioResponse
+      try {
+        response = await app.request('POST', '/logout', pair)
+      } finally {
+        context.stores.driver.failWrites = false
+      }
+      assert.equal(response.status, 500, 'the failure is not answered as a logout')
+      assert.notEqual(response.body, 'bye')
+      // The browser is logged out all the same: the deletion cookie went with the error.
+      const deletion = one(response, store.name)
+      assert.match(deletion, /^sid=;/)
+      assert.match(deletion, /Max-Age=0|Expires=Thu, 01 Jan 1970/i)
+      noStore(response)
     },
   },
   {

@@ -32,6 +32,17 @@ export interface NewRecord {
 }
 
 /** Inserts a new record, retrying with a fresh id on the (astronomically rare) collision. */
+/**
+ * A create that timed out may still land later (a stalled server answers, a client replays its
+ * offline queue): a record nobody holds a cookie for, listed among the user's sessions until
+ * it expires. A delete of its (freshly generated) id goes out behind it, on the same
+ * connection where the driver has one; the request's failure is reported without waiting for
+ * it. A create the driver rejected is not followed: nothing is left to land.
+ */
+function deleteBehind(context: ServerContext, key: string): void {
+  context.call('delete', () => context.driver.delete(key)).catch(() => undefined)
+}
+
 export async function insert(
   context: ServerContext,
   state: SessionInternals,
@@ -59,7 +70,10 @@ export async function insert(
         },
         at,
       ),
-    )
+    ).catch((error: unknown) => {
+      if (error instanceof SessionStoreError && error.timedOut) deleteBehind(context, key)
+      throw error
+    })
     if (created) {
       return {
         id,
