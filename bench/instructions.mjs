@@ -1,8 +1,10 @@
 // `node bench/instructions.mjs [--only=raw,floor,...] [--n=2000] [--size=small|large]
 // [--allocations-only] [--json=path] [--save [--merge]]` (or `npm run bench -- --instructions`): the cost of one
 // request of each contender in CPU instructions (valgrind --tool=callgrind, total Ir) and in
-// bytes allocated / promoted on the V8 heap (--trace-gc-nvp), both independent of the load of
-// the machine, so a change can be A/B-tested on a busy one.
+// bytes allocated / promoted on the V8 heap (--trace-gc-nvp). Far steadier than timings, but
+// not blind to the machine: timers and the GC's idle tasks follow the clock, so another busy
+// process raises every row by a few percent. A/B-test a change by running both sides at the
+// same time, or both on a quiet machine.
 //
 // Each contender runs in its own process twice, with the same warm-up and `n` / `3n` measured
 // requests; the difference divided by `2n` is the steady-state cost of one request (start-up,
@@ -20,7 +22,8 @@
 // Loopback contenders (a real node:http server and an in-process keep-alive client; the
 // client's and the bare server's cost are the same in every row, so `− bare` is what the
 // handler adds and is compared with `http-raw − bare`):
-//   http-bare, http-raw, http-floor, http-node (getSessions + cookie store), http-fetch-bare
+//   http-bare, http-raw, http-floor, http-floor-async (the floor after a promise, with
+//   Cache-Control: no-store), http-node (getSessions + cookie store), http-fetch-bare
 //   (the minimal Fetch bridge of the HTTP bench, no session) and http-fetch (withSessions
 //   over that bridge)
 // Hidden-class contenders, no session (bare node:http doing what Express does to every
@@ -56,6 +59,7 @@ const LOOPBACK = [
   'http-bare',
   'http-raw',
   'http-floor',
+  'http-floor-async',
   'http-node',
   'http-fetch-bare',
   'http-fetch',

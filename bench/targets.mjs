@@ -264,9 +264,9 @@ function lostUpdatesTarget(lostUpdates) {
   )
 }
 
-// Issue 13's targets from the instruction counts of bench/instructions.mjs (load-independent,
-// so they can be checked on a busy machine; the CPU-per-request versions of the same targets
-// come from the interleaved HTTP slices). A loopback row's cost is what its handler adds to
+// Issue 13's targets from the instruction counts of bench/instructions.mjs (far steadier than
+// timings on a busy machine, though not blind to it; the CPU-per-request versions of the same
+// targets come from the interleaved HTTP slices). A loopback row's cost is what its handler adds to
 // the bare node:http server (the in-process client and the server itself cancel out).
 const WHY_INSTRUCTIONS = {
   'ir-node':
@@ -407,8 +407,20 @@ function shapedFloor(cpu, perRound) {
   return ` Answered as a session API must (after a promise, with the Cache-Control: no-store a session cookie needs: raw-floor-async), the floor costs ${moreOrLess(shaped)}, ${fmt(cpu('raw-floor-async') / cpu('raw-crypto'))} the raw handler; sk-node is ${fmt(cpu('sk-node') / cpu('raw-floor-async'))} that row.`
 }
 
-function whyRaw(cpu, perRound) {
-  return whyRawFloor(cpu, perRound) + shapedFloor(cpu, perRound)
+function whyRaw(cpu, perRound, counts) {
+  return whyRawFloor(cpu, perRound) + shapedFloor(cpu, perRound) + machineryInstructions(counts)
+}
+
+// The machinery above the shaped floor, in instructions (the same requests on one machine).
+function machineryInstructions(counts) {
+  const ir = counts?.ir
+  if (ir === undefined) return ''
+  const [bare, raw, shaped, node] = ['node-bare', 'raw-crypto', 'raw-floor-async', 'sk-node'].map(
+    ir,
+  )
+  if ([bare, raw, shaped, node].some((value) => value === undefined)) return ''
+  const k = (value) => `${Math.round(value / 1000)}k`
+  return ` In instructions (callgrind, "Instructions per request" below), the raw handler adds ${k(raw - bare)} per request above bare node:http, the shaped floor ${k(shaped - bare)} and sk-node ${k(node - bare)}: the library's machinery above the shaped floor (adapter, registry, Session, the store's bookkeeping) is ${k(node - shaped)} per request, ${pct(node - shaped, raw - bare)} of the raw handler's whole session work.`
 }
 
 function whyRawFloor(cpu, perRound) {

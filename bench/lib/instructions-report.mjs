@@ -2,7 +2,7 @@
 // bench/results/instructions.json by `node bench/instructions.mjs --save`: callgrind takes
 // minutes per contender, too long for every run. BENCHMARKS.md shows them with the commit they
 // were measured at, and the explanations of the CPU targets cite them, because instruction
-// counts do not depend on the load of the machine.
+// counts move far less with the load of the machine than timings do.
 import { existsSync, readFileSync } from 'node:fs'
 import { URL } from 'node:url'
 
@@ -13,6 +13,7 @@ const CONTENDER_OF = {
   'node-bare': 'http-bare',
   'raw-crypto': 'http-raw',
   'raw-floor': 'http-floor',
+  'raw-floor-async': 'http-floor-async',
   'sk-node': 'http-node',
   'fetch-bare': 'http-fetch-bare',
   'sk-fetch': 'http-fetch',
@@ -50,7 +51,7 @@ export function instructionShare(ir, ours, bare) {
   const [mine, mineBare, node, nodeBare] = figures
   const added = mine - mineBare
   const nodeAdded = node - nodeBare
-  return ` Counted in instructions (callgrind, load-independent; "Instructions per request" below), ${ours} adds ${thousands(added)} per request above ${bare} and sk-node ${thousands(nodeAdded)} above bare node:http: ${(added / nodeAdded).toFixed(2)}× the node:http adapter's.`
+  return ` Counted in instructions (callgrind; "Instructions per request" below), ${ours} adds ${thousands(added)} per request above ${bare} and sk-node ${thousands(nodeAdded)} above bare node:http: ${(added / nodeAdded).toFixed(2)}× the node:http adapter's.`
 }
 
 /**
@@ -115,7 +116,7 @@ export function renderInstructions(saved) {
       String(Math.round(r.promotedBytes)),
     ])
   })
-  return `${heading}\`node bench/instructions.mjs --save\` at commit ${saved.commit} (${saved.date}, Node ${saved.node}, ${saved.n} and ${3 * saved.n} requests per contender, the difference divided by ${2 * saved.n}): one request of each server behind an in-process keep-alive client, under valgrind's callgrind, which counts instructions whatever else the machine is doing; bytes allocated and promoted per request from V8's GC trace in separate runs. The client's cost is in every row, so read the column "above its bare": what a row adds to the same server without sessions. \`fw:\` rows are the framework rows of the HTTP table.${remeasured(saved)}
+  return `${heading}\`node bench/instructions.mjs --save\` at commit ${saved.commit} (${saved.date}, Node ${saved.node}, ${saved.n} and ${3 * saved.n} requests per contender, the difference divided by ${2 * saved.n}): one request of each server behind an in-process keep-alive client, under valgrind's callgrind, which counts instructions rather than time: the same code reads the same count again on a quiet machine, while another busy process raises every row by a few percent (timers and the GC's idle tasks follow the clock: http-node read 674–676k alone and 707–712k beside another process, at one commit), so rows compare only within a run on a quiet machine; bytes allocated and promoted per request from V8's GC trace in separate runs. The client's cost is in every row, so read the column "above its bare": what a row adds to the same server without sessions. \`fw:\` rows are the framework rows of the HTTP table.${remeasured(saved)}
 
 ${row(['contender', 'instructions / request', 'above its bare', 'B allocated / request', 'B promoted / request'])}
 ${row(['---', '---:', '---:', '---:', '---:'])}

@@ -232,6 +232,18 @@ async function loopbackServer(id) {
       res.end('1')
     })
   }
+  // The floor as a session API must answer (bench/http/server.mjs's raw-floor-async): after a
+  // promise, with Cache-Control: no-store.
+  if (id === 'http-floor-async') {
+    return http.createServer((req, res) => {
+      Promise.resolve(req.headers.cookie).then((header) => {
+        res.setHeader('Set-Cookie', floorHandler(header))
+        res.setHeader('Cache-Control', 'no-store')
+        res.setHeader('Content-Type', 'text/plain')
+        res.end('1')
+      })
+    })
+  }
   const store = await cookieStore()
   if (id === 'http-node') {
     const { getSessions } = await import('../../dist/node.js')
