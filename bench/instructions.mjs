@@ -2,9 +2,9 @@
 // [--allocations-only] [--json=path] [--save [--merge]]` (or `npm run bench -- --instructions`): the cost of one
 // request of each contender in CPU instructions (valgrind --tool=callgrind, total Ir) and in
 // bytes allocated / promoted on the V8 heap (--trace-gc-nvp). Far steadier than timings, but
-// not blind to the machine: timers and the GC's idle tasks follow the clock, so another busy
-// process raises every row by a few percent. A/B-test a change by running both sides at the
-// same time, or both on a quiet machine.
+// not exact: runs of the same code differ by up to about 5%, as a collection or a compilation
+// falls inside one run's measured requests and not the other's. A/B-test a change with
+// several runs of each side, side by side.
 //
 // Each contender runs in its own process twice, with the same warm-up and `n` / `3n` measured
 // requests; the difference divided by `2n` is the steady-state cost of one request (start-up,
