@@ -564,19 +564,62 @@ describe('Fetch adapter: withSessions nested in withSessions', () => {
     assert.deepEqual(errors, [])
   })
 
-  it('an inner handler that throws reaches the outer handler, which may answer', async () => {
+  it('an inner handler that throws fails the request: the outer may answer, nothing is saved', async () => {
     const boom = new Error('boom')
     const inner = withSessions(async (_request, registry) => {
       ;(await registry.get(store)).set('n', 1)
       throw boom
     })
-    const outer = withSessions(async (incoming) => {
-      await assert.rejects(inner(incoming), (error) => error === boom)
-      return new Response('recovered')
-    })
+    const errors: unknown[] = []
+    const outer = withSessions(
+      async (incoming) => {
+        await assert.rejects(inner(incoming), (error) => error === boom)
+        return new Response('recovered')
+      },
+      { onError: (error) => errors.push(error) },
+    )
     const response = await outer(request())
     assert.equal(await response.text(), 'recovered')
-    // The outer handler answered normally: the request did not fail, its sessions are saved.
-    assert.equal(setCookiesNamed(response.headers.getSetCookie(), 'app').length, 1)
+    // A handler that throws saves nothing of its request, nested or not, and what it changed
+    // is not reported as a late change either: it was dropped on purpose.
+    assert.deepEqual(setCookiesNamed(response.headers.getSetCookie(), 'app'), [])
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(errors, [])
+  })
+
+  it('with commitOnError, an inner handler that throws answers a 500 the outer commits', async () => {
+    const errors: unknown[] = []
+    const boom = new Error('boom')
+    const inner = withSessions(
+      async (_request, registry) => {
+        ;(await registry.get(store)).set('n', 7)
+        throw boom
+      },
+      { commitOnError: true, onError: (error) => errors.push(error) },
+    )
+    const response = await withSessions((incoming) => inner(incoming))(request())
+    assert.equal(response.status, 500)
+    assert.deepEqual(errors, [boom])
+    const pair = cookiePair(onlySetCookie(response.headers.getSetCookie(), 'app'))
+    const read = await withSessions(async (_request, registry) => {
+      return new Response(String((await registry.get(store)).get('n')))
+    })(request(pair))
+    assert.equal(await read.text(), '7')
+  })
+
+  it('a later withSessions of the same request is not nested: its change fails loudly', async () => {
+    const first = withSessions(() => new Response('not found', { status: 404 }))
+    const second = withSessions(
+      async (_request, registry) => {
+        ;(await registry.get(store)).set('n', 2)
+        return new Response('fallback')
+      },
+      { onError: () => undefined },
+    )
+    const incoming = request()
+    await first(incoming)
+    // The request's sessions were committed with the first response: the second one's change
+    // cannot be saved any more, and says so rather than answering as if it were.
+    await assert.rejects(second(incoming), HeadersSentError)
   })
 })

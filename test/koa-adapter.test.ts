@@ -6,9 +6,17 @@ import { afterEach, describe, it } from 'node:test'
 
 import Koa, { type Middleware } from 'koa'
 
+import { createMemoryDriver, createServerStore } from '../src/index.ts'
 import type { Session, SessionStore } from '../src/index.ts'
+import type { SessionDriver } from '../src/core/driver.ts'
 import { sessions } from '../src/koa.ts'
-import { cookiePair, failingStore, makeStore, setCookiesNamed } from './support/adapter-harness.ts'
+import {
+  cookiePair,
+  failingStore,
+  keys,
+  makeStore,
+  setCookiesNamed,
+} from './support/adapter-harness.ts'
 import type { TestData } from './support/adapter-harness.ts'
 import type { StartedApp } from './support/adapter-scenarios.ts'
 import { listenLocal } from './support/scenario-frameworks.ts'
@@ -46,6 +54,46 @@ describe('Koa middleware', () => {
     assert.equal(setCookiesNamed(cookies, 'theme').length, 1, JSON.stringify(cookies))
     assert.equal(setCookiesNamed(cookies, 'theme.sig').length, 1, JSON.stringify(cookies))
     assert.equal(setCookiesNamed(cookies, 'app').length, 1, JSON.stringify(cookies))
+  })
+
+  it('a failed logout under an error middleware that answers itself still clears the cookie', async () => {
+    const inner = createMemoryDriver({ sweepInterval: 0 })
+    let refuse = false
+    const driver: SessionDriver = {
+      ...inner,
+      update: (id, patch, now) =>
+        refuse ? Promise.reject(new Error('refused')) : inner.update(id, patch, now),
+      delete: (id) => (refuse ? Promise.reject(new Error('refused')) : inner.delete(id)),
+    }
+    const store = createServerStore<TestData>({
+      name: 'sid',
+      keys,
+      driver,
+      cookie: { secure: false },
+    })
+    const errorPage: Middleware = async (ctx, next) => {
+      try {
+        await next()
+      } catch {
+        ctx.status = 500
+        ctx.body = 'our error page'
+      }
+    }
+    const url = await start(errorPage, sessions({ store }), (ctx) => {
+      if (ctx.path === '/logout') sessionOf(ctx).destroy()
+      else sessionOf(ctx).set('n', 1)
+      ctx.body = 'ok'
+    })
+    const login = await fetch(url)
+    const pair = cookiePair(setCookiesNamed(login.headers.getSetCookie(), 'sid')[0] ?? '')
+    refuse = true
+    const response = await fetch(`${url}/logout`, { headers: { cookie: pair } })
+    refuse = false
+    assert.equal(response.status, 500)
+    assert.equal(await response.text(), 'our error page')
+    const [deletion] = setCookiesNamed(response.headers.getSetCookie(), 'sid')
+    assert.match(deletion ?? '', /Max-Age=0/)
+    assert.equal(response.headers.get('cache-control'), 'no-store')
   })
 
   it('a store that fails to load or save is thrown into Koa', async () => {

@@ -499,30 +499,29 @@ describe('timeouts', () => {
 })
 
 /**
- * The memory driver behind one connection that answers in order, as a Redis client's does:
- * while `stalled`, calls queue up and nothing answers; `resume()` lets them through in order.
+ * The memory driver behind a pool of connections, one of which stalls: while `stalled`, a
+ * create hangs on it (and lands once `resume()` is called), while every other call goes
+ * through at once on the others, as on a pg or mysql2 pool.
  */
-function oneConnection() {
+function stallingCreates() {
   const inner = createMemoryDriver({ sweepInterval: 0 })
-  let queue: Promise<unknown> = Promise.resolve()
-  let resume = (): void => undefined
   let stall: Promise<void> = Promise.resolve()
-  const inOrder = <T>(run: () => Promise<T>): Promise<T> => {
-    const result = queue.then(() => stall).then(run)
-    queue = result.catch(() => undefined)
-    return result
-  }
+  let resume = (): void => undefined
+  const landed: Promise<boolean>[] = []
   const driver: SessionDriver = {
     ...inner,
-    get: (id, now) => inOrder(() => inner.get(id, now)),
-    create: (record, now) => inOrder(() => inner.create(record, now)),
-    update: (id, patch, now) => inOrder(() => inner.update(id, patch, now)),
-    touch: (id, seen, expires, now) => inOrder(() => inner.touch(id, seen, expires, now)),
-    delete: (id) => inOrder(() => inner.delete(id)),
+    get: (id, now) => inner.get(id, now),
+    update: (id, patch, now) => inner.update(id, patch, now),
+    touch: (id, seen, expires, now) => inner.touch(id, seen, expires, now),
+    delete: (id) => inner.delete(id),
+    create: (record, now) => {
+      const done = stall.then(() => inner.create(record, now))
+      landed.push(done)
+      return done
+    },
   }
   return {
     driver,
-    inner,
     stall() {
       stall = new Promise((resolve) => {
         resume = resolve
@@ -531,21 +530,21 @@ function oneConnection() {
     resume: () => {
       resume()
     },
-    drained: () => queue,
+    landed: () => Promise.all(landed),
   }
 }
 
 describe('a create that timed out and lands later', () => {
   it('leaves no record behind: no session nobody holds, none in the user list', async () => {
-    const connection = oneConnection()
+    const connections = stallingCreates()
     const store = createServerStore({
       name: 'sid',
-      driver: connection.driver,
+      driver: connections.driver,
       keys,
       cookie: { secure: false },
       timeout: 30,
     })
-    connection.stall()
+    connections.stall()
     await assert.rejects(
       request(store, undefined, (s) => {
         s.set('a', 1)
@@ -556,9 +555,14 @@ describe('a create that timed out and lands later', () => {
         error.errors[0]?.error instanceof SessionStoreError &&
         error.errors[0].error.timedOut,
     )
-    // The server answers at last: the create lands, and the delete sent behind it after.
-    connection.resume()
-    await connection.drained()
+    // Nothing to delete yet, and a delete sent now would overtake the stalled create.
+    assert.deepEqual(await store.listByUser('dave'), [])
+    connections.resume()
+    await connections.landed()
+    // The create landed at last; the store deletes it once its call says so.
+    for (let tick = 0; tick < 50 && (await store.listByUser('dave')).length > 0; tick++) {
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     assert.deepEqual(await store.listByUser('dave'), [])
   })
 })

@@ -254,6 +254,8 @@ export class RequestSessions<
    */
   afterCommit(): void {
     this.#phase = 'committed'
+    // A request that failed (a nested Fetch handler threw) meant to drop its changes.
+    if (this.#discarded) return
     if (this.#pending !== undefined) for (const name of this.#pending) this.#report(name)
   }
 

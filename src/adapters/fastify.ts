@@ -25,7 +25,6 @@ import {
   RequestSessions,
   logError,
   owedCookies,
-  writeSessionCookies,
   type SessionHeaders,
 } from './core.ts'
 import { hostWithoutPort } from './transport.ts'
@@ -113,6 +112,25 @@ class ReplyHeaders implements SessionHeaders {
   }
 }
 
+/**
+ * A logout whose server-side delete failed still owes the browser its deletion cookie.
+ * Fastify's error reply keeps the reply's headers: the cookie replaces the app's own there,
+ * with a Cache-Control of ours (the app's, for the reply it meant to send, could let a shared
+ * cache keep an error response that carries a cookie).
+ */
+function carryOwedCookies(
+  reply: FastifyReply,
+  error: unknown,
+  cacheControl: string | false | undefined,
+): void {
+  const owed = owedCookies(error)
+  if (owed.length === 0 || reply.raw.headersSent) return
+  // Fastify adds a set-cookie header to those there: removed first, so ours replace them.
+  reply.removeHeader('set-cookie')
+  reply.header('set-cookie', [...owed])
+  if (cacheControl !== false) reply.header('cache-control', cacheControl ?? 'no-store')
+}
+
 function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Promise<void> {
   const { store, onError = logError } = options
   fastify.decorateRequest('sessions', null, [])
@@ -160,9 +178,7 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
       const committed = requestSessions.commit()
       if (isPromise(committed)) await committed
     } catch (error) {
-      // A logout whose server-side delete failed still owes the browser its deletion cookie:
-      // Fastify's error reply keeps the reply's headers.
-      writeSessionCookies(new ReplyHeaders(reply), owedCookies(error), [], options.cacheControl)
+      carryOwedCookies(reply, error, options.cacheControl)
       throw error
     }
     requestSessions.afterCommit()

@@ -103,7 +103,7 @@ interface RequestWithSessions extends Request {
 
 /** The sessions of a Fetch request, and whether a `withSessions` commits them. */
 class FetchRequestSessions extends RequestSessions<FetchSessionRegistry> {
-  /** Set by the outermost `withSessions` of the request: an inner one leaves the commit to it. */
+  /** True while a `withSessions` of the request runs its handler: an inner one defers to it. */
   wrapped = false
 }
 
@@ -295,11 +295,34 @@ class FetchHeaders implements SessionHeaders {
 }
 
 /**
+ * The handler's response; one that throws fails the request: its error goes on, nothing of the
+ * request is saved, or, with `commitOnError`, the error goes to `onError` and a plain 500
+ * carries the sessions.
+ */
+async function answered<Rest extends unknown[]>(
+  request: Request,
+  registry: FetchSessionRegistry,
+  sessions: FetchRequestSessions,
+  handler: (request: Request, sessions: FetchSessionRegistry, ...rest: Rest) => Awaitable<Response>,
+  rest: Rest,
+  options: FetchSessionsOptions,
+): Promise<Response> {
+  try {
+    return await handler(request, registry, ...rest)
+  } catch (error) {
+    if (!sessions.requestFailed(options.commitOnError === true)) throw error
+    ;(options.onError ?? logError)(error, request)
+    return internalServerError()
+  }
+}
+
+/**
  * Wraps a Fetch handler with sessions. Extra arguments (a Workers `env` and `ctx`, say) are
  * passed through. A failed save rejects, except one that owes the client a cookie (a logout
  * whose server-side delete failed): that is answered with a plain 500 carrying the deletion
  * cookie, and the error goes to `onError`. Nested in another `withSessions` of the same
- * request, it passes its handler's response through: the outermost one commits.
+ * request, it passes its handler's response through: the outermost one commits (a handler
+ * that throws inside fails the request all the same).
  *
  * @example
  * ```ts
@@ -321,15 +344,15 @@ export function withSessions<Rest extends unknown[]>(
     const sessions = sessionsOf(request)
     // Nested in another withSessions of the same request: that one commits, once, after every
     // handler inside it ran (a commit here would turn the outer handler's changes into late ones).
-    if (sessions.wrapped) return handler(request, registry, ...rest)
+    // A handler that throws fails the request all the same.
+    if (sessions.wrapped) return answered(request, registry, sessions, handler, rest, options)
     sessions.wrapped = true
     let response: Response
     try {
-      response = await handler(request, registry, ...rest)
-    } catch (error) {
-      if (!sessions.requestFailed(options.commitOnError === true)) throw error
-      ;(options.onError ?? logError)(error, request)
-      response = internalServerError()
+      response = await answered(request, registry, sessions, handler, rest, options)
+    } finally {
+      // Only while the handler runs: a later withSessions of the same request is not inside it.
+      sessions.wrapped = false
     }
     try {
       // Awaited rather than returned: an async function that returns a promise takes two more

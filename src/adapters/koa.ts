@@ -119,7 +119,7 @@ export function sessions<Data extends object = SessionData, Flash extends object
       await next()
     } catch (error) {
       if (requestSessions.requestFailed()) {
-        await commitInto(requestSessions, error, options.cacheControl ?? 'no-store')
+        await commitInto(requestSessions, res, error, options.cacheControl ?? 'no-store')
       }
       throw error
     }
@@ -134,8 +134,7 @@ export function sessions<Data extends object = SessionData, Flash extends object
       const committed = requestSessions.commit()
       if (isPromise(committed)) await committed
     } catch (error) {
-      // A logout whose server-side delete failed still owes the browser its deletion cookie.
-      withHeaders(error, owedCookies(error), options.cacheControl ?? 'no-store')
+      carryOwedCookies(res, error, options.cacheControl ?? 'no-store')
       throw error
     }
     requestSessions.afterCommit()
@@ -145,12 +144,34 @@ export function sessions<Data extends object = SessionData, Flash extends object
 // Koa's error response drops every header set so far and sets those of the error.
 async function commitInto(
   requestSessions: RequestSessions<KoaSessionRegistry>,
+  res: Context['res'],
   error: unknown,
   cacheControl: string | false,
 ): Promise<void> {
-  const values = await requestSessions.commit()
+  let values: readonly string[]
+  try {
+    values = await requestSessions.commit()
+  } catch (failure) {
+    // The save's failure replaces the handler's error, and carries what it still owes.
+    carryOwedCookies(res, failure, cacheControl)
+    throw failure
+  }
   requestSessions.afterCommit()
   withHeaders(error, values, cacheControl)
+}
+
+/**
+ * A logout whose server-side delete failed still owes the browser its deletion cookie: on the
+ * error's `headers` for Koa's own error response (which clears every other header), and on
+ * the response for an error middleware above the sessions that answers itself.
+ */
+function carryOwedCookies(res: Context['res'], error: unknown, cacheControl: string | false): void {
+  const owed = owedCookies(error)
+  if (owed.length === 0) return
+  withHeaders(error, owed, cacheControl)
+  if (res.headersSent) return
+  res.setHeader('Set-Cookie', [...owed])
+  if (cacheControl !== false) res.setHeader('Cache-Control', cacheControl)
 }
 
 // The cookies on the error's `headers`, the only headers Koa's error response keeps.

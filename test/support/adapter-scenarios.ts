@@ -362,25 +362,47 @@ export const scenarios: readonly Scenario[] = [
     name: 'a logout whose store writes fail answers an error and still clears the cookie',
     async run(context) {
       const store = context.stores.server
-      const app = await context.start({
-        store,
-        routes: { '/login': login, '/logout': logout, '/': read },
-      })
-      const pair = await loggedIn(app, store.name)
-      context.stores.driver.failWrites = true
-      let response: ScenarioResponse
-      try {
-        response = await app.request('POST', '/logout', pair)
-      } finally {
-        context.stores.driver.failWrites = false
+      // The app meant to answer a cacheable page with a cookie of its own: neither may go
+      // out with the error response.
+      const cacheableLogout: Route = ({ session }) => {
+        session.destroy()
+        return Promise.resolve({
+          headers: { 'Cache-Control': 'public, max-age=600' },
+          setCookies: ['own=1; Path=/'],
+          body: { text: 'bye' },
+        })
       }
-      assert.equal(response.status, 500, 'the failure is not answered as a logout')
-      assert.notEqual(response.body, 'bye')
-      // The browser is logged out all the same: the deletion cookie went with the error.
-      const deletion = one(response, store.name)
-      assert.match(deletion, /^sid=;/)
-      assert.match(deletion, /Max-Age=0|Expires=Thu, 01 Jan 1970/i)
-      noStore(response)
+      const throwingLogout: Route = ({ session }) => {
+        session.destroy()
+        return Promise.reject(new Error('and then the handler failed'))
+      }
+      for (const [kind, commitOnError, route] of [
+        ['plain', false, logout],
+        ['cacheable, with its own cookie', false, cacheableLogout],
+        ['commitOnError, the handler throws', true, throwingLogout],
+      ] as const) {
+        const app = await context.start({
+          store,
+          commitOnError,
+          routes: { '/login': login, '/logout': route, '/': read },
+        })
+        const pair = await loggedIn(app, store.name)
+        context.stores.driver.failWrites = true
+        let response: ScenarioResponse
+        try {
+          response = await app.request('POST', '/logout', pair)
+        } finally {
+          context.stores.driver.failWrites = false
+        }
+        assert.equal(response.status, 500, `${kind}: the failure is not answered as a logout`)
+        assert.notEqual(response.body, 'bye', kind)
+        // The browser is logged out all the same: the deletion cookie went with the error.
+        const deletion = one(response, store.name)
+        assert.match(deletion, /^sid=;/, kind)
+        assert.match(deletion, /Max-Age=0|Expires=Thu, 01 Jan 1970/i, kind)
+        none(response, 'own')
+        assert.equal(response.headers.get('cache-control'), 'no-store', kind)
+      }
     },
   },
   {

@@ -35,12 +35,17 @@ export interface NewRecord {
 /**
  * A create that timed out may still land later (a stalled server answers, a client replays its
  * offline queue): a record nobody holds a cookie for, listed among the user's sessions until
- * it expires. A delete of its (freshly generated) id goes out behind it, on the same
- * connection where the driver has one; the request's failure is reported without waiting for
- * it. A create the driver rejected is not followed: nothing is left to land.
+ * it expires. Once the driver's own call says it did land, its (freshly generated) id is
+ * deleted: not before, as on a pool of connections a delete sent at once can overtake the
+ * stalled insert. The request's failure is reported without waiting for any of it. A create
+ * the driver rejected is not followed: nothing is left to land.
  */
-function deleteBehind(context: ServerContext, key: string): void {
-  context.call('delete', () => context.driver.delete(key)).catch(() => undefined)
+function deleteOnceLanded(context: ServerContext, key: string, create: Promise<boolean>): void {
+  create
+    .then((landed) =>
+      landed ? context.call('delete', () => context.driver.delete(key)) : undefined,
+    )
+    .catch(() => undefined)
 }
 
 export async function insert(
@@ -55,23 +60,28 @@ export async function insert(
   let id = firstId ?? nextId()
   for (let attempt = 1; ; attempt++) {
     const key = await storageKey(id)
-    const created = await call('create', () =>
-      driver.create(
-        {
-          id: key,
-          values,
-          flash,
-          version: 1,
-          createdAt,
-          lastSeenAt: at,
-          expiresAt,
-          userKey: user.userKey ?? undefined,
-          meta: user.meta ?? undefined,
-        },
-        at,
-      ),
+    let creating: Promise<boolean> | undefined
+    const created = await call(
+      'create',
+      () =>
+        (creating = driver.create(
+          {
+            id: key,
+            values,
+            flash,
+            version: 1,
+            createdAt,
+            lastSeenAt: at,
+            expiresAt,
+            userKey: user.userKey ?? undefined,
+            meta: user.meta ?? undefined,
+          },
+          at,
+        )),
     ).catch((error: unknown) => {
-      if (error instanceof SessionStoreError && error.timedOut) deleteBehind(context, key)
+      if (error instanceof SessionStoreError && error.timedOut && creating !== undefined) {
+        deleteOnceLanded(context, key, creating)
+      }
       throw error
     })
     if (created) {
