@@ -10,8 +10,7 @@ import {
   withSessions,
 } from '../src/fetch.ts'
 import { HeadersSentError, SessionSaveError, isSessionError } from '../src/errors.ts'
-import { createMemoryDriver, createServerStore, type Session } from '../src/index.ts'
-import type { SessionDriver } from '../src/core/driver.ts'
+import { createServerStore, type Session } from '../src/index.ts'
 import {
   closeServer,
   cookiePair,
@@ -20,6 +19,7 @@ import {
   keys,
   makeStore,
   onlySetCookie,
+  refusingDriver,
   setCookiesNamed,
   startServer,
   tamper,
@@ -468,26 +468,8 @@ describe('Fetch adapter', () => {
 })
 
 describe('Fetch adapter: a logout whose server-side delete fails', () => {
-  const refusing = (): { driver: SessionDriver; refuse: (on: boolean) => void } => {
-    const inner = createMemoryDriver({ sweepInterval: 0 })
-    let refused = false
-    const write = <R>(call: () => Promise<R>): Promise<R> =>
-      refused ? Promise.reject(new Error('the backend refuses writes')) : call()
-    return {
-      driver: {
-        ...inner,
-        update: (id, patch, now) => write(() => inner.update(id, patch, now)),
-        touch: (id, seen, expires, now) => write(() => inner.touch(id, seen, expires, now)),
-        delete: (id) => write(() => inner.delete(id)),
-      },
-      refuse: (on) => {
-        refused = on
-      },
-    }
-  }
-
   it('withSessions answers a 500 with the deletion cookie and gives the error to onError', async () => {
-    const { driver, refuse } = refusing()
+    const { driver, refuse } = refusingDriver()
     const store = createServerStore<TestData>({ name: 'sid', keys, driver })
     const errors: unknown[] = []
     const app = withSessions(
@@ -514,7 +496,7 @@ describe('Fetch adapter: a logout whose server-side delete fails', () => {
   })
 
   it('commitSessions rejects with the deletion cookie in setCookies, for the app to send', async () => {
-    const { driver, refuse } = refusing()
+    const { driver, refuse } = refusingDriver()
     const store = createServerStore<TestData>({ name: 'sid', keys, driver })
     const first = new Request('http://app.test/')
     ;(await getSessions(first).get(store)).set('n', 1)

@@ -6,15 +6,15 @@ import { afterEach, describe, it } from 'node:test'
 
 import Koa, { type Middleware } from 'koa'
 
-import { createMemoryDriver, createServerStore } from '../src/index.ts'
+import { createServerStore } from '../src/index.ts'
 import type { Session, SessionStore } from '../src/index.ts'
-import type { SessionDriver } from '../src/core/driver.ts'
 import { sessions } from '../src/koa.ts'
 import {
   cookiePair,
   failingStore,
   keys,
   makeStore,
+  refusingDriver,
   setCookiesNamed,
 } from './support/adapter-harness.ts'
 import type { TestData } from './support/adapter-harness.ts'
@@ -57,14 +57,7 @@ describe('Koa middleware', () => {
   })
 
   it('a failed logout under an error middleware that answers itself still clears the cookie', async () => {
-    const inner = createMemoryDriver({ sweepInterval: 0 })
-    let refuse = false
-    const driver: SessionDriver = {
-      ...inner,
-      update: (id, patch, now) =>
-        refuse ? Promise.reject(new Error('refused')) : inner.update(id, patch, now),
-      delete: (id) => (refuse ? Promise.reject(new Error('refused')) : inner.delete(id)),
-    }
+    const { driver, refuse } = refusingDriver()
     const store = createServerStore<TestData>({
       name: 'sid',
       keys,
@@ -86,9 +79,9 @@ describe('Koa middleware', () => {
     })
     const login = await fetch(url)
     const pair = cookiePair(setCookiesNamed(login.headers.getSetCookie(), 'sid')[0] ?? '')
-    refuse = true
+    refuse(true)
     const response = await fetch(`${url}/logout`, { headers: { cookie: pair } })
-    refuse = false
+    refuse(false)
     assert.equal(response.status, 500)
     assert.equal(await response.text(), 'our error page')
     const [deletion] = setCookiesNamed(response.headers.getSetCookie(), 'sid')

@@ -69,6 +69,23 @@ export function owedCookies(error: unknown): readonly string[] {
   return error instanceof SessionSaveError ? error.setCookies : NO_COOKIES
 }
 
+/**
+ * Puts the cookies `error` still owes ({@link owedCookies}) on the headers of the error
+ * response, alone, with a `Cache-Control` of ours: the app's cookies and `Cache-Control` were
+ * for the response it meant to send, and a shared cache must not keep an error response that
+ * carries a cookie. Nothing when none are owed.
+ */
+export function writeOwedCookies(
+  headers: SessionHeaders,
+  error: unknown,
+  cacheControl: string | false,
+): void {
+  const owed = owedCookies(error)
+  if (owed.length === 0) return
+  headers.setSetCookie(owed)
+  if (cacheControl !== false) headers.setCacheControl(cacheControl)
+}
+
 /** How the registry tells its {@link RequestSessions} what happens to it. */
 export interface RegistryHooks {
   /** A session was changed (a value set, a flash read, a destroy). */

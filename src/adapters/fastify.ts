@@ -24,7 +24,7 @@ import {
   AdapterSessionRegistry,
   RequestSessions,
   logError,
-  owedCookies,
+  writeOwedCookies,
   type SessionHeaders,
 } from './core.ts'
 import { hostWithoutPort } from './transport.ts'
@@ -112,25 +112,6 @@ class ReplyHeaders implements SessionHeaders {
   }
 }
 
-/**
- * A logout whose server-side delete failed still owes the browser its deletion cookie.
- * Fastify's error reply keeps the reply's headers: the cookie replaces the app's own there,
- * with a Cache-Control of ours (the app's, for the reply it meant to send, could let a shared
- * cache keep an error response that carries a cookie).
- */
-function carryOwedCookies(
-  reply: FastifyReply,
-  error: unknown,
-  cacheControl: string | false | undefined,
-): void {
-  const owed = owedCookies(error)
-  if (owed.length === 0 || reply.raw.headersSent) return
-  // Fastify adds a set-cookie header to those there: removed first, so ours replace them.
-  reply.removeHeader('set-cookie')
-  reply.header('set-cookie', [...owed])
-  if (cacheControl !== false) reply.header('cache-control', cacheControl ?? 'no-store')
-}
-
 function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Promise<void> {
   const { store, onError = logError } = options
   fastify.decorateRequest('sessions', null, [])
@@ -178,7 +159,11 @@ function plugin(fastify: FastifyInstance, options: FastifySessionsOptions): Prom
       const committed = requestSessions.commit()
       if (isPromise(committed)) await committed
     } catch (error) {
-      carryOwedCookies(reply, error, options.cacheControl)
+      // A logout whose server-side delete failed still owes the browser its deletion cookie:
+      // Fastify's error reply keeps the reply's headers.
+      if (!reply.raw.headersSent) {
+        writeOwedCookies(new ReplyHeaders(reply), error, options.cacheControl ?? 'no-store')
+      }
       throw error
     }
     requestSessions.afterCommit()

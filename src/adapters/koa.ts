@@ -21,7 +21,13 @@ import type { Context, Middleware, Next } from 'koa'
 import type { Session, SessionData } from '../core/session.ts'
 import type { SessionStore } from '../core/store.ts'
 import { isPromise } from '../lib/awaitable.ts'
-import { AdapterSessionRegistry, RequestSessions, logError, owedCookies } from './core.ts'
+import {
+  AdapterSessionRegistry,
+  RequestSessions,
+  logError,
+  owedCookies,
+  writeOwedCookies,
+} from './core.ts'
 import { ResponseHeaders } from './node-response.ts'
 import { hostWithoutPort } from './transport.ts'
 
@@ -166,12 +172,8 @@ async function commitInto(
  * the response for an error middleware above the sessions that answers itself.
  */
 function carryOwedCookies(res: Context['res'], error: unknown, cacheControl: string | false): void {
-  const owed = owedCookies(error)
-  if (owed.length === 0) return
-  withHeaders(error, owed, cacheControl)
-  if (res.headersSent) return
-  res.setHeader('Set-Cookie', [...owed])
-  if (cacheControl !== false) res.setHeader('Cache-Control', cacheControl)
+  withHeaders(error, owedCookies(error), cacheControl)
+  if (!res.headersSent) writeOwedCookies(new ResponseHeaders(res), error, cacheControl)
 }
 
 // The cookies on the error's `headers`, the only headers Koa's error response keeps.

@@ -24,11 +24,9 @@ import { HeadersSentError } from '../errors.ts'
 import { isPromise, type Awaitable } from '../lib/awaitable.ts'
 import {
   AdapterSessionRegistry,
-  NO_COOKIES,
   RequestSessions,
   logError,
-  owedCookies,
-  writeSessionCookies,
+  writeOwedCookies,
   type RegistryHooks,
   type RequestSessionsOptions,
 } from './core.ts'
@@ -543,12 +541,8 @@ class ResponseGate implements RequestSessionsOptions, HoldsSocket {
       this.#reporting = frameworkAnswers
       if (!res.headersSent) {
         res.removeHeader('set-cookie')
-        // A logout whose server-side delete failed still logs the browser out, with a
-        // Cache-Control of ours: the app's (for the response it meant to send) could let a
-        // shared cache keep this one.
-        const owed = owedCookies(error)
-        if (owed.length > 0 && this.cacheControl !== false) res.removeHeader('cache-control')
-        writeSessionCookies(this.headers, owed, NO_COOKIES, this.cacheControl)
+        // A logout whose server-side delete failed still logs the browser out.
+        writeOwedCookies(this.headers, error, this.cacheControl ?? 'no-store')
       }
       if (!frameworkAnswers && !res.headersSent) {
         this.#call('end', [asPlain500(res)])

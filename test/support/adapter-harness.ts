@@ -5,7 +5,13 @@ import { afterEach, describe } from 'node:test'
 import http from 'node:http'
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http'
 import net from 'node:net'
-import { createCookieStore, createKeyRing, generateKey } from '../../src/index.ts'
+import {
+  createCookieStore,
+  createKeyRing,
+  createMemoryDriver,
+  generateKey,
+} from '../../src/index.ts'
+import type { SessionDriver } from '../../src/core/driver.ts'
 import type { CookieStore, CookieStoreOptions, SessionData, SessionStore } from '../../src/index.ts'
 import { HeadersSentError } from '../../src/errors.ts'
 
@@ -118,6 +124,28 @@ export function within<T>(promise: Promise<T>, ms = 2000, what = 'callback'): Pr
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer)
   })
+}
+
+/**
+ * The real memory driver, whose writes (update, touch, delete) the backend refuses while
+ * `refuse(true)`: a logout whose server-side delete fails.
+ */
+export function refusingDriver(): { driver: SessionDriver; refuse: (on: boolean) => void } {
+  const inner = createMemoryDriver({ sweepInterval: 0 })
+  let refused = false
+  const write = <R>(call: () => Promise<R>): Promise<R> =>
+    refused ? Promise.reject(new Error('the backend refuses writes')) : call()
+  return {
+    driver: {
+      ...inner,
+      update: (id, patch, now) => write(() => inner.update(id, patch, now)),
+      touch: (id, seen, expires, now) => write(() => inner.touch(id, seen, expires, now)),
+      delete: (id) => write(() => inner.delete(id)),
+    },
+    refuse: (on) => {
+      refused = on
+    },
+  }
 }
 
 /** Resolves once `errors` holds a `HeadersSentError` (reports come a microtask late). */

@@ -31,7 +31,6 @@ export interface NewRecord {
   readonly bytes: number
 }
 
-/** Inserts a new record, retrying with a fresh id on the (astronomically rare) collision. */
 /**
  * A create that timed out may still land later (a stalled server answers, a client replays its
  * offline queue): a record nobody holds a cookie for, listed among the user's sessions until
@@ -48,6 +47,7 @@ function deleteOnceLanded(context: ServerContext, key: string, create: Promise<b
     .catch(() => undefined)
 }
 
+/** Inserts a new record, retrying with a fresh id on the (astronomically rare) collision. */
 export async function insert(
   context: ServerContext,
   state: SessionInternals,
